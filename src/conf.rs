@@ -1,0 +1,143 @@
+//! Configuration of a context (Spark's `SparkConf`).
+//!
+//! A `SparkConf` is a plain map of string settings built in builder style. The keys this crate
+//! reads are listed on [`SparkConf`]; unknown keys are kept and ignored, as in Spark.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+
+/// Settings for a [`SparkContext`](crate::SparkContext).
+///
+/// Keys read by sparklet:
+///
+/// | key | default | meaning |
+/// | --- | --- | --- |
+/// | `sparklet.master` | `local[*]` | set by [`SparkConf::set_master`] |
+/// | `sparklet.app.name` | `sparklet` | set by [`SparkConf::set_app_name`] |
+/// | `sparklet.task.maxFailures` | 4 | attempts of one task before its job is aborted |
+/// | `sparklet.default.parallelism` | the number of task slots | partitions of shuffles with no parent partitioner |
+/// | `sparklet.executor.memory` | `512m` | block memory of each executor (not `local-cluster`) |
+///
+/// ```
+/// use sparklet::prelude::*;
+/// let conf = SparkConf::new().set_master("local[2]").set("sparklet.task.maxFailures", "2");
+/// assert_eq!(conf.get("sparklet.task.maxFailures").as_deref(), Some("2"));
+/// assert_eq!(conf.get("sparklet.master").as_deref(), Some("local[2]"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SparkConf {
+    settings: BTreeMap<String, String>,
+}
+
+/// Conf key of the master URL.
+pub const MASTER: &str = "sparklet.master";
+/// Conf key of the application name.
+pub const APP_NAME: &str = "sparklet.app.name";
+/// Conf key of the task attempt limit.
+pub const TASK_MAX_FAILURES: &str = "sparklet.task.maxFailures";
+/// Conf key of the default parallelism.
+pub const DEFAULT_PARALLELISM: &str = "sparklet.default.parallelism";
+/// Conf key of the executor block memory (`512m`, `1g`, or bytes).
+pub const EXECUTOR_MEMORY: &str = "sparklet.executor.memory";
+
+impl SparkConf {
+    /// An empty configuration.
+    pub fn new() -> SparkConf {
+        SparkConf::default()
+    }
+
+    /// Sets the master URL: `local`, `local[N]`, `local[*]` or `local-cluster[E,C,M]`.
+    pub fn set_master(self, master: &str) -> SparkConf {
+        self.set(MASTER, master)
+    }
+
+    /// Sets the application name.
+    pub fn set_app_name(self, name: &str) -> SparkConf {
+        self.set(APP_NAME, name)
+    }
+
+    /// Sets any key.
+    pub fn set(mut self, key: &str, value: &str) -> SparkConf {
+        self.settings.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// The value of a key, if set.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.settings.get(key).cloned()
+    }
+
+    /// A key parsed as a positive integer, or `default` when unset.
+    pub(crate) fn get_usize(&self, key: &str, default: usize) -> Result<usize> {
+        match self.settings.get(key) {
+            None => Ok(default),
+            Some(v) => v.trim().parse::<usize>().map_err(|_| {
+                Error::InvalidArgument(format!("{key} must be a non-negative integer, got '{v}'"))
+            }),
+        }
+    }
+
+    /// A key parsed as a boolean, or `default` when unset.
+    pub(crate) fn get_bool(&self, key: &str, default: bool) -> Result<bool> {
+        match self
+            .settings
+            .get(key)
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
+            None => Ok(default),
+            Some(v) if v == "true" => Ok(true),
+            Some(v) if v == "false" => Ok(false),
+            Some(v) => Err(Error::InvalidArgument(format!(
+                "{key} must be true or false, got '{v}'"
+            ))),
+        }
+    }
+
+    /// A size such as `512m`, `64k`, `1g` or a plain byte count, or `default` bytes when unset.
+    pub(crate) fn get_bytes(&self, key: &str, default: u64) -> Result<u64> {
+        let Some(v) = self.settings.get(key) else {
+            return Ok(default);
+        };
+        parse_bytes(v).ok_or_else(|| {
+            Error::InvalidArgument(format!("{key} must be a size like 512m or 1g, got '{v}'"))
+        })
+    }
+}
+
+/// Parses `123`, `64k`, `512m`, `2g` (case-insensitive, optional trailing `b`).
+pub(crate) fn parse_bytes(v: &str) -> Option<u64> {
+    let s = v.trim().to_ascii_lowercase();
+    let s = s.strip_suffix('b').unwrap_or(&s);
+    let (digits, mult) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 1u64 << 10),
+        'm' => (&s[..s.len() - 1], 1 << 20),
+        'g' => (&s[..s.len() - 1], 1 << 30),
+        't' => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    digits.trim().parse::<u64>().ok()?.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_bytes("512m"), Some(512 << 20));
+        assert_eq!(parse_bytes("1G"), Some(1 << 30));
+        assert_eq!(parse_bytes("64kb"), Some(64 << 10));
+        assert_eq!(parse_bytes("100"), Some(100));
+        assert_eq!(parse_bytes("lots"), None);
+    }
+
+    #[test]
+    fn bad_numbers_are_invalid_arguments() {
+        let conf = SparkConf::new().set(TASK_MAX_FAILURES, "many");
+        assert!(matches!(
+            conf.get_usize(TASK_MAX_FAILURES, 4),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}

@@ -1,0 +1,476 @@
+//! The entry point (Spark's `SparkContext`): parses the master, starts the executors and the
+//! DAG scheduler's event loop, creates source RDDs and runs jobs.
+//!
+//! A context is cheap to clone (an `Arc`); several may live in one process and share nothing.
+//! Masters, as in Spark:
+//!
+//! | master | executors | slots each |
+//! | --- | --- | --- |
+//! | `local` | 1 (`driver`) | 1 |
+//! | `local[N]`, `local[N,F]` | 1 (`driver`) | N (F = task max failures) |
+//! | `local[*]`, `local[*,F]` | 1 (`driver`) | the number of cores |
+//! | `local-cluster[E,C,M]` | E (`0` .. `E-1`), M MiB of block memory each | C |
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+
+use parking_lot::Mutex;
+
+use crate::conf::{self, SparkConf};
+use crate::env::SparkEnv;
+use crate::error::{Error, Result};
+use crate::rdd::empty::EmptyRdd;
+use crate::rdd::hadoop::HadoopRdd;
+use crate::rdd::parallel_collection::ParallelCollectionRdd;
+use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
+use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
+use crate::scheduler::listener::{ListenerBus, SparkListenerEvent};
+use crate::scheduler::task::ResultFn;
+use crate::storage::RddInfo;
+use crate::Rdd;
+
+/// A parsed master URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Master {
+    pub(crate) executors: usize,
+    pub(crate) slots: usize,
+    /// Block memory per executor in bytes, when the master sets it (`local-cluster`).
+    pub(crate) memory: Option<u64>,
+    /// Task attempts, when the master sets it (`local[N,F]`).
+    pub(crate) max_failures: Option<usize>,
+    pub(crate) cluster: bool,
+}
+
+impl Master {
+    /// Parses a master string as Spark's `SparkContext.createTaskScheduler` does.
+    pub(crate) fn parse(master: &str) -> Result<Master> {
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "Could not parse Master URL: '{master}' ({why}); use local, local[N], local[*], \
+                 local[N,F] or local-cluster[E,C,M]"
+            ))
+        };
+        let positive = |s: &str, what: &str| -> Result<usize> {
+            match s.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(bad(&format!(
+                    "{what} must be a positive integer, got '{}'",
+                    s.trim()
+                ))),
+            }
+        };
+        let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+        if master == "local" {
+            return Ok(Master {
+                executors: 1,
+                slots: 1,
+                memory: None,
+                max_failures: None,
+                cluster: false,
+            });
+        }
+        if let Some(inner) = master
+            .strip_prefix("local-cluster[")
+            .and_then(|s| s.strip_suffix(']'))
+        {
+            let parts: Vec<&str> = inner.split(',').collect();
+            if parts.len() != 3 {
+                return Err(bad("local-cluster takes [executors,cores,memoryMiB]"));
+            }
+            let executors = positive(parts[0], "executors")?;
+            let slots = positive(parts[1], "cores per executor")?;
+            let mib = positive(parts[2], "memory per executor (MiB)")?;
+            return Ok(Master {
+                executors,
+                slots,
+                memory: Some(mib as u64 * 1024 * 1024),
+                max_failures: None,
+                cluster: true,
+            });
+        }
+        if let Some(inner) = master
+            .strip_prefix("local[")
+            .and_then(|s| s.strip_suffix(']'))
+        {
+            let parts: Vec<&str> = inner.split(',').collect();
+            if parts.is_empty() || parts.len() > 2 {
+                return Err(bad("local takes [threads] or [threads,maxFailures]"));
+            }
+            let slots = if parts[0].trim() == "*" {
+                cores()
+            } else {
+                positive(parts[0], "threads")?
+            };
+            let max_failures = match parts.get(1) {
+                Some(f) => Some(positive(f, "maxFailures")?),
+                None => None,
+            };
+            return Ok(Master {
+                executors: 1,
+                slots,
+                memory: None,
+                max_failures,
+                cluster: false,
+            });
+        }
+        Err(bad("unknown master"))
+    }
+}
+
+/// The entry point of sparklet: makes RDDs and runs jobs on its executors.
+///
+/// ```
+/// use sparklet::prelude::*;
+/// let sc = SparkContext::new(SparkConf::new().set_master("local[2]").set_app_name("doc")).unwrap();
+/// let rdd = sc.parallelize((1..=10).collect::<Vec<i32>>(), 3);
+/// assert_eq!(rdd.num_partitions(), 3);
+/// assert_eq!(rdd.reduce(|a, b| a + b).unwrap(), Some(55));
+/// assert_eq!(sc.default_parallelism(), 2);
+/// sc.stop();
+/// ```
+#[derive(Clone)]
+pub struct SparkContext {
+    inner: Arc<ContextInner>,
+}
+
+struct ContextInner {
+    conf: SparkConf,
+    env: Arc<SparkEnv>,
+    bus: ListenerBus,
+    events: mpsc::Sender<DagEvent>,
+    event_loop: Mutex<Option<JoinHandle<()>>>,
+    next_rdd_id: AtomicUsize,
+    next_shuffle_id: AtomicUsize,
+    checkpoint_dir: Mutex<Option<PathBuf>>,
+    default_parallelism: usize,
+    stopped: AtomicBool,
+}
+
+impl SparkContext {
+    /// Starts a context: parses the master (a bad one is `Error::InvalidArgument`), starts the
+    /// executors and the scheduler.
+    pub fn new(conf: SparkConf) -> Result<SparkContext> {
+        let master_str = conf
+            .get(conf::MASTER)
+            .unwrap_or_else(|| "local[*]".to_string());
+        let master = Master::parse(&master_str)?;
+        let max_failures = match master.max_failures {
+            Some(f) => f,
+            None => conf.get_usize(conf::TASK_MAX_FAILURES, 4)?,
+        };
+        if max_failures == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "{} must be at least 1",
+                conf::TASK_MAX_FAILURES
+            )));
+        }
+        let memory = match master.memory {
+            Some(m) => m,
+            None => conf.get_bytes(conf::EXECUTOR_MEMORY, 512 << 20)?,
+        };
+        let total_slots = master.executors * master.slots;
+        let default_parallelism = match conf.get_usize(conf::DEFAULT_PARALLELISM, 0)? {
+            0 if master.cluster => total_slots.max(2),
+            0 => total_slots,
+            n => n,
+        };
+        let env = Arc::new(SparkEnv::new(conf.clone(), master.slots, memory));
+        if master.cluster {
+            for _ in 0..master.executors {
+                env.add_executor(None)?;
+            }
+        } else {
+            env.add_executor(Some("driver"))?;
+        }
+        let bus = ListenerBus::default();
+        let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures as u32)?;
+        Ok(SparkContext {
+            inner: Arc::new(ContextInner {
+                conf,
+                env,
+                bus,
+                events,
+                event_loop: Mutex::new(Some(handle)),
+                next_rdd_id: AtomicUsize::new(0),
+                next_shuffle_id: AtomicUsize::new(0),
+                checkpoint_dir: Mutex::new(None),
+                default_parallelism,
+                stopped: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// The configuration the context was made with.
+    pub fn conf(&self) -> &SparkConf {
+        &self.inner.conf
+    }
+
+    /// Distributes a local collection as an RDD of `num_slices` partitions (Spark's slicing:
+    /// slice i holds elements `i*n/num_slices .. (i+1)*n/num_slices`). Zero slices is an
+    /// `Error::InvalidArgument` from the first action, as Spark fails at `getPartitions`.
+    #[track_caller]
+    pub fn parallelize<T: Data>(&self, data: Vec<T>, num_slices: usize) -> Rdd<T> {
+        Rdd::from_arc(Arc::new(ParallelCollectionRdd::new(self, data, num_slices)))
+    }
+
+    /// An RDD with no partitions (Spark's `EmptyRDD`).
+    pub fn empty_rdd<T: Data>(&self) -> Rdd<T> {
+        Rdd::from_arc(Arc::new(EmptyRdd::<T>::new(self)))
+    }
+
+    /// The lines of a text file, or of every file in a folder (Spark's `textFile`: a
+    /// `HadoopRDD` of byte-range splits, mapped to lines), in at least `min_partitions` splits.
+    pub fn text_file(&self, path: impl AsRef<Path>, min_partitions: usize) -> Result<Rdd<String>> {
+        let hadoop = Rdd::from_arc(Arc::new(HadoopRdd::new(
+            self,
+            path.as_ref(),
+            min_partitions,
+        )?));
+        Ok(hadoop.map_named("textFile", |(_, line): (u64, String)| line))
+    }
+
+    /// Sets the folder under which RDD checkpoints are written: a new folder with a unique name
+    /// is created inside it, as in Spark, so contexts never collide.
+    pub fn set_checkpoint_dir(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref().join(unique_folder_name());
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        *self.inner.checkpoint_dir.lock() = Some(dir);
+        Ok(())
+    }
+
+    /// The unique checkpoint folder, once set.
+    pub fn checkpoint_dir(&self) -> Option<PathBuf> {
+        self.inner.checkpoint_dir.lock().clone()
+    }
+
+    /// Partitions of shuffles whose parents have no partitioner: `sparklet.default.parallelism`,
+    /// else the number of task slots (at least 2 for `local-cluster`, as Spark).
+    pub fn default_parallelism(&self) -> usize {
+        self.inner.default_parallelism
+    }
+
+    /// The ids of the live executors.
+    pub fn executor_ids(&self) -> Vec<String> {
+        self.inner
+            .env
+            .executors()
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    }
+
+    /// Kills an executor now: its cached blocks, shuffle outputs and running tasks are lost. As
+    /// a cluster manager would, a new executor (new id, empty stores) takes its place.
+    pub fn kill_executor(&self, id: &str) -> Result<()> {
+        self.check_running()?;
+        if self.inner.env.remove_executor(id).is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "no live executor '{id}' (live: {:?})",
+                self.executor_ids()
+            )));
+        }
+        let replacement = self.inner.env.add_executor(None)?;
+        let _ = self.inner.events.send(DagEvent::ExecutorLost {
+            executor_id: id.to_string(),
+            replacement: Some(replacement.id.clone()),
+            reason: "killed by kill_executor".to_string(),
+        });
+        Ok(())
+    }
+
+    /// Storage facts of every persisted RDD that has cached blocks (Spark's `getRDDStorageInfo`).
+    pub fn get_rdd_storage_info(&self) -> Vec<RddInfo> {
+        self.inner.env.block_manager_master.rdd_infos()
+    }
+
+    /// Registers a listener for scheduler events; it is called on the scheduler thread, in order.
+    pub fn add_spark_listener(
+        &self,
+        listener: impl Fn(&SparkListenerEvent) + Send + Sync + 'static,
+    ) {
+        self.inner.bus.add(Arc::new(listener));
+    }
+
+    /// Stops the scheduler and the executors; later jobs fail with `Error::IllegalState`.
+    pub fn stop(&self) {
+        if self.inner.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.inner.shutdown();
+    }
+
+    /// Whether `stop()` was called.
+    pub fn is_stopped(&self) -> bool {
+        self.inner.stopped.load(Ordering::SeqCst)
+    }
+
+    // ---------------------------------------------------------------- crate-internal
+
+    pub(crate) fn check_running(&self) -> Result<()> {
+        if self.is_stopped() {
+            return Err(Error::IllegalState(
+                "Cannot call methods on a stopped SparkContext".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn env(&self) -> &Arc<SparkEnv> {
+        &self.inner.env
+    }
+
+    pub(crate) fn new_rdd_id(&self) -> usize {
+        self.inner.next_rdd_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub(crate) fn new_shuffle_id(&self) -> usize {
+        self.inner.next_shuffle_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Spark's `runJob`: runs `f` over `partitions` of `rdd` and returns the results in
+    /// partition order; then checkpoints what the job marked (Spark's `doCheckpoint`).
+    pub(crate) fn run_job<T: Data, U: Send + 'static>(
+        &self,
+        rdd: &Arc<dyn TypedRdd<T>>,
+        partitions: Vec<usize>,
+        f: impl Fn(usize, BoxIter<T>) -> U + Send + Sync + 'static,
+    ) -> Result<Vec<U>> {
+        self.check_running()?;
+        let n = crate::rdd::num_partitions(&**rdd);
+        if let Some(bad) = partitions.iter().find(|&&p| p >= n) {
+            return Err(Error::InvalidArgument(format!(
+                "Attempting to access a non-existent partition: {bad}. Total number of partitions: {n}"
+            )));
+        }
+        let typed = rdd.clone();
+        let func: Arc<ResultFn> = Arc::new(move |split, ctx| {
+            let values = iterator(&*typed, split, ctx)?;
+            Ok(Box::new(f(split, values)) as Box<dyn std::any::Any + Send>)
+        });
+        let (reply, results) = mpsc::channel();
+        let base: Arc<dyn RddBase> = rdd.clone();
+        self.inner
+            .events
+            .send(DagEvent::JobSubmitted(Box::new(JobSubmission {
+                rdd: base,
+                partitions,
+                func,
+                reply,
+            })))
+            .map_err(|_| Error::IllegalState("the scheduler is not running".into()))?;
+        let results = results.recv().map_err(|_| {
+            Error::IllegalState("SparkContext was shut down during the job".into())
+        })??;
+        results
+            .into_iter()
+            .map(|b| {
+                b.downcast::<U>().map(|b| *b).map_err(|_| {
+                    Error::IllegalState("a task returned a value of an unexpected type".into())
+                })
+            })
+            .collect()
+    }
+}
+
+impl ContextInner {
+    fn shutdown(&self) {
+        let _ = self.events.send(DagEvent::Stop);
+        if let Some(handle) = self.event_loop.lock().take() {
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+        self.env.shutdown();
+    }
+}
+
+impl Drop for ContextInner {
+    fn drop(&mut self) {
+        if !self.stopped.swap(true, Ordering::SeqCst) {
+            self.shutdown();
+        }
+    }
+}
+
+impl std::fmt::Debug for SparkContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SparkContext({})",
+            self.inner.conf.get(conf::MASTER).unwrap_or_default()
+        )
+    }
+}
+
+/// A name unique to this process and moment, shaped like a UUID.
+fn unique_folder_name() -> String {
+    use std::hash::{Hash, Hasher};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut h = crate::partitioner::StableHasher::default();
+    (
+        nanos,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+    )
+        .hash(&mut h);
+    let a = h.finish();
+    a.hash(&mut h);
+    let b = h.finish();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0xffff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_good_masters() {
+        assert_eq!(Master::parse("local").unwrap().slots, 1);
+        assert_eq!(Master::parse("local[3]").unwrap().slots, 3);
+        assert!(Master::parse("local[*]").unwrap().slots >= 1);
+        let m = Master::parse("local[2,5]").unwrap();
+        assert_eq!((m.slots, m.max_failures), (2, Some(5)));
+        let c = Master::parse("local-cluster[3,1,64]").unwrap();
+        assert_eq!((c.executors, c.slots, c.memory), (3, 1, Some(64 << 20)));
+    }
+
+    #[test]
+    fn refuses_bad_masters() {
+        for bad in [
+            "locl[2]",
+            "local[0]",
+            "local-cluster[2]",
+            "local[]",
+            "local[x]",
+            "yarn",
+            "",
+            "local-cluster[0,1,64]",
+            "local-cluster[2,1,0]",
+            "local[2",
+            "local[-1]",
+            "local[2,0]",
+        ] {
+            assert!(
+                matches!(Master::parse(bad), Err(Error::InvalidArgument(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn unique_names_differ() {
+        assert_ne!(unique_folder_name(), unique_folder_name());
+    }
+}

@@ -1,0 +1,168 @@
+//! Dependencies between RDDs (Spark's `Dependency`, `NarrowDependency`, `OneToOneDependency`,
+//! `RangeDependency`, `ShuffleDependency`).
+//!
+//! A narrow dependency lets a child partition be computed from a few parent partitions in the
+//! same task; a shuffle dependency cuts the lineage into stages: the DAG scheduler runs a
+//! shuffle map stage that writes the parent's records bucketed by the partitioner, and the
+//! child's tasks fetch their bucket from every map output.
+
+use std::sync::Arc;
+
+use crate::partitioner::Partitioner;
+use crate::rdd::RddBase;
+use crate::scheduler::task::{TaskContext, TaskError};
+use crate::shuffle::MapStatus;
+
+/// Identifies a shuffle within a context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct ShuffleId(pub(crate) usize);
+
+/// A dependency of an RDD on a parent RDD.
+///
+/// ```
+/// use sparklet::prelude::*;
+/// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+/// let words = sc.parallelize(vec![("a", 1), ("b", 1), ("a", 1)], 2);
+/// let counts = words.reduce_by_key(|x, y| x + y);
+/// let deps = counts.dependencies();
+/// assert_eq!(deps.len(), 1);
+/// assert!(deps[0].is_shuffle());
+/// assert_eq!(deps[0].parent_id(), words.id());
+/// ```
+#[derive(Clone)]
+pub struct Dependency {
+    kind: DependencyKind,
+}
+
+#[derive(Clone)]
+pub(crate) enum DependencyKind {
+    /// Child partition i reads parent partition i (Spark's `OneToOneDependency`).
+    OneToOne(Arc<dyn RddBase>),
+    /// Child partitions `out_start .. out_start + length` read parent partitions
+    /// `in_start ..` (Spark's `RangeDependency`, used by union).
+    Range {
+        rdd: Arc<dyn RddBase>,
+        in_start: usize,
+        out_start: usize,
+        length: usize,
+    },
+    /// A shuffle boundary (Spark's `ShuffleDependency`).
+    Shuffle(Arc<ShuffleDependency>),
+}
+
+impl Dependency {
+    pub(crate) fn one_to_one(rdd: Arc<dyn RddBase>) -> Dependency {
+        Dependency {
+            kind: DependencyKind::OneToOne(rdd),
+        }
+    }
+
+    pub(crate) fn range(
+        rdd: Arc<dyn RddBase>,
+        in_start: usize,
+        out_start: usize,
+        length: usize,
+    ) -> Dependency {
+        Dependency {
+            kind: DependencyKind::Range {
+                rdd,
+                in_start,
+                out_start,
+                length,
+            },
+        }
+    }
+
+    pub(crate) fn shuffle(dep: Arc<ShuffleDependency>) -> Dependency {
+        Dependency {
+            kind: DependencyKind::Shuffle(dep),
+        }
+    }
+
+    /// The id of the parent RDD.
+    pub fn parent_id(&self) -> usize {
+        self.rdd().core().id
+    }
+
+    /// Whether this is a shuffle dependency (a stage boundary).
+    pub fn is_shuffle(&self) -> bool {
+        matches!(self.kind, DependencyKind::Shuffle(_))
+    }
+
+    /// The parent RDD.
+    pub(crate) fn rdd(&self) -> &Arc<dyn RddBase> {
+        match &self.kind {
+            DependencyKind::OneToOne(rdd) => rdd,
+            DependencyKind::Range { rdd, .. } => rdd,
+            DependencyKind::Shuffle(dep) => &dep.rdd,
+        }
+    }
+
+    /// The shuffle, when this is a shuffle dependency.
+    pub(crate) fn as_shuffle(&self) -> Option<&Arc<ShuffleDependency>> {
+        match &self.kind {
+            DependencyKind::Shuffle(dep) => Some(dep),
+            _ => None,
+        }
+    }
+
+    /// Spark's `NarrowDependency.getParents`: the parent partitions child `partition` reads.
+    pub(crate) fn parent_partitions(&self, partition: usize) -> Vec<usize> {
+        match &self.kind {
+            DependencyKind::OneToOne(_) => vec![partition],
+            DependencyKind::Range {
+                in_start,
+                out_start,
+                length,
+                ..
+            } => {
+                if partition >= *out_start && partition < out_start + length {
+                    vec![partition - out_start + in_start]
+                } else {
+                    Vec::new()
+                }
+            }
+            DependencyKind::Shuffle(_) => Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Dependency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.kind {
+            DependencyKind::OneToOne(_) => "OneToOneDependency",
+            DependencyKind::Range { .. } => "RangeDependency",
+            DependencyKind::Shuffle(_) => "ShuffleDependency",
+        };
+        write!(f, "{kind}(parent {})", self.parent_id())
+    }
+}
+
+/// Writes one map partition's shuffle output: computes the parent partition, combines on the
+/// map side when the shuffle asks for it, buckets records by the partitioner and stores the
+/// serialized buckets in the executor's shuffle store. Built by the typed RDD that owns the
+/// shuffle, so the scheduler can run map tasks without knowing element types.
+pub(crate) trait ShuffleWriter: Send + Sync {
+    fn write(
+        &self,
+        dep: &ShuffleDependency,
+        map_id: usize,
+        ctx: &TaskContext,
+    ) -> Result<MapStatus, TaskError>;
+}
+
+/// A shuffle boundary: the map side RDD, how its records are bucketed, and how to write them.
+pub(crate) struct ShuffleDependency {
+    pub(crate) shuffle_id: ShuffleId,
+    /// The map side (parent) RDD.
+    pub(crate) rdd: Arc<dyn RddBase>,
+    pub(crate) partitioner: Partitioner,
+    pub(crate) writer: Box<dyn ShuffleWriter>,
+}
+
+impl ShuffleDependency {
+    /// The number of map outputs (the parent's partitions).
+    pub(crate) fn num_maps(&self) -> usize {
+        crate::rdd::num_partitions(&*self.rdd)
+    }
+}

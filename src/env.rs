@@ -1,0 +1,106 @@
+//! The cluster as tasks see it (Spark's `SparkEnv`): the map output tracker, the block manager
+//! master and the live executors.
+//!
+//! One `SparkEnv` hangs off each context; nothing here is process-global. Tasks reach other
+//! executors' stores only through [`SparkEnv::executor`], which knows only live executors: a
+//! dead executor's blocks and shuffle outputs are unreachable from the moment it is killed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::conf::SparkConf;
+use crate::error::Result;
+use crate::executor::Executor;
+use crate::shuffle::MapOutputTracker;
+use crate::storage::BlockManagerMaster;
+
+/// The shared services of one context.
+pub(crate) struct SparkEnv {
+    pub(crate) conf: SparkConf,
+    pub(crate) map_output_tracker: MapOutputTracker,
+    pub(crate) block_manager_master: BlockManagerMaster,
+    live: RwLock<Vec<Arc<Executor>>>,
+    retired: Mutex<Vec<Arc<Executor>>>,
+    next_executor_id: AtomicUsize,
+    slots_per_executor: usize,
+    memory_per_executor: u64,
+}
+
+impl SparkEnv {
+    /// An environment with no executors yet.
+    pub(crate) fn new(
+        conf: SparkConf,
+        slots_per_executor: usize,
+        memory_per_executor: u64,
+    ) -> SparkEnv {
+        SparkEnv {
+            conf,
+            map_output_tracker: MapOutputTracker::default(),
+            block_manager_master: BlockManagerMaster::default(),
+            live: RwLock::new(Vec::new()),
+            retired: Mutex::new(Vec::new()),
+            next_executor_id: AtomicUsize::new(0),
+            slots_per_executor,
+            memory_per_executor,
+        }
+    }
+
+    /// Starts a new executor with the next id (or `id` when given) and registers it.
+    pub(crate) fn add_executor(&self, id: Option<&str>) -> Result<Arc<Executor>> {
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => self
+                .next_executor_id
+                .fetch_add(1, Ordering::SeqCst)
+                .to_string(),
+        };
+        let executor = Executor::start(id, self.slots_per_executor, self.memory_per_executor)?;
+        self.live.write().push(executor.clone());
+        Ok(executor)
+    }
+
+    /// A live executor by id.
+    pub(crate) fn executor(&self, id: &str) -> Option<Arc<Executor>> {
+        self.live.read().iter().find(|e| e.id == id).cloned()
+    }
+
+    /// The live executors, in the order they started.
+    pub(crate) fn executors(&self) -> Vec<Arc<Executor>> {
+        self.live.read().clone()
+    }
+
+    /// Kills an executor: it leaves the live set and its stores are emptied at once.
+    pub(crate) fn remove_executor(&self, id: &str) -> Option<Arc<Executor>> {
+        let removed = {
+            let mut live = self.live.write();
+            let pos = live.iter().position(|e| e.id == id)?;
+            live.remove(pos)
+        };
+        removed.kill();
+        self.block_manager_master.remove_executor(id);
+        self.retired.lock().push(removed.clone());
+        Some(removed)
+    }
+
+    /// Removes every cached block of an RDD from every executor.
+    pub(crate) fn remove_rdd(&self, rdd_id: usize) {
+        for e in self.executors() {
+            e.block_manager.remove_rdd(rdd_id);
+        }
+        self.block_manager_master.remove_rdd(rdd_id);
+    }
+
+    /// Stops every executor and waits for their threads.
+    pub(crate) fn shutdown(&self) {
+        let live: Vec<Arc<Executor>> = std::mem::take(&mut *self.live.write());
+        for e in &live {
+            e.kill();
+        }
+        let retired: Vec<Arc<Executor>> = std::mem::take(&mut *self.retired.lock());
+        for e in live.iter().chain(retired.iter()) {
+            e.join();
+        }
+    }
+}

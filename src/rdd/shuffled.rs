@@ -1,0 +1,142 @@
+//! `ShuffledRDD`: the reduce side of a shuffle (reduceByKey, groupByKey, partitionBy).
+//!
+//! Its one dependency is a [`ShuffleDependency`] whose writer buckets the parent's records by
+//! the partitioner (combined per key on the map side when `map_side_combine` is set). Computing
+//! partition i fetches bucket i of every map output in map order and, with an aggregator,
+//! merges values per key in a hash map with the stable hasher (so the output order is the same
+//! in every run); without one it yields the records as fetched.
+
+use std::any::Any;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::aggregator::Aggregator;
+use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
+use crate::partitioner::{Partitioner, StableHashMap};
+use crate::rdd::map_partitions::lineage_gone;
+use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::scheduler::task::{TaskContext, TaskError};
+use crate::serializer::seq_iter;
+use crate::shuffle::reader::fetch;
+use crate::shuffle::writer::HashShuffleWriter;
+
+pub(crate) struct ShuffledRdd<K, V, C> {
+    core: RddCore,
+    dep: Mutex<Option<Arc<ShuffleDependency>>>,
+    partitioner: Partitioner,
+    aggregator: Option<Arc<Aggregator<V, C>>>,
+    map_side_combine: bool,
+    _k: PhantomData<fn() -> K>,
+}
+
+impl<K: Data + Hash + Eq, V: Data, C: Data> ShuffledRdd<K, V, C> {
+    /// A shuffle of `parent` by `partitioner`, aggregating with `aggregator` when given.
+    /// Without an aggregator, `C` must be `V` (records pass through unchanged).
+    pub(crate) fn new(
+        parent: Arc<dyn TypedRdd<(K, V)>>,
+        partitioner: Partitioner,
+        aggregator: Option<Arc<Aggregator<V, C>>>,
+        map_side_combine: bool,
+        op: &str,
+    ) -> Self {
+        let sc = parent.core().sc.clone();
+        let dep = Arc::new(ShuffleDependency {
+            shuffle_id: ShuffleId(sc.new_shuffle_id()),
+            rdd: parent.clone(),
+            partitioner: partitioner.clone(),
+            writer: Box::new(HashShuffleWriter {
+                parent,
+                aggregator: aggregator.clone(),
+                map_side_combine,
+            }),
+        });
+        ShuffledRdd {
+            core: RddCore::new(&sc, op),
+            dep: Mutex::new(Some(dep)),
+            partitioner,
+            aggregator,
+            map_side_combine,
+            _k: PhantomData,
+        }
+    }
+}
+
+impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
+    fn core(&self) -> &RddCore {
+        &self.core
+    }
+    fn get_num_partitions(&self) -> usize {
+        self.partitioner.num_partitions()
+    }
+    fn get_dependencies(&self) -> Vec<Dependency> {
+        self.dep
+            .lock()
+            .iter()
+            .map(|d| Dependency::shuffle(d.clone()))
+            .collect()
+    }
+    fn clear_dependencies(&self) {
+        self.dep.lock().take();
+    }
+    fn partitioner(&self) -> Option<Partitioner> {
+        Some(self.partitioner.clone())
+    }
+    fn class_name(&self) -> &'static str {
+        "ShuffledRDD"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
+    fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<(K, C)> {
+        let dep = self
+            .dep
+            .lock()
+            .clone()
+            .ok_or_else(|| lineage_gone(&self.core))?;
+        let blocks = fetch(&dep, split, ctx)?;
+        let decode = |e: String| TaskError::Failed(format!("shuffle read failed: {e}"));
+        let Some(agg) = &self.aggregator else {
+            let mut out = Vec::new();
+            for b in &blocks {
+                for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode)? {
+                    out.push(r.map_err(decode)?);
+                }
+            }
+            return Ok(Box::new(out.into_iter()));
+        };
+        let mut combined: StableHashMap<K, Option<C>> = StableHashMap::default();
+        for b in &blocks {
+            if self.map_side_combine {
+                for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode)? {
+                    let (k, c) = r.map_err(decode)?;
+                    let slot = combined.entry(k).or_insert(None);
+                    *slot = Some(match slot.take() {
+                        Some(acc) => (agg.merge_combiners)(acc, c),
+                        None => c,
+                    });
+                }
+            } else {
+                for r in seq_iter::<(K, V)>(b.bytes()).map_err(decode)? {
+                    let (k, v) = r.map_err(decode)?;
+                    let slot = combined.entry(k).or_insert(None);
+                    *slot = Some(match slot.take() {
+                        Some(acc) => (agg.merge_value)(acc, v),
+                        None => (agg.create_combiner)(v),
+                    });
+                }
+            }
+        }
+        Ok(Box::new(combined.into_iter().map(|(k, c)| {
+            (
+                k,
+                c.expect("every combiner slot is filled before the next record"),
+            )
+        })))
+    }
+}

@@ -1,0 +1,930 @@
+//! The DAG scheduler (Spark's `DAGScheduler` with its `DAGSchedulerEventProcessLoop`, and the
+//! task-offer half of `TaskSchedulerImpl`).
+//!
+//! How a job runs:
+//!
+//! 1. `JobSubmitted`: the final RDD's lineage is walked (iteratively, never recursively over
+//!    narrow dependencies) to find shuffle dependencies; each gets a shuffle map stage (reused
+//!    while any job needs it; re-created with a new id for a later job, when its map outputs
+//!    usually still exist and the stage is *skipped*). The final stage is a result stage.
+//! 2. `submit_stage`: a stage whose parent stages all have their shuffle outputs runs now;
+//!    otherwise its missing parents are submitted and it waits.
+//! 3. `submit_missing_tasks`: a new stage attempt with one task per partition still missing (a
+//!    map stage's partitions without output, a result stage's unfinished partitions).
+//! 4. Task offers: every free executor slot gets the next pending task, executors round-robin.
+//! 5. `TaskEnded`: a map task's output is registered with the map output tracker; when a stage
+//!    has no pending partition it completes and waiting children are submitted. A result task
+//!    stores its result; the job ends when all are in. A failed task is retried until it failed
+//!    `maxFailures` times, then its stage and every job needing it are aborted. A fetch failure
+//!    is not the task's fault: the missing map output is unregistered, the stage attempt fails
+//!    and both stages are resubmitted, so only lost map partitions run again.
+//! 6. `ExecutorLost`: its running tasks are rescheduled (not counted as failures), its map
+//!    outputs are forgotten, and map partitions of running stages that lived there run again.
+//!
+//! The loop is the only owner of this state; listeners are told of every step in order.
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{mpsc, Arc};
+
+use crate::dependency::{ShuffleDependency, ShuffleId};
+use crate::env::SparkEnv;
+use crate::error::{Error, Result};
+use crate::rdd::{dependencies, num_partitions, RddBase};
+use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
+use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
+use crate::scheduler::task_set::TaskSet;
+use crate::shuffle::MapStatus;
+
+/// Spark's `spark.stage.maxConsecutiveAttempts`: fetch-failed attempts before a stage aborts.
+const MAX_CONSECUTIVE_STAGE_ATTEMPTS: u32 = 4;
+
+/// A job's results, one boxed value per requested partition, in request order.
+pub(crate) type JobResults = Result<Vec<Box<dyn Any + Send>>>;
+
+/// A job as an action submits it.
+pub(crate) struct JobSubmission {
+    pub(crate) rdd: Arc<dyn RddBase>,
+    pub(crate) partitions: Vec<usize>,
+    pub(crate) func: Arc<ResultFn>,
+    pub(crate) reply: mpsc::Sender<JobResults>,
+}
+
+/// Everything the event loop reacts to.
+pub(crate) enum DagEvent {
+    JobSubmitted(Box<JobSubmission>),
+    TaskEnded {
+        task_id: u64,
+        executor_id: String,
+        reason: TaskEndReason,
+    },
+    ExecutorLost {
+        executor_id: String,
+        replacement: Option<String>,
+        reason: String,
+    },
+    Stop,
+}
+
+enum StageKind {
+    ShuffleMap(Arc<ShuffleDependency>),
+    Result { job_id: usize },
+}
+
+struct Stage {
+    id: usize,
+    rdd: Arc<dyn RddBase>,
+    kind: StageKind,
+    name: String,
+    job_ids: BTreeSet<usize>,
+    first_job_id: usize,
+    /// The current attempt number (None before the first submission).
+    attempt: Option<u32>,
+    pending: BTreeSet<usize>,
+    fetch_failed_attempts: u32,
+}
+
+struct ActiveJob {
+    final_stage: usize,
+    stage_ids: BTreeSet<usize>,
+    partitions: Vec<usize>,
+    func: Arc<ResultFn>,
+    results: Vec<Option<Box<dyn Any + Send>>>,
+    finished: usize,
+    reply: mpsc::Sender<JobResults>,
+}
+
+struct RunningTask {
+    stage_id: usize,
+    stage_attempt: u32,
+    partition: usize,
+    attempt: u32,
+    executor_id: String,
+    kind: TaskKind,
+}
+
+/// The event loop's state.
+pub(crate) struct DagScheduler {
+    env: Arc<SparkEnv>,
+    bus: ListenerBus,
+    events: mpsc::Sender<DagEvent>,
+    max_failures: u32,
+    next_job_id: usize,
+    next_stage_id: usize,
+    next_task_id: u64,
+    stages: BTreeMap<usize, Stage>,
+    shuffle_to_map_stage: HashMap<ShuffleId, usize>,
+    waiting: BTreeSet<usize>,
+    running: BTreeSet<usize>,
+    failed: BTreeSet<usize>,
+    jobs: BTreeMap<usize, ActiveJob>,
+    task_sets: BTreeMap<(usize, u32), TaskSet>,
+    running_tasks: HashMap<u64, RunningTask>,
+    free_slots: BTreeMap<String, usize>,
+    executor_order: Vec<String>,
+}
+
+impl DagScheduler {
+    /// Starts the event loop thread; returns its sender and handle.
+    pub(crate) fn start(
+        env: Arc<SparkEnv>,
+        bus: ListenerBus,
+        max_failures: u32,
+    ) -> Result<(mpsc::Sender<DagEvent>, std::thread::JoinHandle<()>)> {
+        let (tx, rx) = mpsc::channel();
+        let mut free_slots = BTreeMap::new();
+        let mut executor_order = Vec::new();
+        for e in env.executors() {
+            free_slots.insert(e.id.clone(), e.slots);
+            executor_order.push(e.id.clone());
+        }
+        let scheduler = DagScheduler {
+            env,
+            bus,
+            events: tx.clone(),
+            max_failures: max_failures.max(1),
+            next_job_id: 0,
+            next_stage_id: 0,
+            next_task_id: 0,
+            stages: BTreeMap::new(),
+            shuffle_to_map_stage: HashMap::new(),
+            waiting: BTreeSet::new(),
+            running: BTreeSet::new(),
+            failed: BTreeSet::new(),
+            jobs: BTreeMap::new(),
+            task_sets: BTreeMap::new(),
+            running_tasks: HashMap::new(),
+            free_slots,
+            executor_order,
+        };
+        let handle = std::thread::Builder::new()
+            .name("dag-scheduler-event-loop".into())
+            .spawn(move || scheduler.run(rx))
+            .map_err(|e| Error::io("dag-scheduler-event-loop", e))?;
+        Ok((tx, handle))
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<DagEvent>) {
+        while let Ok(event) = rx.recv() {
+            match event {
+                DagEvent::JobSubmitted(job) => self.handle_job_submitted(*job),
+                DagEvent::TaskEnded {
+                    task_id,
+                    executor_id,
+                    reason,
+                } => self.handle_task_end(task_id, &executor_id, reason),
+                DagEvent::ExecutorLost {
+                    executor_id,
+                    replacement,
+                    reason,
+                } => self.handle_executor_lost(&executor_id, replacement, &reason),
+                DagEvent::Stop => break,
+            }
+            self.resource_offers();
+        }
+        let jobs: Vec<usize> = self.jobs.keys().copied().collect();
+        for job in jobs {
+            self.fail_job(
+                job,
+                Error::IllegalState("SparkContext was shut down".into()),
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------- jobs and stages
+
+    fn handle_job_submitted(&mut self, sub: JobSubmission) {
+        let job_id = self.next_job_id;
+        self.next_job_id += 1;
+        if let Err(e) = validate_lineage(&sub.rdd) {
+            let _ = sub.reply.send(Err(e));
+            return;
+        }
+        if sub.partitions.is_empty() {
+            self.bus.post(SparkListenerEvent::JobStart {
+                job_id,
+                stage_ids: Vec::new(),
+            });
+            self.bus.post(SparkListenerEvent::JobEnd {
+                job_id,
+                succeeded: true,
+            });
+            let _ = sub.reply.send(Ok(Vec::new()));
+            return;
+        }
+        self.get_or_create_parent_stages(&sub.rdd, job_id);
+        let stage_id = self.new_stage_id();
+        let name = sub.rdd.core().op.clone();
+        self.stages.insert(
+            stage_id,
+            Stage::new(
+                stage_id,
+                sub.rdd.clone(),
+                StageKind::Result { job_id },
+                name,
+                job_id,
+            ),
+        );
+        let stage_ids = self.ancestors_and_self(stage_id);
+        for s in &stage_ids {
+            if let Some(stage) = self.stages.get_mut(s) {
+                stage.job_ids.insert(job_id);
+            }
+        }
+        let n = sub.partitions.len();
+        self.jobs.insert(
+            job_id,
+            ActiveJob {
+                final_stage: stage_id,
+                stage_ids: stage_ids.iter().copied().collect(),
+                partitions: sub.partitions,
+                func: sub.func,
+                results: (0..n).map(|_| None).collect(),
+                finished: 0,
+                reply: sub.reply,
+            },
+        );
+        self.bus
+            .post(SparkListenerEvent::JobStart { job_id, stage_ids });
+        self.submit_stage(stage_id);
+    }
+
+    fn new_stage_id(&mut self) -> usize {
+        let id = self.next_stage_id;
+        self.next_stage_id += 1;
+        id
+    }
+
+    /// The stage and all its ancestors, ancestors first, ids ascending.
+    fn ancestors_and_self(&self, stage_id: usize) -> Vec<usize> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![stage_id];
+        while let Some(s) = stack.pop() {
+            if seen.insert(s) {
+                if let Some(stage) = self.stages.get(&s) {
+                    stack.extend(self.parent_stage_ids(stage));
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    /// The map stages of the shuffle dependencies directly above a stage's RDD.
+    fn parent_stage_ids(&self, stage: &Stage) -> Vec<usize> {
+        shuffle_dependencies(&stage.rdd)
+            .iter()
+            .filter_map(|d| self.shuffle_to_map_stage.get(&d.shuffle_id).copied())
+            .collect()
+    }
+
+    fn get_or_create_parent_stages(&mut self, rdd: &Arc<dyn RddBase>, job_id: usize) -> Vec<usize> {
+        shuffle_dependencies(rdd)
+            .into_iter()
+            .map(|dep| self.get_or_create_shuffle_map_stage(&dep, job_id))
+            .collect()
+    }
+
+    fn get_or_create_shuffle_map_stage(
+        &mut self,
+        dep: &Arc<ShuffleDependency>,
+        job_id: usize,
+    ) -> usize {
+        if let Some(&id) = self.shuffle_to_map_stage.get(&dep.shuffle_id) {
+            return id;
+        }
+        // Parents first, so that ancestor stages get smaller ids (as in Spark).
+        self.get_or_create_parent_stages(&dep.rdd, job_id);
+        let id = self.new_stage_id();
+        let name = dep.rdd.core().op.clone();
+        self.env
+            .map_output_tracker
+            .register_shuffle(dep.shuffle_id, dep.num_maps());
+        self.stages.insert(
+            id,
+            Stage::new(
+                id,
+                dep.rdd.clone(),
+                StageKind::ShuffleMap(dep.clone()),
+                name,
+                job_id,
+            ),
+        );
+        self.shuffle_to_map_stage.insert(dep.shuffle_id, id);
+        id
+    }
+
+    fn submit_stage(&mut self, stage_id: usize) {
+        if self.waiting.contains(&stage_id)
+            || self.running.contains(&stage_id)
+            || self.failed.contains(&stage_id)
+        {
+            return;
+        }
+        let Some(stage) = self.stages.get(&stage_id) else {
+            return;
+        };
+        if stage.job_ids.is_empty() {
+            return;
+        }
+        let missing = self.missing_parent_stages(stage_id);
+        if missing.is_empty() {
+            self.submit_missing_tasks(stage_id);
+        } else {
+            for parent in missing {
+                self.submit_stage(parent);
+            }
+            self.waiting.insert(stage_id);
+        }
+    }
+
+    /// Parent map stages whose outputs are not all available. RDDs whose every partition is
+    /// cached are not looked through (their parents need not run), as in Spark.
+    fn missing_parent_stages(&mut self, stage_id: usize) -> Vec<usize> {
+        let Some(stage) = self.stages.get(&stage_id) else {
+            return Vec::new();
+        };
+        let job_id = stage.first_job_id;
+        let mut missing = BTreeSet::new();
+        let mut visited = HashSet::new();
+        let mut stack = vec![stage.rdd.clone()];
+        while let Some(rdd) = stack.pop() {
+            if !visited.insert(rdd.core().id) {
+                continue;
+            }
+            if self.env.block_manager_master.all_cached(&*rdd) {
+                continue;
+            }
+            for dep in dependencies(&*rdd) {
+                match dep.as_shuffle() {
+                    Some(shuffle) => {
+                        let map_stage = self.get_or_create_shuffle_map_stage(shuffle, job_id);
+                        if !self.env.map_output_tracker.is_available(shuffle.shuffle_id) {
+                            missing.insert(map_stage);
+                        }
+                    }
+                    None => stack.push(dep.rdd().clone()),
+                }
+            }
+        }
+        missing.into_iter().collect()
+    }
+
+    fn submit_missing_tasks(&mut self, stage_id: usize) {
+        let Some(stage) = self.stages.get_mut(&stage_id) else {
+            return;
+        };
+        let (partitions, kind, is_map) = match &stage.kind {
+            StageKind::ShuffleMap(dep) => (
+                self.env
+                    .map_output_tracker
+                    .missing_partitions(dep.shuffle_id),
+                TaskKind::ShuffleMap(dep.clone()),
+                true,
+            ),
+            StageKind::Result { job_id } => {
+                let Some(job) = self.jobs.get(job_id) else {
+                    return;
+                };
+                let parts: Vec<usize> = job
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| job.results[*i].is_none())
+                    .map(|(_, p)| *p)
+                    .collect();
+                (parts, TaskKind::Result(job.func.clone()), false)
+            }
+        };
+        let attempt = stage.attempt.map_or(0, |a| a + 1);
+        stage.attempt = Some(attempt);
+        stage.pending = partitions.iter().copied().collect();
+        let name = stage.name.clone();
+        self.running.insert(stage_id);
+        self.bus.post(SparkListenerEvent::StageSubmitted {
+            stage_id,
+            attempt,
+            name,
+            num_tasks: partitions.len(),
+            is_shuffle_map: is_map,
+        });
+        if partitions.is_empty() {
+            self.mark_stage_finished(stage_id, None);
+            self.submit_waiting_child_stages();
+            return;
+        }
+        self.task_sets.insert(
+            (stage_id, attempt),
+            TaskSet::new(stage_id, attempt, kind, &partitions),
+        );
+    }
+
+    fn mark_stage_finished(&mut self, stage_id: usize, failure: Option<String>) {
+        self.running.remove(&stage_id);
+        let Some(stage) = self.stages.get(&stage_id) else {
+            return;
+        };
+        let attempt = stage.attempt.unwrap_or(0);
+        if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
+            ts.zombie = true;
+        }
+        self.bus.post(SparkListenerEvent::StageCompleted {
+            stage_id,
+            attempt,
+            failure,
+        });
+    }
+
+    fn submit_waiting_child_stages(&mut self) {
+        let mut waiting: Vec<usize> = std::mem::take(&mut self.waiting).into_iter().collect();
+        waiting.sort_by_key(|s| {
+            (
+                self.stages.get(s).map_or(usize::MAX, |st| st.first_job_id),
+                *s,
+            )
+        });
+        for s in waiting {
+            self.submit_stage(s);
+        }
+    }
+
+    fn resubmit_failed_stages(&mut self) {
+        let mut failed: Vec<usize> = std::mem::take(&mut self.failed).into_iter().collect();
+        failed.sort_by_key(|s| {
+            (
+                self.stages.get(s).map_or(usize::MAX, |st| st.first_job_id),
+                *s,
+            )
+        });
+        for s in failed {
+            self.submit_stage(s);
+        }
+    }
+
+    // ---------------------------------------------------------------- task offers
+
+    fn resource_offers(&mut self) {
+        loop {
+            let mut launched = false;
+            for executor_id in self.executor_order.clone() {
+                let free = self.free_slots.get(&executor_id).copied().unwrap_or(0);
+                if free == 0 {
+                    continue;
+                }
+                let Some(key) = self.next_task_set() else {
+                    return;
+                };
+                let Some(executor) = self.env.executor(&executor_id) else {
+                    self.free_slots.insert(executor_id, 0);
+                    continue;
+                };
+                let ts = self
+                    .task_sets
+                    .get_mut(&key)
+                    .expect("next_task_set returns a live key");
+                let Some((partition, attempt)) = ts.next_task() else {
+                    continue;
+                };
+                let task_id = self.next_task_id;
+                self.next_task_id += 1;
+                let task = Task {
+                    task_id,
+                    stage_id: ts.stage_id,
+                    stage_attempt: ts.stage_attempt,
+                    partition,
+                    attempt_number: attempt,
+                    kind: ts.kind.clone(),
+                };
+                self.running_tasks.insert(
+                    task_id,
+                    RunningTask {
+                        stage_id: ts.stage_id,
+                        stage_attempt: ts.stage_attempt,
+                        partition,
+                        attempt,
+                        executor_id: executor_id.clone(),
+                        kind: ts.kind.clone(),
+                    },
+                );
+                self.free_slots.insert(executor_id.clone(), free - 1);
+                self.bus.post(SparkListenerEvent::TaskStart {
+                    stage_id: task.stage_id,
+                    stage_attempt: task.stage_attempt,
+                    partition,
+                    attempt,
+                    task_id,
+                    executor_id: executor_id.clone(),
+                });
+                executor.launch(task, self.env.clone(), self.events.clone());
+                launched = true;
+            }
+            if !launched {
+                return;
+            }
+        }
+    }
+
+    /// The task set to take the next task from: the oldest job's, then the lowest stage.
+    fn next_task_set(&self) -> Option<(usize, u32)> {
+        self.task_sets
+            .iter()
+            .filter(|(_, ts)| ts.has_pending())
+            .min_by_key(|((stage, _), _)| {
+                (
+                    self.stages
+                        .get(stage)
+                        .map_or(usize::MAX, |s| s.first_job_id),
+                    *stage,
+                )
+            })
+            .map(|(k, _)| *k)
+    }
+
+    // ---------------------------------------------------------------- task completion
+
+    fn handle_task_end(&mut self, task_id: u64, executor_id: &str, reason: TaskEndReason) {
+        let Some(rt) = self.running_tasks.remove(&task_id) else {
+            return;
+        };
+        if let Some(free) = self.free_slots.get_mut(executor_id) {
+            *free += 1;
+        }
+        let key = (rt.stage_id, rt.stage_attempt);
+        let kind = match &reason {
+            TaskEndReason::Success(_) => TaskEndKind::Success,
+            TaskEndReason::FetchFailed {
+                shuffle_id, map_id, ..
+            } => TaskEndKind::FetchFailed {
+                shuffle_id: shuffle_id.0,
+                map_id: *map_id,
+            },
+            TaskEndReason::ExceptionFailure(m) => TaskEndKind::ExceptionFailure(m.clone()),
+        };
+        self.bus.post(SparkListenerEvent::TaskEnd {
+            stage_id: rt.stage_id,
+            stage_attempt: rt.stage_attempt,
+            partition: rt.partition,
+            attempt: rt.attempt,
+            task_id,
+            executor_id: executor_id.to_string(),
+            reason: kind,
+        });
+        match reason {
+            TaskEndReason::Success(output) => {
+                if let Some(ts) = self.task_sets.get_mut(&key) {
+                    ts.mark_succeeded(rt.partition);
+                }
+                match output {
+                    TaskOutput::MapStatus(status) => self.handle_map_output(&rt, status),
+                    TaskOutput::Result(value) => self.handle_result(&rt, value),
+                }
+            }
+            TaskEndReason::ExceptionFailure(message) => {
+                let Some(ts) = self.task_sets.get_mut(&key) else {
+                    return;
+                };
+                if ts.zombie || ts.is_succeeded(rt.partition) {
+                    return;
+                }
+                let failures = ts.record_failure(rt.partition);
+                if failures >= self.max_failures {
+                    let reason = format!(
+                        "Task {p} in stage {s}.{a} failed {n} times, most recent failure: Lost task \
+                         {p}.{t} in stage {s}.{a} (TID {task_id}) (executor {executor_id}): {message}",
+                        p = rt.partition,
+                        s = rt.stage_id,
+                        a = rt.stage_attempt,
+                        n = failures,
+                        t = rt.attempt,
+                    );
+                    self.abort_stage(rt.stage_id, reason);
+                } else {
+                    ts.requeue(rt.partition);
+                }
+            }
+            TaskEndReason::FetchFailed {
+                shuffle_id,
+                map_id,
+                executor_id: lost,
+                message,
+                ..
+            } => self.handle_fetch_failed(&rt, shuffle_id, map_id, lost, message),
+        }
+    }
+
+    fn handle_map_output(&mut self, rt: &RunningTask, status: MapStatus) {
+        let TaskKind::ShuffleMap(dep) = &rt.kind else {
+            return;
+        };
+        if self.env.executor(&status.executor_id).is_some() {
+            self.env
+                .map_output_tracker
+                .register_map_output(dep.shuffle_id, rt.partition, status);
+        }
+        let Some(stage) = self.stages.get_mut(&rt.stage_id) else {
+            return;
+        };
+        stage.pending.remove(&rt.partition);
+        if self.running.contains(&rt.stage_id) && stage.pending.is_empty() {
+            self.mark_stage_finished(rt.stage_id, None);
+            if self.env.map_output_tracker.is_available(dep.shuffle_id) {
+                self.submit_waiting_child_stages();
+            } else {
+                // Some outputs were lost meanwhile: run the stage again for them.
+                self.submit_stage(rt.stage_id);
+            }
+        }
+    }
+
+    fn handle_result(&mut self, rt: &RunningTask, value: Box<dyn Any + Send>) {
+        let Some(Stage {
+            kind: StageKind::Result { job_id },
+            ..
+        }) = self.stages.get(&rt.stage_id)
+        else {
+            return;
+        };
+        let job_id = *job_id;
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return;
+        };
+        let Some(index) = job.partitions.iter().position(|&p| p == rt.partition) else {
+            return;
+        };
+        if job.results[index].is_some() {
+            return;
+        }
+        job.results[index] = Some(value);
+        job.finished += 1;
+        if job.finished == job.partitions.len() {
+            let final_stage = job.final_stage;
+            self.mark_stage_finished(final_stage, None);
+            let job = self
+                .jobs
+                .remove(&job_id)
+                .expect("the job was just looked up");
+            self.bus.post(SparkListenerEvent::JobEnd {
+                job_id,
+                succeeded: true,
+            });
+            let results = job
+                .results
+                .into_iter()
+                .map(|r| r.expect("every partition of a finished job has a result"))
+                .collect();
+            let _ = job.reply.send(Ok(results));
+            self.cleanup_job(job_id, &job.stage_ids);
+        }
+    }
+
+    fn handle_fetch_failed(
+        &mut self,
+        rt: &RunningTask,
+        shuffle_id: ShuffleId,
+        map_id: usize,
+        lost_executor: Option<String>,
+        message: String,
+    ) {
+        let tracker = &self.env.map_output_tracker;
+        tracker.unregister_map_output(shuffle_id, map_id);
+        if let Some(e) = &lost_executor {
+            if self.env.executor(e).is_none() {
+                tracker.remove_outputs_on_executor(e);
+            }
+        }
+        let Some(stage) = self.stages.get_mut(&rt.stage_id) else {
+            return;
+        };
+        if stage.attempt != Some(rt.stage_attempt) {
+            return; // a stale attempt: its stage already failed and was resubmitted
+        }
+        stage.fetch_failed_attempts += 1;
+        let attempts = stage.fetch_failed_attempts;
+        let failure = format!(
+            "FetchFailed(shuffle {}, map {map_id}): {message}",
+            shuffle_id.0
+        );
+        if self.running.contains(&rt.stage_id) {
+            self.mark_stage_finished(rt.stage_id, Some(failure.clone()));
+        }
+        if attempts >= MAX_CONSECUTIVE_STAGE_ATTEMPTS {
+            self.abort_stage(
+                rt.stage_id,
+                format!(
+                    "Stage {} has failed the maximum allowable number of times: \
+                     {MAX_CONSECUTIVE_STAGE_ATTEMPTS}. Most recent failure reason: {failure}",
+                    rt.stage_id
+                ),
+            );
+            return;
+        }
+        self.failed.insert(rt.stage_id);
+        if let Some(&map_stage) = self.shuffle_to_map_stage.get(&shuffle_id) {
+            self.running.remove(&map_stage);
+            self.failed.insert(map_stage);
+        }
+        self.waiting.remove(&rt.stage_id);
+        self.resubmit_failed_stages();
+    }
+
+    fn handle_executor_lost(
+        &mut self,
+        executor_id: &str,
+        replacement: Option<String>,
+        reason: &str,
+    ) {
+        self.free_slots.remove(executor_id);
+        self.executor_order.retain(|e| e != executor_id);
+        self.bus.post(SparkListenerEvent::ExecutorRemoved {
+            executor_id: executor_id.to_string(),
+            reason: reason.to_string(),
+        });
+        // Running tasks there are lost, not failed: run them again elsewhere.
+        let lost: Vec<u64> = self
+            .running_tasks
+            .iter()
+            .filter(|(_, rt)| rt.executor_id == executor_id)
+            .map(|(id, _)| *id)
+            .collect();
+        for task_id in lost {
+            let rt = self
+                .running_tasks
+                .remove(&task_id)
+                .expect("collected from running_tasks");
+            self.bus.post(SparkListenerEvent::TaskEnd {
+                stage_id: rt.stage_id,
+                stage_attempt: rt.stage_attempt,
+                partition: rt.partition,
+                attempt: rt.attempt,
+                task_id,
+                executor_id: executor_id.to_string(),
+                reason: TaskEndKind::ExecutorLost(reason.to_string()),
+            });
+            if let Some(ts) = self.task_sets.get_mut(&(rt.stage_id, rt.stage_attempt)) {
+                ts.requeue(rt.partition);
+            }
+        }
+        // Its map outputs are gone; running map stages must recompute those partitions.
+        self.env
+            .map_output_tracker
+            .remove_outputs_on_executor(executor_id);
+        let running: Vec<usize> = self.running.iter().copied().collect();
+        for stage_id in running {
+            let Some(stage) = self.stages.get_mut(&stage_id) else {
+                continue;
+            };
+            let StageKind::ShuffleMap(dep) = &stage.kind else {
+                continue;
+            };
+            let Some(attempt) = stage.attempt else {
+                continue;
+            };
+            for p in self
+                .env
+                .map_output_tracker
+                .missing_partitions(dep.shuffle_id)
+            {
+                if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
+                    if ts.is_succeeded(p) {
+                        ts.resubmit(p);
+                        stage.pending.insert(p);
+                    }
+                }
+            }
+        }
+        if let Some(new_id) = replacement {
+            if let Some(e) = self.env.executor(&new_id) {
+                self.free_slots.insert(new_id.clone(), e.slots);
+                self.executor_order.push(new_id.clone());
+                self.bus.post(SparkListenerEvent::ExecutorAdded {
+                    executor_id: new_id,
+                });
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- failure and cleanup
+
+    fn abort_stage(&mut self, stage_id: usize, reason: String) {
+        if self.running.contains(&stage_id) {
+            self.mark_stage_finished(stage_id, Some(reason.clone()));
+        }
+        let jobs: Vec<usize> = self
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.stage_ids.contains(&stage_id))
+            .map(|(id, _)| *id)
+            .collect();
+        for job in jobs {
+            self.fail_job(job, Error::JobAborted(reason.clone()));
+        }
+    }
+
+    fn fail_job(&mut self, job_id: usize, error: Error) {
+        let Some(job) = self.jobs.remove(&job_id) else {
+            return;
+        };
+        for s in &job.stage_ids {
+            if self.running.contains(s)
+                && self.stages.get(s).is_some_and(|st| st.job_ids.len() == 1)
+            {
+                self.mark_stage_finished(*s, Some("job aborted".into()));
+            }
+        }
+        self.bus.post(SparkListenerEvent::JobEnd {
+            job_id,
+            succeeded: false,
+        });
+        let _ = job.reply.send(Err(error));
+        self.cleanup_job(job_id, &job.stage_ids);
+    }
+
+    /// Forgets the stages no other job needs (Spark's
+    /// `cleanupStateForJobAndIndependentStages`). Map outputs stay in the tracker, so a later
+    /// job's new stage for the same shuffle is skipped.
+    fn cleanup_job(&mut self, job_id: usize, stage_ids: &BTreeSet<usize>) {
+        for s in stage_ids {
+            let Some(stage) = self.stages.get_mut(s) else {
+                continue;
+            };
+            stage.job_ids.remove(&job_id);
+            if !stage.job_ids.is_empty() {
+                continue;
+            }
+            let stage = self.stages.remove(s).expect("looked up above");
+            if let StageKind::ShuffleMap(dep) = &stage.kind {
+                if self.shuffle_to_map_stage.get(&dep.shuffle_id) == Some(s) {
+                    self.shuffle_to_map_stage.remove(&dep.shuffle_id);
+                }
+            }
+            self.waiting.remove(s);
+            self.running.remove(s);
+            self.failed.remove(s);
+            self.task_sets.retain(|(stage, _), _| stage != s);
+        }
+    }
+}
+
+impl Stage {
+    fn new(
+        id: usize,
+        rdd: Arc<dyn RddBase>,
+        kind: StageKind,
+        name: String,
+        job_id: usize,
+    ) -> Stage {
+        Stage {
+            id,
+            rdd,
+            kind,
+            name,
+            job_ids: BTreeSet::from([job_id]),
+            first_job_id: job_id,
+            attempt: None,
+            pending: BTreeSet::new(),
+            fetch_failed_attempts: 0,
+        }
+    }
+}
+
+/// The shuffle dependencies directly above `rdd`, found by walking narrow dependencies
+/// iteratively (a 10,000-step narrow lineage must not overflow the stack).
+fn shuffle_dependencies(rdd: &Arc<dyn RddBase>) -> Vec<Arc<ShuffleDependency>> {
+    let mut found = Vec::new();
+    let mut seen_shuffles = HashSet::new();
+    let mut visited = HashSet::new();
+    let mut stack = vec![rdd.clone()];
+    while let Some(r) = stack.pop() {
+        if !visited.insert(r.core().id) {
+            continue;
+        }
+        for dep in dependencies(&*r) {
+            match dep.as_shuffle() {
+                Some(s) => {
+                    if seen_shuffles.insert(s.shuffle_id) {
+                        found.push(s.clone());
+                    }
+                }
+                None => stack.push(dep.rdd().clone()),
+            }
+        }
+    }
+    found.sort_by_key(|d| d.shuffle_id);
+    found
+}
+
+/// Checks every RDD of the lineage can run (Spark's `getPartitions` errors, found at submit).
+fn validate_lineage(rdd: &Arc<dyn RddBase>) -> Result<()> {
+    let mut visited = HashSet::new();
+    let mut stack = vec![rdd.clone()];
+    while let Some(r) = stack.pop() {
+        if !visited.insert(r.core().id) {
+            continue;
+        }
+        r.validate()?;
+        let _ = num_partitions(&*r);
+        for dep in dependencies(&*r) {
+            stack.push(dep.rdd().clone());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! Scheduler events (Spark's `SparkListener` events on the `LiveListenerBus`).
+//!
+//! The DAG scheduler posts one [`SparkListenerEvent`] for each job, stage and task transition,
+//! and for executors coming and going. Listeners are called on the scheduler's event loop, in
+//! order, before the job's caller is woken, so a test that runs a job and then reads an
+//! [`EventLog`] sees every event of that job. A listener must be quick and must not run jobs.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+/// How a task attempt ended, as listeners see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskEndKind {
+    /// The task succeeded.
+    Success,
+    /// The task could not fetch a map output (does not count against `maxFailures`).
+    FetchFailed {
+        /// The shuffle whose output was missing.
+        shuffle_id: usize,
+        /// The map partition whose output was missing.
+        map_id: usize,
+    },
+    /// The task failed (a user panic's message included).
+    ExceptionFailure(String),
+    /// The executor running the task died; the task is run again elsewhere.
+    ExecutorLost(String),
+    /// The result was ignored (its task set was already finished or aborted).
+    Ignored,
+}
+
+/// An event of the scheduler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SparkListenerEvent {
+    /// A job started; `stage_ids` are all the stages it needs, including those that will be
+    /// skipped because their shuffle output already exists.
+    JobStart {
+        /// The job.
+        job_id: usize,
+        /// Every stage of the job, final stage last.
+        stage_ids: Vec<usize>,
+    },
+    /// A job ended.
+    JobEnd {
+        /// The job.
+        job_id: usize,
+        /// Whether it succeeded.
+        succeeded: bool,
+    },
+    /// A stage attempt was submitted (a stage of a job that is never submitted was skipped).
+    StageSubmitted {
+        /// The stage.
+        stage_id: usize,
+        /// Its attempt number, from 0.
+        attempt: u32,
+        /// Spark's stage name: the RDD's creation site (`map at ...`).
+        name: String,
+        /// How many tasks this attempt runs.
+        num_tasks: usize,
+        /// Whether it is a shuffle map stage.
+        is_shuffle_map: bool,
+    },
+    /// A stage attempt finished (`failure` is set when it failed).
+    StageCompleted {
+        /// The stage.
+        stage_id: usize,
+        /// Its attempt number.
+        attempt: u32,
+        /// Why it failed, if it did.
+        failure: Option<String>,
+    },
+    /// A task attempt started on an executor.
+    TaskStart {
+        /// The stage.
+        stage_id: usize,
+        /// The stage attempt.
+        stage_attempt: u32,
+        /// The partition it computes.
+        partition: usize,
+        /// The attempt number of this task, from 0.
+        attempt: u32,
+        /// Unique task attempt id (Spark's TID).
+        task_id: u64,
+        /// Where it runs.
+        executor_id: String,
+    },
+    /// A task attempt ended.
+    TaskEnd {
+        /// The stage.
+        stage_id: usize,
+        /// The stage attempt.
+        stage_attempt: u32,
+        /// The partition it computed.
+        partition: usize,
+        /// The attempt number of this task.
+        attempt: u32,
+        /// Unique task attempt id.
+        task_id: u64,
+        /// Where it ran.
+        executor_id: String,
+        /// How it ended.
+        reason: TaskEndKind,
+    },
+    /// An executor joined.
+    ExecutorAdded {
+        /// Its id.
+        executor_id: String,
+    },
+    /// An executor died or was removed.
+    ExecutorRemoved {
+        /// Its id.
+        executor_id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A listener callback.
+pub(crate) type Listener = Arc<dyn Fn(&SparkListenerEvent) + Send + Sync>;
+
+/// The listeners of one context (Spark's `LiveListenerBus`, delivered synchronously).
+#[derive(Default, Clone)]
+pub(crate) struct ListenerBus {
+    listeners: Arc<Mutex<Vec<Listener>>>,
+}
+
+impl ListenerBus {
+    pub(crate) fn add(&self, l: Listener) {
+        self.listeners.lock().push(l);
+    }
+
+    pub(crate) fn post(&self, event: SparkListenerEvent) {
+        // Copy the list so that no lock is held while listener code runs.
+        let listeners: Vec<Listener> = self.listeners.lock().clone();
+        for l in listeners {
+            l(&event);
+        }
+    }
+}
+
+/// A listener that records every event, for tests and tools.
+///
+/// ```
+/// use sparklet::prelude::*;
+/// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+/// let log = EventLog::attach(&sc);
+/// let counts = sc.parallelize(vec![("a", 1), ("a", 2)], 2).reduce_by_key(|x, y| x + y);
+/// counts.count().unwrap();
+/// counts.count().unwrap();
+/// // The second job skips the map stage: its shuffle output is reused.
+/// let jobs = log.jobs();
+/// assert_eq!(log.submitted_stages(jobs[0]).len(), 2);
+/// assert_eq!(log.submitted_stages(jobs[1]).len(), 1);
+/// assert_eq!(log.skipped_stages(jobs[1]).len(), 1);
+/// ```
+#[derive(Clone, Default)]
+pub struct EventLog {
+    events: Arc<Mutex<Vec<SparkListenerEvent>>>,
+}
+
+impl EventLog {
+    /// A new log that receives every later event of `sc`.
+    pub fn attach(sc: &crate::SparkContext) -> EventLog {
+        let log = EventLog::default();
+        let events = log.events.clone();
+        sc.add_spark_listener(move |e| events.lock().push(e.clone()));
+        log
+    }
+
+    /// Everything recorded so far.
+    pub fn events(&self) -> Vec<SparkListenerEvent> {
+        self.events.lock().clone()
+    }
+
+    /// Forgets everything recorded so far.
+    pub fn clear(&self) {
+        self.events.lock().clear();
+    }
+
+    /// The ids of the jobs started, in order.
+    pub fn jobs(&self) -> Vec<usize> {
+        self.events()
+            .iter()
+            .filter_map(|e| match e {
+                SparkListenerEvent::JobStart { job_id, .. } => Some(*job_id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn job_stages(&self, job: usize) -> Vec<usize> {
+        self.events()
+            .iter()
+            .find_map(|e| match e {
+                SparkListenerEvent::JobStart { job_id, stage_ids } if *job_id == job => {
+                    Some(stage_ids.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// The stages of `job` that were submitted at least once.
+    pub fn submitted_stages(&self, job: usize) -> Vec<usize> {
+        let stages = self.job_stages(job);
+        let events = self.events();
+        stages
+            .into_iter()
+            .filter(|s| {
+                events.iter().any(|e| {
+                    matches!(e, SparkListenerEvent::StageSubmitted { stage_id, .. } if stage_id == s)
+                })
+            })
+            .collect()
+    }
+
+    /// The stages of `job` that were never submitted (Spark's "skipped" stages).
+    pub fn skipped_stages(&self, job: usize) -> Vec<usize> {
+        let submitted = self.submitted_stages(job);
+        self.job_stages(job)
+            .into_iter()
+            .filter(|s| !submitted.contains(s))
+            .collect()
+    }
+
+    /// Every task end, as (stage, partition, attempt, executor, reason).
+    pub fn task_ends(&self) -> Vec<(usize, usize, u32, String, TaskEndKind)> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                SparkListenerEvent::TaskEnd {
+                    stage_id,
+                    partition,
+                    attempt,
+                    executor_id,
+                    reason,
+                    ..
+                } => Some((stage_id, partition, attempt, executor_id, reason)),
+                _ => None,
+            })
+            .collect()
+    }
+}

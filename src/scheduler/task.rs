@@ -1,0 +1,143 @@
+//! Tasks (Spark's `Task`, `ShuffleMapTask`, `ResultTask`, `TaskContext`, `TaskEndReason`).
+//!
+//! A task computes one partition of one stage on one executor thread. A shuffle map task runs
+//! its shuffle dependency's writer; a result task runs the job's function over the final RDD's
+//! partition. Whatever happens inside, a panic included, ends as a [`TaskEndReason`]: the
+//! panic is caught here, at the task boundary, and never unwinds into the executor.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use crate::dependency::{ShuffleDependency, ShuffleId};
+use crate::env::SparkEnv;
+use crate::error::Error;
+use crate::executor::Executor;
+use crate::shuffle::MapStatus;
+
+/// What a running task can see: where it runs and who it is.
+pub(crate) struct TaskContext {
+    pub(crate) stage_id: usize,
+    pub(crate) stage_attempt: u32,
+    pub(crate) partition_id: usize,
+    pub(crate) attempt_number: u32,
+    pub(crate) task_attempt_id: u64,
+    /// The executor running the task: its block manager and shuffle store.
+    pub(crate) executor: Arc<Executor>,
+    /// The cluster: map output tracker, block manager master, live executors.
+    pub(crate) env: Arc<SparkEnv>,
+}
+
+/// Why computing a partition failed, short of a panic.
+#[derive(Debug, Clone)]
+pub(crate) enum TaskError {
+    /// A map output could not be fetched (Spark's `FetchFailedException`).
+    FetchFailed {
+        shuffle_id: ShuffleId,
+        map_id: usize,
+        reduce_id: usize,
+        executor_id: Option<String>,
+        message: String,
+    },
+    /// Any other failure (an I/O error, a corrupt checkpoint, a decoding error).
+    Failed(String),
+}
+
+impl From<Error> for TaskError {
+    fn from(e: Error) -> Self {
+        TaskError::Failed(e.to_string())
+    }
+}
+
+/// The function a result task applies to its partition (type-erased by the action).
+pub(crate) type ResultFn =
+    dyn Fn(usize, &TaskContext) -> Result<Box<dyn Any + Send>, TaskError> + Send + Sync;
+
+/// What a task runs.
+#[derive(Clone)]
+pub(crate) enum TaskKind {
+    ShuffleMap(Arc<ShuffleDependency>),
+    Result(Arc<ResultFn>),
+}
+
+/// One attempt of one task, as sent to an executor.
+#[derive(Clone)]
+pub(crate) struct Task {
+    pub(crate) task_id: u64,
+    pub(crate) stage_id: usize,
+    pub(crate) stage_attempt: u32,
+    pub(crate) partition: usize,
+    pub(crate) attempt_number: u32,
+    pub(crate) kind: TaskKind,
+}
+
+/// What a successful task produced.
+pub(crate) enum TaskOutput {
+    MapStatus(MapStatus),
+    Result(Box<dyn Any + Send>),
+}
+
+/// How a task attempt ended (Spark's `TaskEndReason`).
+pub(crate) enum TaskEndReason {
+    Success(TaskOutput),
+    FetchFailed {
+        shuffle_id: ShuffleId,
+        map_id: usize,
+        reduce_id: usize,
+        executor_id: Option<String>,
+        message: String,
+    },
+    /// The task threw (or panicked) with this message.
+    ExceptionFailure(String),
+}
+
+impl Task {
+    /// Runs the task on the calling (executor) thread.
+    pub(crate) fn run(&self, executor: Arc<Executor>, env: Arc<SparkEnv>) -> TaskEndReason {
+        let ctx = TaskContext {
+            stage_id: self.stage_id,
+            stage_attempt: self.stage_attempt,
+            partition_id: self.partition,
+            attempt_number: self.attempt_number,
+            task_attempt_id: self.task_id,
+            executor,
+            env,
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| match &self.kind {
+            TaskKind::ShuffleMap(dep) => dep
+                .writer
+                .write(dep, self.partition, &ctx)
+                .map(TaskOutput::MapStatus),
+            TaskKind::Result(func) => func(self.partition, &ctx).map(TaskOutput::Result),
+        }));
+        match outcome {
+            Ok(Ok(output)) => TaskEndReason::Success(output),
+            Ok(Err(TaskError::FetchFailed {
+                shuffle_id,
+                map_id,
+                reduce_id,
+                executor_id,
+                message,
+            })) => TaskEndReason::FetchFailed {
+                shuffle_id,
+                map_id,
+                reduce_id,
+                executor_id,
+                message,
+            },
+            Ok(Err(TaskError::Failed(message))) => TaskEndReason::ExceptionFailure(message),
+            Err(panic) => TaskEndReason::ExceptionFailure(panic_message(&*panic)),
+        }
+    }
+}
+
+/// The text of a panic payload (`panic!("...")` gives `&str` or `String`).
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        format!("panic: {s}")
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        format!("panic: {s}")
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
