@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 /// | `sparklet.task.maxFailures` | 4 | attempts of one task before its job is aborted |
 /// | `sparklet.default.parallelism` | the number of task slots | partitions of shuffles with no parent partitioner |
 /// | `sparklet.executor.memory` | `512m` | block memory of each executor (not `local-cluster`) |
+/// | `sparklet.local.dir` | the system temp folder | where executors keep disk blocks |
 ///
 /// ```
 /// use sparklet::prelude::*;
@@ -38,6 +39,8 @@ pub const APP_NAME: &str = "sparklet.app.name";
 pub const TASK_MAX_FAILURES: &str = "sparklet.task.maxFailures";
 /// Conf key of the default parallelism.
 pub const DEFAULT_PARALLELISM: &str = "sparklet.default.parallelism";
+/// Conf key of the parent folder of executors' disk stores (Spark's `spark.local.dir`).
+pub const LOCAL_DIR: &str = "sparklet.local.dir";
 /// Conf key of the executor block memory (`512m`, `1g`, or bytes).
 pub const EXECUTOR_MEMORY: &str = "sparklet.executor.memory";
 

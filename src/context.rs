@@ -176,7 +176,13 @@ impl SparkContext {
             0 => total_slots,
             n => n,
         };
-        let env = Arc::new(SparkEnv::new(conf.clone(), master.slots, memory));
+        let bus = ListenerBus::default();
+        let env = Arc::new(SparkEnv::new(
+            conf.clone(),
+            bus.clone(),
+            master.slots,
+            memory,
+        ));
         if master.cluster {
             for _ in 0..master.executors {
                 env.add_executor(None)?;
@@ -184,7 +190,6 @@ impl SparkContext {
         } else {
             env.add_executor(Some("driver"))?;
         }
-        let bus = ListenerBus::default();
         let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures as u32)?;
         Ok(SparkContext {
             inner: Arc::new(ContextInner {
@@ -282,7 +287,7 @@ impl SparkContext {
 
     /// Storage facts of every persisted RDD that has cached blocks (Spark's `getRDDStorageInfo`).
     pub fn get_rdd_storage_info(&self) -> Vec<RddInfo> {
-        self.inner.env.block_manager_master.rdd_infos()
+        self.inner.env.rdd_infos()
     }
 
     /// Registers a listener for scheduler events; it is called on the scheduler thread, in order.

@@ -22,7 +22,7 @@ pub(crate) struct ShuffleId(pub(crate) usize);
 /// ```
 /// use sparklet::prelude::*;
 /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
-/// let words = sc.parallelize(vec![("a", 1), ("b", 1), ("a", 1)], 2);
+/// let words = sc.parallelize(vec![('a', 1), ('b', 1), ('a', 1)], 2);
 /// let counts = words.reduce_by_key(|x, y| x + y);
 /// let deps = counts.dependencies();
 /// assert_eq!(deps.len(), 1);

@@ -5,22 +5,32 @@
 //! executors' stores only through [`SparkEnv::executor`], which knows only live executors: a
 //! dead executor's blocks and shuffle outputs are unreachable from the moment it is killed.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
 
 use crate::conf::SparkConf;
 use crate::error::Result;
 use crate::executor::Executor;
+use crate::rdd::RddBase;
+use crate::scheduler::listener::ListenerBus;
 use crate::shuffle::MapOutputTracker;
-use crate::storage::BlockManagerMaster;
+use crate::storage::{BlockManagerMaster, RddInfo};
 
 /// The shared services of one context.
 pub(crate) struct SparkEnv {
     pub(crate) conf: SparkConf,
     pub(crate) map_output_tracker: MapOutputTracker,
     pub(crate) block_manager_master: BlockManagerMaster,
+    /// The listener bus (events from the scheduler and from tasks).
+    pub(crate) bus: ListenerBus,
+    /// Spark's `persistentRdds`: every RDD given a storage level, weakly.
+    persistent_rdds: Mutex<BTreeMap<usize, Weak<dyn RddBase>>>,
+    /// Parent folder of the executors' disk stores (`sparklet.local.dir`).
+    local_dir: Option<PathBuf>,
     live: RwLock<Vec<Arc<Executor>>>,
     retired: Mutex<Vec<Arc<Executor>>>,
     next_executor_id: AtomicUsize,
@@ -32,13 +42,18 @@ impl SparkEnv {
     /// An environment with no executors yet.
     pub(crate) fn new(
         conf: SparkConf,
+        bus: ListenerBus,
         slots_per_executor: usize,
         memory_per_executor: u64,
     ) -> SparkEnv {
+        let local_dir = conf.get(crate::conf::LOCAL_DIR).map(PathBuf::from);
         SparkEnv {
             conf,
             map_output_tracker: MapOutputTracker::default(),
             block_manager_master: BlockManagerMaster::default(),
+            bus,
+            persistent_rdds: Mutex::new(BTreeMap::new()),
+            local_dir,
             live: RwLock::new(Vec::new()),
             retired: Mutex::new(Vec::new()),
             next_executor_id: AtomicUsize::new(0),
@@ -56,7 +71,12 @@ impl SparkEnv {
                 .fetch_add(1, Ordering::SeqCst)
                 .to_string(),
         };
-        let executor = Executor::start(id, self.slots_per_executor, self.memory_per_executor)?;
+        let executor = Executor::start(
+            id,
+            self.slots_per_executor,
+            self.memory_per_executor,
+            self.local_dir.as_deref(),
+        )?;
         self.live.write().push(executor.clone());
         Ok(executor)
     }
@@ -84,8 +104,56 @@ impl SparkEnv {
         Some(removed)
     }
 
+    /// Records an RDD that was given a storage level (Spark's `persistRDD`).
+    pub(crate) fn register_persistent(&self, rdd: &Arc<dyn RddBase>) {
+        self.persistent_rdds
+            .lock()
+            .insert(rdd.core().id, Arc::downgrade(rdd));
+    }
+
+    /// Storage facts of every persisted RDD with at least one cached partition.
+    pub(crate) fn rdd_infos(&self) -> Vec<RddInfo> {
+        let rdds: Vec<Arc<dyn RddBase>> = self
+            .persistent_rdds
+            .lock()
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
+        let executors = self.executors();
+        let mut infos = Vec::new();
+        for rdd in rdds {
+            let core = rdd.core();
+            let (mut mem_size, mut disk_size) = (0, 0);
+            let mut splits = std::collections::BTreeSet::new();
+            for e in &executors {
+                let (m, d, s) = e.block_manager.rdd_usage(core.id);
+                mem_size += m;
+                disk_size += d;
+                splits.extend(s);
+            }
+            if splits.is_empty() {
+                continue;
+            }
+            infos.push(RddInfo {
+                id: core.id,
+                name: core
+                    .name
+                    .lock()
+                    .clone()
+                    .unwrap_or_else(|| rdd.class_name().to_string()),
+                storage_level: core.storage_level(),
+                num_partitions: crate::rdd::num_partitions(&*rdd),
+                num_cached_partitions: splits.len(),
+                mem_size,
+                disk_size,
+            });
+        }
+        infos
+    }
+
     /// Removes every cached block of an RDD from every executor.
     pub(crate) fn remove_rdd(&self, rdd_id: usize) {
+        self.persistent_rdds.lock().remove(&rdd_id);
         for e in self.executors() {
             e.block_manager.remove_rdd(rdd_id);
         }

@@ -37,11 +37,16 @@ pub(crate) struct Executor {
 
 impl Executor {
     /// Starts an executor with `slots` worker threads and `memory` bytes of block memory.
-    pub(crate) fn start(id: String, slots: usize, memory: u64) -> Result<Arc<Executor>> {
+    pub(crate) fn start(
+        id: String,
+        slots: usize,
+        memory: u64,
+        local_dir: Option<&std::path::Path>,
+    ) -> Result<Arc<Executor>> {
         let (tx, rx) = mpsc::channel::<Work>();
         let rx = Arc::new(Mutex::new(rx));
         let executor = Arc::new(Executor {
-            block_manager: BlockManager::new(&id, memory)?,
+            block_manager: BlockManager::new(&id, memory, local_dir)?,
             id,
             slots,
             shuffle_store: ShuffleStore::default(),
@@ -54,6 +59,8 @@ impl Executor {
             let rx = rx.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("executor-{}-task-{n}", executor.id))
+                // Deep narrow lineages compute as deep call chains.
+                .stack_size(64 << 20)
                 .spawn(move || loop {
                     // The lock is held only to take the next piece of work, never while it runs.
                     let work = rx.lock().recv();

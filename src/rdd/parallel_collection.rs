@@ -9,7 +9,7 @@ use crate::dependency::Dependency;
 use crate::error::{Error, Result};
 use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
-use crate::storage::block_manager::ArcVecIter;
+use crate::storage::ArcVecIter;
 
 pub(crate) struct ParallelCollectionRdd<T> {
     core: RddCore,

@@ -107,6 +107,16 @@ pub enum SparkListenerEvent {
         /// Its id.
         executor_id: String,
     },
+    /// A cached block could not be read (an unreadable or corrupt disk file) and was dropped;
+    /// its partition is recomputed from lineage.
+    BlockLost {
+        /// `rdd_<rddId>_<split>`.
+        block_id: String,
+        /// The executor that held it.
+        executor_id: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// An executor died or was removed.
     ExecutorRemoved {
         /// Its id.
@@ -145,7 +155,7 @@ impl ListenerBus {
 /// use sparklet::prelude::*;
 /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
 /// let log = EventLog::attach(&sc);
-/// let counts = sc.parallelize(vec![("a", 1), ("a", 2)], 2).reduce_by_key(|x, y| x + y);
+/// let counts = sc.parallelize(vec![('a', 1), ('a', 2)], 2).reduce_by_key(|x, y| x + y);
 /// counts.count().unwrap();
 /// counts.count().unwrap();
 /// // The second job skips the map stage: its shuffle output is reused.

@@ -1,15 +1,39 @@
 //! The block manager of one executor and the driver's view of all blocks (Spark's
-//! `BlockManager`, `MemoryStore`, `BlockManagerMasterEndpoint`).
+//! `BlockManager`, `BlockInfoManager`, `BlockManagerMasterEndpoint`), and `getOrCompute`.
+//!
+//! A persisted RDD partition is the block `rdd_<rddId>_<split>`. [`get_or_compute`] (called
+//! only by `rdd::iterator`) looks for it in this executor's memory, then on its disk, then on
+//! the executors the [`BlockManagerMaster`] says hold a copy; only if none has it is the
+//! partition computed (by `compute_or_read_checkpoint`) and stored at the RDD's level:
+//!
+//! * deserialized memory levels keep the values; `_SER` levels keep serialized bytes;
+//! * a block that does not fit in memory goes to disk when the level allows, else it is not
+//!   stored at all and the computed values are returned uncached (Spark's rule);
+//! * blocks evicted to make room spill to disk when their level uses disk, else are dropped
+//!   (and recomputed on the next read);
+//! * `_2`/`_3` levels copy the block to one or two other live executors.
+//!
+//! Two tasks asking for the same missing block on one executor compute it once: the first takes
+//! the block's write lock (Spark's `BlockInfoManager.lockNewBlockForWriting`), the other waits
+//! for it, then reads the stored block. No store lock is held while the partition is computed.
+//! A block that cannot be read back (an unreadable or corrupt disk file) is treated as lost:
+//! dropped, reported, and recomputed from lineage.
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use crate::error::Result;
-use crate::rdd::{compute_or_read_checkpoint, ComputeResult, Data, TypedRdd};
+use crate::executor::Executor;
+use crate::rdd::{compute_or_read_checkpoint, BoxIter, ComputeResult, Data, TypedRdd};
+use crate::scheduler::listener::SparkListenerEvent;
 use crate::scheduler::task::TaskContext;
+use crate::serializer;
+use crate::storage::disk_store::DiskStore;
+use crate::storage::memory_store::{estimate_size, Evicted, MemoryStore, MemoryValue};
 use crate::storage::StorageLevel;
 
 /// A block's name: `rdd_<rddId>_<split>` (Spark's `RDDBlockId`).
@@ -19,46 +43,225 @@ pub(crate) struct BlockId {
     pub(crate) split: usize,
 }
 
+impl BlockId {
+    /// Parses `rdd_<rddId>_<split>`.
+    pub(crate) fn parse(name: &str) -> Option<BlockId> {
+        let rest = name.strip_prefix("rdd_")?;
+        let (rdd, split) = rest.split_once('_')?;
+        Some(BlockId {
+            rdd_id: rdd.parse().ok()?,
+            split: split.parse().ok()?,
+        })
+    }
+}
+
 impl std::fmt::Display for BlockId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "rdd_{}_{}", self.rdd_id, self.split)
     }
 }
 
-/// The blocks one executor holds.
+/// A block as found in some store.
+enum Found {
+    Memory(MemoryValue),
+    Disk(Vec<u8>),
+}
+
+/// How to serialize a type-erased `Arc<Vec<T>>` (to spill a deserialized block to disk).
+type SerializeFn = fn(&(dyn Any + Send + Sync)) -> std::result::Result<Vec<u8>, String>;
+
+fn serialize_values<T: Data>(
+    any: &(dyn Any + Send + Sync),
+) -> std::result::Result<Vec<u8>, String> {
+    let values = any
+        .downcast_ref::<Vec<T>>()
+        .ok_or("block of an unexpected type")?;
+    serializer::serialize_seq(values.iter())
+}
+
+/// One executor's blocks.
 pub(crate) struct BlockManager {
-    memory: Mutex<HashMap<BlockId, Arc<dyn Any + Send + Sync>>>,
-    #[allow(dead_code)]
-    max_memory: u64,
+    memory: Mutex<MemoryStore>,
+    disk: DiskStore,
+    /// How each memory block of values is serialized when it spills.
+    spill: Mutex<HashMap<BlockId, SerializeFn>>,
+    /// Blocks being computed on this executor (Spark's block write locks).
+    computing: Mutex<HashMap<BlockId, Arc<BlockLock>>>,
+}
+
+/// The write lock of a block being computed.
+struct BlockLock {
+    done: Mutex<bool>,
+    cv: Condvar,
+}
+
+/// Held while computing a block; releases waiters when dropped (even on panic).
+struct ComputeGuard<'a> {
+    bm: &'a BlockManager,
+    id: BlockId,
+    lock: Arc<BlockLock>,
+}
+
+impl Drop for ComputeGuard<'_> {
+    fn drop(&mut self) {
+        self.bm.computing.lock().remove(&self.id);
+        *self.lock.done.lock() = true;
+        self.lock.cv.notify_all();
+    }
 }
 
 impl BlockManager {
-    pub(crate) fn new(_executor_id: &str, max_memory: u64) -> Result<BlockManager> {
+    pub(crate) fn new(
+        executor_id: &str,
+        max_memory: u64,
+        local_dir: Option<&Path>,
+    ) -> Result<Self> {
         Ok(BlockManager {
-            memory: Mutex::new(HashMap::new()),
-            max_memory,
+            memory: Mutex::new(MemoryStore::new(max_memory)),
+            disk: DiskStore::new(executor_id, local_dir)?,
+            spill: Mutex::new(HashMap::new()),
+            computing: Mutex::new(HashMap::new()),
         })
     }
 
+    /// The folder of this executor's disk blocks.
+    pub(crate) fn disk_dir(&self) -> &Path {
+        self.disk.dir()
+    }
+
+    /// Drops every block (the executor died).
     pub(crate) fn clear(&self) {
         self.memory.lock().clear();
+        self.spill.lock().clear();
+        self.disk.clear();
     }
 
+    /// Removes every block of an RDD.
     pub(crate) fn remove_rdd(&self, rdd_id: usize) {
-        self.memory.lock().retain(|id, _| id.rdd_id != rdd_id);
+        let mut memory = self.memory.lock();
+        for id in memory.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
+            memory.remove(id);
+            self.spill.lock().remove(&id);
+        }
+        drop(memory);
+        for id in self.disk.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
+            self.disk.remove(id);
+        }
     }
 
-    fn get<T: Data>(&self, id: BlockId) -> Option<Arc<Vec<T>>> {
-        let any = self.memory.lock().get(&id).cloned()?;
-        any.downcast::<Vec<T>>().ok()
+    /// Removes one block from this executor.
+    pub(crate) fn remove_block(&self, id: BlockId) {
+        self.memory.lock().remove(id);
+        self.spill.lock().remove(&id);
+        self.disk.remove(id);
     }
 
-    fn put<T: Data>(&self, id: BlockId, values: Arc<Vec<T>>) {
-        self.memory.lock().insert(id, values);
+    /// The block from memory, else from disk (`Err` when the disk copy cannot be read).
+    fn get_local(&self, id: BlockId) -> std::result::Result<Option<Found>, String> {
+        if let Some(v) = self.memory.lock().get(id) {
+            return Ok(Some(Found::Memory(v)));
+        }
+        match self.disk.get(id) {
+            Ok(Some(bytes)) => Ok(Some(Found::Disk(bytes))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Whether this executor holds the block (memory or disk).
+    pub(crate) fn contains(&self, id: BlockId) -> bool {
+        self.memory.lock().contains(id) || self.disk.contains(id)
+    }
+
+    /// (memory bytes, disk bytes) of the blocks of one RDD, and their splits.
+    pub(crate) fn rdd_usage(&self, rdd_id: usize) -> (u64, u64, BTreeSet<usize>) {
+        let mut splits = BTreeSet::new();
+        let mut mem = 0;
+        let mut disk = 0;
+        let memory = self.memory.lock();
+        for id in memory.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
+            mem += memory.size_of(id).unwrap_or(0);
+            splits.insert(id.split);
+        }
+        drop(memory);
+        for id in self.disk.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
+            disk += self.disk.size_of(id).unwrap_or(0);
+            splits.insert(id.split);
+        }
+        (mem, disk, splits)
+    }
+
+    /// Takes the write lock of a missing block, or returns the lock to wait on.
+    fn begin_compute(&self, id: BlockId) -> std::result::Result<ComputeGuard<'_>, Arc<BlockLock>> {
+        let mut computing = self.computing.lock();
+        if let Some(lock) = computing.get(&id) {
+            return Err(lock.clone());
+        }
+        let lock = Arc::new(BlockLock {
+            done: Mutex::new(false),
+            cv: Condvar::new(),
+        });
+        computing.insert(id, lock.clone());
+        Ok(ComputeGuard { bm: self, id, lock })
+    }
+
+    /// Stores a block in this executor at `level`. Returns whether it was stored, and the
+    /// blocks evicted from memory that were dropped (not spilled), for the master to forget.
+    fn put(
+        &self,
+        id: BlockId,
+        value: MemoryValue,
+        size: u64,
+        spill: Option<SerializeFn>,
+        level: StorageLevel,
+    ) -> (std::result::Result<(), String>, Vec<BlockId>) {
+        let mut dropped = Vec::new();
+        if level.use_memory() {
+            let put = self.memory.lock().put(id, value.clone(), size, level);
+            if let Ok(evicted) = put {
+                if let Some(f) = spill {
+                    self.spill.lock().insert(id, f);
+                }
+                dropped = self.handle_evicted(evicted);
+                return (Ok(()), dropped);
+            }
+        }
+        if !level.use_disk() {
+            return (Err(format!("{id} does not fit in memory")), dropped);
+        }
+        let bytes = match &value {
+            MemoryValue::Bytes(b) => Ok(b.clone()),
+            MemoryValue::Values(any) => match spill {
+                Some(f) => f(&**any).map(Arc::new),
+                None => Err("no serializer for the block".to_string()),
+            },
+        };
+        let result = bytes.and_then(|b| self.disk.put(id, &b).map_err(|e| e.to_string()));
+        (result, dropped)
+    }
+
+    /// Spills evicted blocks whose level uses disk; returns the ids of those dropped.
+    fn handle_evicted(&self, evicted: Vec<Evicted>) -> Vec<BlockId> {
+        let mut dropped = Vec::new();
+        for e in evicted {
+            let spill = self.spill.lock().remove(&e.id);
+            let spilled = e.level.use_disk()
+                && match &e.value {
+                    MemoryValue::Bytes(b) => self.disk.put(e.id, b).is_ok(),
+                    MemoryValue::Values(any) => spill
+                        .and_then(|f| f(&**any).ok())
+                        .is_some_and(|b| self.disk.put(e.id, &b).is_ok()),
+                };
+            if !spilled {
+                dropped.push(e.id);
+            }
+        }
+        dropped
     }
 }
 
-/// The driver's record of which executor holds which block.
+/// The driver's record of which executors hold which block (Spark's
+/// `BlockManagerMasterEndpoint`).
 #[derive(Default)]
 pub(crate) struct BlockManagerMaster {
     locations: Mutex<BTreeMap<BlockId, BTreeSet<String>>>,
@@ -73,6 +276,25 @@ impl BlockManagerMaster {
             .insert(executor_id.to_string());
     }
 
+    pub(crate) fn unregister(&self, id: BlockId, executor_id: &str) {
+        let mut locs = self.locations.lock();
+        if let Some(set) = locs.get_mut(&id) {
+            set.remove(executor_id);
+            if set.is_empty() {
+                locs.remove(&id);
+            }
+        }
+    }
+
+    /// The executors holding a copy of the block.
+    pub(crate) fn locations(&self, id: BlockId) -> Vec<String> {
+        self.locations
+            .lock()
+            .get(&id)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Whether every partition of `rdd` has a cached copy somewhere.
     pub(crate) fn all_cached(&self, rdd: &dyn crate::rdd::RddBase) -> bool {
         let id = rdd.core().id;
@@ -81,10 +303,7 @@ impl BlockManagerMaster {
             return false;
         }
         let locs = self.locations.lock();
-        (0..n).all(|split| {
-            locs.get(&BlockId { rdd_id: id, split })
-                .is_some_and(|s| !s.is_empty())
-        })
+        (0..n).all(|split| locs.contains_key(&BlockId { rdd_id: id, split }))
     }
 
     /// Forgets every block of an RDD.
@@ -92,11 +311,7 @@ impl BlockManagerMaster {
         self.locations.lock().retain(|id, _| id.rdd_id != rdd_id);
     }
 
-    /// Storage facts per RDD with cached blocks.
-    pub(crate) fn rdd_infos(&self) -> Vec<crate::storage::RddInfo> {
-        Vec::new()
-    }
-
+    /// Forgets every block of a dead executor.
     pub(crate) fn remove_executor(&self, executor_id: &str) {
         let mut locs = self.locations.lock();
         for set in locs.values_mut() {
@@ -106,11 +321,12 @@ impl BlockManagerMaster {
     }
 }
 
-/// Spark's `RDD.getOrCompute`: the cached block if present, else compute and cache it.
+/// Spark's `RDD.getOrCompute`: the cached block if any executor has it, else compute it with
+/// `compute_or_read_checkpoint` and store it at `level`.
 pub(crate) fn get_or_compute<T: Data>(
     rdd: &dyn TypedRdd<T>,
     split: usize,
-    _level: StorageLevel,
+    level: StorageLevel,
     ctx: &TaskContext,
 ) -> ComputeResult<T> {
     let id = BlockId {
@@ -118,13 +334,161 @@ pub(crate) fn get_or_compute<T: Data>(
         split,
     };
     let bm = &ctx.executor.block_manager;
-    if let Some(values) = bm.get::<T>(id) {
-        return Ok(Box::new(ArcVecIter { values, pos: 0 }));
+    loop {
+        if let Some(values) = get_block::<T>(id, ctx) {
+            return Ok(values);
+        }
+        match bm.begin_compute(id) {
+            Ok(guard) => {
+                let computed = compute_or_read_checkpoint(rdd, split, ctx)?;
+                let values: Vec<T> = computed.collect();
+                let out = store_block(id, values, level, ctx);
+                drop(guard);
+                return Ok(out);
+            }
+            Err(lock) => {
+                let mut done = lock.done.lock();
+                while !*done {
+                    lock.cv.wait(&mut done);
+                }
+            }
+        }
     }
-    let values: Arc<Vec<T>> = Arc::new(compute_or_read_checkpoint(rdd, split, ctx)?.collect());
-    bm.put(id, values.clone());
-    ctx.env.block_manager_master.register(id, &ctx.executor.id);
-    Ok(Box::new(ArcVecIter { values, pos: 0 }))
+}
+
+/// Reads a block from this executor, else from another that holds it. A copy that cannot be
+/// read is dropped and reported as lost.
+pub(crate) fn get_block<T: Data>(id: BlockId, ctx: &TaskContext) -> Option<BoxIter<T>> {
+    let local = &ctx.executor;
+    if let Some(values) = read_from(local, id, ctx) {
+        return Some(values);
+    }
+    for loc in ctx.env.block_manager_master.locations(id) {
+        if loc == local.id {
+            continue;
+        }
+        if let Some(remote) = ctx.env.executor(&loc) {
+            if let Some(values) = read_from(&remote, id, ctx) {
+                return Some(values);
+            }
+        }
+    }
+    None
+}
+
+fn read_from<T: Data>(
+    executor: &Arc<Executor>,
+    id: BlockId,
+    ctx: &TaskContext,
+) -> Option<BoxIter<T>> {
+    let found = match executor.block_manager.get_local(id) {
+        Ok(found) => found?,
+        Err(reason) => {
+            block_lost(executor, id, ctx, &reason);
+            return None;
+        }
+    };
+    let decoded: std::result::Result<BoxIter<T>, String> =
+        match found {
+            Found::Memory(MemoryValue::Values(any)) => any
+                .downcast::<Vec<T>>()
+                .map(|v| Box::new(ArcVecIter::new(v)) as BoxIter<T>)
+                .map_err(|_| "block of an unexpected type".to_string()),
+            Found::Memory(MemoryValue::Bytes(bytes)) => serializer::deserialize_seq::<T>(&bytes)
+                .map(|v| Box::new(v.into_iter()) as BoxIter<T>),
+            Found::Disk(bytes) => serializer::deserialize_seq::<T>(&bytes)
+                .map(|v| Box::new(v.into_iter()) as BoxIter<T>),
+        };
+    match decoded {
+        Ok(values) => Some(values),
+        Err(reason) => {
+            block_lost(executor, id, ctx, &format!("cannot decode: {reason}"));
+            None
+        }
+    }
+}
+
+/// Drops an unreadable block and says so (Spark logs and recomputes).
+fn block_lost(executor: &Executor, id: BlockId, ctx: &TaskContext, reason: &str) {
+    executor.block_manager.remove_block(id);
+    ctx.env.block_manager_master.unregister(id, &executor.id);
+    crate::log::warn(
+        "BlockManager",
+        &format!("block {id} on executor {} is lost: {reason}", executor.id),
+    );
+    ctx.env.bus.post(SparkListenerEvent::BlockLost {
+        block_id: id.to_string(),
+        executor_id: executor.id.clone(),
+        reason: reason.to_string(),
+    });
+}
+
+/// Stores freshly computed values at `level` (with replicas) and returns them to iterate.
+fn store_block<T: Data>(
+    id: BlockId,
+    values: Vec<T>,
+    level: StorageLevel,
+    ctx: &TaskContext,
+) -> BoxIter<T> {
+    let (value, size, spill, out): (MemoryValue, u64, Option<SerializeFn>, BoxIter<T>) =
+        if level.use_memory() && level.deserialized() {
+            let size = estimate_size(&values);
+            let arc: Arc<Vec<T>> = Arc::new(values);
+            let out = Box::new(ArcVecIter::new(arc.clone()));
+            (
+                MemoryValue::Values(arc),
+                size,
+                Some(serialize_values::<T> as SerializeFn),
+                out,
+            )
+        } else {
+            match serializer::serialize_seq(values.iter()) {
+                Ok(bytes) => {
+                    let size = bytes.len() as u64;
+                    (
+                        MemoryValue::Bytes(Arc::new(bytes)),
+                        size,
+                        None,
+                        Box::new(values.into_iter()),
+                    )
+                }
+                Err(e) => {
+                    crate::log::warn("BlockManager", &format!("cannot serialize {id}: {e}"));
+                    return Box::new(values.into_iter());
+                }
+            }
+        };
+    let master = &ctx.env.block_manager_master;
+    let mut targets = vec![ctx.executor.clone()];
+    if level.replication() > 1 {
+        let peers = ctx.env.executors();
+        let me = peers
+            .iter()
+            .position(|e| e.id == ctx.executor.id)
+            .unwrap_or(0);
+        let n = peers.len();
+        targets.extend(
+            (1..n)
+                .map(|i| peers[(me + i) % n].clone())
+                .take(level.replication() - 1),
+        );
+    }
+    for target in targets {
+        let (stored, dropped) = target
+            .block_manager
+            .put(id, value.clone(), size, spill, level);
+        for d in dropped {
+            master.unregister(d, &target.id);
+        }
+        match stored {
+            Ok(()) => master.register(id, &target.id),
+            Err(reason) => crate::log::warn(
+                "BlockManager",
+                &format!("{id} not stored on executor {}: {reason}", target.id),
+            ),
+        }
+    }
+    out
 }
 
 /// Iterates a shared block by cloning its values.

@@ -2,9 +2,11 @@
 //! and the driver's `BlockManagerMaster`.
 
 pub(crate) mod block_manager;
+mod disk_store;
+mod memory_store;
 mod storage_level;
 
-pub(crate) use block_manager::{get_or_compute, BlockManager, BlockManagerMaster};
+pub(crate) use block_manager::{get_or_compute, ArcVecIter, BlockManager, BlockManagerMaster};
 pub use storage_level::StorageLevel;
 
 /// Storage facts of one persisted RDD (Spark's `RDDInfo`), from
@@ -42,6 +44,9 @@ pub(crate) fn persist(rdd: &Arc<dyn RddBase>, level: StorageLevel) -> Result<()>
             current: current.to_string(),
             requested: level.to_string(),
         });
+    }
+    if *current == StorageLevel::NONE {
+        core.sc.env().register_persistent(rdd);
     }
     *current = level;
     Ok(())
