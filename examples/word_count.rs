@@ -5,7 +5,11 @@
 use sparklet::prelude::*;
 
 fn main() -> Result<()> {
-    let sc = SparkContext::new(SparkConf::new().set_master("local[2]").set_app_name("word_count"))?;
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master("local[2]")
+            .set_app_name("word_count"),
+    )?;
     let text = [
         "to be or not to be that is the question",
         "whether tis nobler in the mind to suffer",
@@ -14,7 +18,11 @@ fn main() -> Result<()> {
     ];
     let lines = sc.parallelize(text.iter().map(|s| s.to_string()).collect(), 2);
     let counts = lines
-        .flat_map(|line| line.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|line| {
+            line.split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .map(|word| (word, 1u32))
         .reduce_by_key(|a, b| a + b);
 
