@@ -11,10 +11,12 @@
 //! | `local[*]`, `local[*,F]` | 1 (`driver`) | the number of cores |
 //! | `local-cluster[E,C,M]` | E (`0` .. `E-1`), M MiB of block memory each | C |
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use std::thread::ThreadId;
 
 use parking_lot::Mutex;
 
@@ -27,7 +29,7 @@ use crate::rdd::parallel_collection::ParallelCollectionRdd;
 use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
 use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
 use crate::scheduler::listener::{ListenerBus, SparkListenerEvent};
-use crate::scheduler::task::ResultFn;
+use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
 use crate::storage::RddInfo;
 use crate::Rdd;
 
@@ -144,6 +146,8 @@ struct ContextInner {
     next_rdd_id: AtomicUsize,
     next_shuffle_id: AtomicUsize,
     checkpoint_dir: Mutex<Option<PathBuf>>,
+    /// Spark's thread-local job properties, per calling thread.
+    local_properties: Mutex<HashMap<(ThreadId, String), String>>,
     default_parallelism: usize,
     stopped: AtomicBool,
 }
@@ -201,6 +205,7 @@ impl SparkContext {
                 next_rdd_id: AtomicUsize::new(0),
                 next_shuffle_id: AtomicUsize::new(0),
                 checkpoint_dir: Mutex::new(None),
+                local_properties: Mutex::new(HashMap::new()),
                 default_parallelism,
                 stopped: AtomicBool::new(false),
             }),
@@ -290,6 +295,39 @@ impl SparkContext {
         self.inner.env.rdd_infos()
     }
 
+    /// Reads back an RDD checkpointed in a folder, possibly by another application (Spark's
+    /// `checkpointFile`): same partitions, same data, and the partitioner when `_partitioner`
+    /// is readable. A missing folder or a gap in the part files is `Error::CorruptCheckpoint`.
+    pub fn checkpoint_file<T: Data>(&self, path: impl AsRef<Path>) -> Result<Rdd<T>> {
+        let rdd = crate::checkpoint::reliable::ReliableCheckpointRdd::<T>::open(
+            self,
+            path.as_ref(),
+            None,
+        )?;
+        Ok(Rdd::from_arc(Arc::new(rdd)))
+    }
+
+    /// Sets (or with `None` clears) a property of the jobs this thread submits (Spark's
+    /// `setLocalProperty`), e.g. `sparklet.checkpoint.checkpointAllMarkedAncestors`.
+    pub fn set_local_property(&self, key: &str, value: Option<&str>) {
+        let k = (std::thread::current().id(), key.to_string());
+        let mut props = self.inner.local_properties.lock();
+        match value {
+            Some(v) => {
+                props.insert(k, v.to_string());
+            }
+            None => {
+                props.remove(&k);
+            }
+        }
+    }
+
+    /// A property set by this thread with [`SparkContext::set_local_property`].
+    pub fn get_local_property(&self, key: &str) -> Option<String> {
+        let k = (std::thread::current().id(), key.to_string());
+        self.inner.local_properties.lock().get(&k).cloned()
+    }
+
     /// Registers a listener for scheduler events; it is called on the scheduler thread, in order.
     pub fn add_spark_listener(
         &self,
@@ -335,12 +373,27 @@ impl SparkContext {
     }
 
     /// Spark's `runJob`: runs `f` over `partitions` of `rdd` and returns the results in
-    /// partition order; then checkpoints what the job marked (Spark's `doCheckpoint`).
+    /// partition order. (`Rdd` actions then run `do_checkpoint`, as Spark's `runJob` does.)
     pub(crate) fn run_job<T: Data, U: Send + 'static>(
         &self,
         rdd: &Arc<dyn TypedRdd<T>>,
         partitions: Vec<usize>,
         f: impl Fn(usize, BoxIter<T>) -> U + Send + Sync + 'static,
+    ) -> Result<Vec<U>> {
+        self.run_job_with_context(rdd, partitions, move |ctx, values| {
+            Ok(f(ctx.partition_id, values))
+        })
+    }
+
+    /// [`SparkContext::run_job`] with the task's context, and a function that may fail its task.
+    pub(crate) fn run_job_with_context<T: Data, U: Send + 'static>(
+        &self,
+        rdd: &Arc<dyn TypedRdd<T>>,
+        partitions: Vec<usize>,
+        f: impl Fn(&TaskContext, BoxIter<T>) -> std::result::Result<U, TaskError>
+            + Send
+            + Sync
+            + 'static,
     ) -> Result<Vec<U>> {
         self.check_running()?;
         let n = crate::rdd::num_partitions(&**rdd);
@@ -352,7 +405,7 @@ impl SparkContext {
         let typed = rdd.clone();
         let func: Arc<ResultFn> = Arc::new(move |split, ctx| {
             let values = iterator(&*typed, split, ctx)?;
-            Ok(Box::new(f(split, values)) as Box<dyn std::any::Any + Send>)
+            Ok(Box::new(f(ctx, values)?) as Box<dyn std::any::Any + Send>)
         });
         let (reply, results) = mpsc::channel();
         let base: Arc<dyn RddBase> = rdd.clone();

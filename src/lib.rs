@@ -25,7 +25,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod aggregator;
-pub(crate) mod checkpoint;
+pub mod checkpoint;
 pub mod conf;
 pub(crate) mod context;
 pub(crate) mod dependency;

@@ -115,8 +115,8 @@ impl<K: Data + Hash + Eq, V: Data, W: Data> RddBase for CoGroupedRdd<K, V, W> {
             None => Vec::new(),
         }
     }
-    fn clear_dependencies(&self) {
-        self.sides.lock().take();
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(self.sides.lock().take())
     }
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())

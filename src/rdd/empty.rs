@@ -32,7 +32,9 @@ impl<T: Data> RddBase for EmptyRdd<T> {
     fn get_dependencies(&self) -> Vec<Dependency> {
         Vec::new()
     }
-    fn clear_dependencies(&self) {}
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(())
+    }
     fn class_name(&self) -> &'static str {
         "EmptyRDD"
     }

@@ -140,7 +140,9 @@ impl RddBase for HadoopRdd {
     fn get_dependencies(&self) -> Vec<Dependency> {
         Vec::new()
     }
-    fn clear_dependencies(&self) {}
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(())
+    }
     fn class_name(&self) -> &'static str {
         "HadoopRDD"
     }
@@ -152,8 +154,7 @@ impl RddBase for HadoopRdd {
 impl TypedRdd<(u64, String)> for HadoopRdd {
     fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<(u64, String)> {
         let s = &self.splits[split];
-        let lines =
-            read_split(s).map_err(|e| TaskError::Failed(Error::io(&s.path, e).to_string()))?;
+        let lines = read_split(s).map_err(|e| TaskError::Cause(Error::io(&s.path, e)))?;
         Ok(Box::new(lines.into_iter()))
     }
 }

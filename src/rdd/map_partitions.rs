@@ -60,8 +60,8 @@ impl<T: Data, U: Data> RddBase for MapPartitionsRdd<T, U> {
             None => Vec::new(),
         }
     }
-    fn clear_dependencies(&self) {
-        self.prev.lock().take();
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(self.prev.lock().take())
     }
     fn partitioner(&self) -> Option<Partitioner> {
         self.partitioner.clone()

@@ -73,8 +73,9 @@ pub(crate) trait RddBase: Send + Sync + 'static {
     fn get_num_partitions(&self) -> usize;
     /// Spark's `getDependencies`: the RDD's own parents. Called until the RDD is checkpointed.
     fn get_dependencies(&self) -> Vec<Dependency>;
-    /// Spark's `clearDependencies`: drop every reference to a parent (lineage truncation).
-    fn clear_dependencies(&self);
+    /// Spark's `clearDependencies`: forget every reference to a parent (lineage truncation).
+    /// Returns what was held, for the caller to drop (see `checkpoint::mark_checkpointed`).
+    fn clear_dependencies(&self) -> Box<dyn Any + Send>;
     /// Spark's `getPartitions` errors, raised when a job is submitted (e.g. zero slices).
     fn validate(&self) -> crate::error::Result<()> {
         Ok(())
@@ -139,6 +140,29 @@ impl RddCore {
     /// Whether `do_checkpoint` already ran on this RDD, marking it as ran.
     pub(crate) fn take_do_checkpoint(&self) -> bool {
         self.do_checkpoint_called.swap(true, Ordering::SeqCst)
+    }
+}
+
+impl Drop for RddCore {
+    /// Spark's `ContextCleaner` for checkpoints: with
+    /// `sparklet.cleaner.referenceTracking.cleanCheckpoints`, an RDD's checkpoint files go when
+    /// the RDD does.
+    fn drop(&mut self) {
+        let dir = self.checkpoint.get_mut().checkpoint_file();
+        if let Some(dir) = dir {
+            let clean = self
+                .sc
+                .conf()
+                .get_bool(crate::checkpoint::CLEAN_CHECKPOINTS, false);
+            if clean.unwrap_or(false) {
+                if let Err(e) = std::fs::remove_dir_all(&dir) {
+                    crate::log::warn(
+                        "ContextCleaner",
+                        &format!("cannot clean {}: {e}", dir.display()),
+                    );
+                }
+            }
+        }
     }
 }
 

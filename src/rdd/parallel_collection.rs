@@ -47,7 +47,9 @@ impl<T: Data> RddBase for ParallelCollectionRdd<T> {
     fn get_dependencies(&self) -> Vec<Dependency> {
         Vec::new()
     }
-    fn clear_dependencies(&self) {}
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(())
+    }
     fn validate(&self) -> Result<()> {
         if self.num_slices == 0 {
             return Err(Error::InvalidArgument(

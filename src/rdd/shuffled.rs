@@ -78,8 +78,8 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
             .map(|d| Dependency::shuffle(d.clone()))
             .collect()
     }
-    fn clear_dependencies(&self) {
-        self.dep.lock().take();
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(self.dep.lock().take())
     }
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())

@@ -59,8 +59,8 @@ impl<T: Data> RddBase for UnionRdd<T> {
         }
         deps
     }
-    fn clear_dependencies(&self) {
-        self.parents.lock().clear();
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(std::mem::take(&mut *self.parents.lock()))
     }
     fn class_name(&self) -> &'static str {
         "UnionRDD"
@@ -114,8 +114,8 @@ impl<T: Data> RddBase for PartitionerAwareUnionRdd<T> {
             .map(|p| Dependency::one_to_one(p.clone()))
             .collect()
     }
-    fn clear_dependencies(&self) {
-        self.parents.lock().clear();
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(std::mem::take(&mut *self.parents.lock()))
     }
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())

@@ -557,7 +557,9 @@ impl DagScheduler {
                 shuffle_id: shuffle_id.0,
                 map_id: *map_id,
             },
-            TaskEndReason::ExceptionFailure(m) => TaskEndKind::ExceptionFailure(m.clone()),
+            TaskEndReason::ExceptionFailure { message, .. } => {
+                TaskEndKind::ExceptionFailure(message.clone())
+            }
         };
         self.bus.post(SparkListenerEvent::TaskEnd {
             stage_id: rt.stage_id,
@@ -578,7 +580,7 @@ impl DagScheduler {
                     TaskOutput::Result(value) => self.handle_result(&rt, value),
                 }
             }
-            TaskEndReason::ExceptionFailure(message) => {
+            TaskEndReason::ExceptionFailure { message, cause } => {
                 let Some(ts) = self.task_sets.get_mut(&key) else {
                     return;
                 };
@@ -596,7 +598,12 @@ impl DagScheduler {
                         n = failures,
                         t = rt.attempt,
                     );
-                    self.abort_stage(rt.stage_id, reason);
+                    // A corrupt checkpoint file is reported as itself (it names the file).
+                    let error = match cause {
+                        Some(e @ Error::CorruptCheckpoint { .. }) => Some(e),
+                        _ => None,
+                    };
+                    self.abort_stage(rt.stage_id, reason, error);
                 } else {
                     ts.requeue(rt.partition);
                 }
@@ -707,7 +714,7 @@ impl DagScheduler {
             self.mark_stage_finished(rt.stage_id, Some(failure.clone()));
         }
         if attempts >= MAX_CONSECUTIVE_STAGE_ATTEMPTS {
-            self.abort_stage(
+            self.abort_stage_with(
                 rt.stage_id,
                 format!(
                     "Stage {} has failed the maximum allowable number of times: \
@@ -804,7 +811,13 @@ impl DagScheduler {
 
     // ---------------------------------------------------------------- failure and cleanup
 
-    fn abort_stage(&mut self, stage_id: usize, reason: String) {
+    fn abort_stage_with(&mut self, stage_id: usize, reason: String) {
+        self.abort_stage(stage_id, reason, None)
+    }
+
+    /// Aborts a stage and fails every job that needs it, with `error` when given, else
+    /// `Error::JobAborted(reason)`.
+    fn abort_stage(&mut self, stage_id: usize, reason: String, error: Option<Error>) {
         if self.running.contains(&stage_id) {
             self.mark_stage_finished(stage_id, Some(reason.clone()));
         }
@@ -815,7 +828,10 @@ impl DagScheduler {
             .map(|(id, _)| *id)
             .collect();
         for job in jobs {
-            self.fail_job(job, Error::JobAborted(reason.clone()));
+            let e = error
+                .clone()
+                .unwrap_or_else(|| Error::JobAborted(reason.clone()));
+            self.fail_job(job, e);
         }
     }
 

@@ -39,13 +39,15 @@ pub(crate) enum TaskError {
         executor_id: Option<String>,
         message: String,
     },
-    /// Any other failure (an I/O error, a corrupt checkpoint, a decoding error).
+    /// Any other failure (a decoding error, a lost lineage).
     Failed(String),
+    /// A failure with a typed cause (an I/O error, a corrupt checkpoint file).
+    Cause(Error),
 }
 
 impl From<Error> for TaskError {
     fn from(e: Error) -> Self {
-        TaskError::Failed(e.to_string())
+        TaskError::Cause(e)
     }
 }
 
@@ -87,8 +89,11 @@ pub(crate) enum TaskEndReason {
         executor_id: Option<String>,
         message: String,
     },
-    /// The task threw (or panicked) with this message.
-    ExceptionFailure(String),
+    /// The task threw (or panicked) with this message; `cause` is the typed error, if any.
+    ExceptionFailure {
+        message: String,
+        cause: Option<Error>,
+    },
 }
 
 impl Task {
@@ -125,8 +130,18 @@ impl Task {
                 executor_id,
                 message,
             },
-            Ok(Err(TaskError::Failed(message))) => TaskEndReason::ExceptionFailure(message),
-            Err(panic) => TaskEndReason::ExceptionFailure(panic_message(&*panic)),
+            Ok(Err(TaskError::Failed(message))) => TaskEndReason::ExceptionFailure {
+                message,
+                cause: None,
+            },
+            Ok(Err(TaskError::Cause(e))) => TaskEndReason::ExceptionFailure {
+                message: e.to_string(),
+                cause: Some(e),
+            },
+            Err(panic) => TaskEndReason::ExceptionFailure {
+                message: panic_message(&*panic),
+                cause: None,
+            },
         }
     }
 }

@@ -38,8 +38,14 @@ use crate::rdd::RddBase;
 /// refused.
 pub(crate) fn persist(rdd: &Arc<dyn RddBase>, level: StorageLevel) -> Result<()> {
     let core = rdd.core();
+    // A locally checkpointed RDD takes any level, adapted to use disk (Spark's allowOverride).
+    let (level, allow_override) = if core.checkpoint.lock().is_local() {
+        (level.with_disk(), true)
+    } else {
+        (level, false)
+    };
     let mut current = core.storage_level.lock();
-    if *current != StorageLevel::NONE && *current != level {
+    if *current != StorageLevel::NONE && *current != level && !allow_override {
         return Err(Error::StorageLevelChange {
             current: current.to_string(),
             requested: level.to_string(),

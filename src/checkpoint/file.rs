@@ -1,0 +1,1572 @@
+//! Reliable checkpoint files: how one partition of a checkpointed RDD sits on disk (the file side
+//! of Spark's `ReliableCheckpointRDD` and its companion object).
+//!
+//! A checkpoint directory `<checkpoint dir>/<uuid>/rdd-<id>/` holds one file per partition,
+//! `part-00000`, `part-00001`, … (`part-%05d`, wider past 99999), plus an optional
+//! `_partitioner`. A task writes its partition to `.part-NNNNN-attempt-A` and then moves it to
+//! `part-NNNNN`; if that name is already taken, another attempt of the same task won, and the
+//! existing file is kept (Spark's rule). Files whose names start with `.` are never read.
+//!
+//! # Format (version 1)
+//!
+//! All integers are little endian.
+//!
+//! | offset | size | field |
+//! |-------:|-----:|-------|
+//! | 0      | 8    | magic bytes `89 53 50 4B 43 4B 50 54` (`\x89SPKCKPT`) |
+//! | 8      | 4    | format version, `u32` = 1 |
+//! | 12     | 4    | `serializer::SERIALIZER_ID` of the writer, `u32` |
+//! | 16     | 8    | element count, `u64` |
+//! | 24     | 8    | payload length in bytes, `u64` |
+//! | 32     | 8    | payload checksum: XXH64 (seed 0) of the payload, `u64` |
+//! | 40     | 8    | header checksum: XXH64 (seed 0) of bytes 0..40, `u64` |
+//! | 48     | payload length | the elements, each encoded by `crate::serializer`, back to back |
+//!
+//! The writer serializes elements into a 1 MiB buffer, hashes the fresh bytes every 32 KiB while
+//! they are in cache, and hands each full buffer to a `checkpoint-writer` helper thread (started
+//! only once a partition outgrows one buffer) so that the kernel's copy overlaps serializing the
+//! next; it writes the header last, seeking back to offset 0. A file is thus written in one pass,
+//! without fsync, and only renamed into place once complete. The reader hashes each 1 MiB it
+//! reads and decodes from the same buffer. `_partitioner` uses the same framing with exactly one
+//! element, the partitioner's serialized bytes as a `Vec<u8>`.
+//!
+//! # Invariants
+//!
+//! - **A file is accepted only if every check passes**, in this order: it exists; it holds at
+//!   least a header; magic; version; header checksum; serializer id; file length is exactly
+//!   48 + payload length (so truncation and trailing bytes are found from the file's size alone,
+//!   before any payload is read); then, while decoding, exactly `count` elements fill exactly the
+//!   payload, whose checksum matches (an element that fails to decode is reported as damage if
+//!   the checksum fails, else as "does not decode as T"). Any failure is
+//!   [`Error::CorruptCheckpoint`] naming the file; only other I/O failures (permissions, EIO) are
+//!   [`Error::Io`].
+//! - **Nothing is allocated from an untrusted length beyond the bytes present**: each element is
+//!   decoded with a limit of the payload bytes not yet read, and the result vector's capacity is
+//!   capped by the payload length.
+//! - **No input makes this module panic**, whatever the bytes (tested by property tests).
+//! - **Only complete files ever carry a final name**: the temp file this call created is deleted
+//!   on every error (and on a panic of the values iterator), and a final file is never replaced.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::serializer;
+
+/// The first eight bytes of every checkpoint file.
+pub const MAGIC: [u8; 8] = *b"\x89SPKCKPT";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Length of the fixed header that precedes the payload.
+pub const HEADER_LEN: usize = 48;
+/// Name of the file holding the RDD's partitioner (Spark's `checkpointPartitionerFileName`).
+pub const PARTITIONER_FILE_NAME: &str = "_partitioner";
+
+/// Size of the write and read buffers.
+const IO_BUF: usize = 1 << 20;
+/// The writer hashes fresh bytes in steps of this size, while they are still in the L1/L2 cache.
+const HASH_STEP: usize = 1 << 15;
+
+/// `part-%05d`: the checkpoint file name of partition `index` (Spark's `checkpointFileName`).
+///
+/// ```
+/// use sparklet::checkpoint::file::part_file_name;
+/// assert_eq!(part_file_name(7), "part-00007");
+/// assert_eq!(part_file_name(123456), "part-123456");
+/// ```
+pub fn part_file_name(index: usize) -> String {
+    format!("part-{index:05}")
+}
+
+/// `.part-%05d-attempt-<n>`: where attempt `attempt` of partition `index` writes before renaming.
+pub fn temp_file_name(index: usize, attempt: u32) -> String {
+    format!(".{}-attempt-{attempt}", part_file_name(index))
+}
+
+/// Writes one partition to `dir/part-NNNNN` and returns that path (Spark's
+/// `writePartitionToCheckpointFile`).
+///
+/// The values are streamed once through a buffer into `dir/.part-NNNNN-attempt-A` (created new;
+/// no fsync), which is then moved to the final name without ever replacing it: if `part-NNNNN`
+/// already exists, another attempt won, its file is kept and this attempt's temp file deleted.
+/// On any error the temp file is deleted and [`Error::Io`] names the path at fault.
+///
+/// ```
+/// use sparklet::checkpoint::file::{read_partition, write_partition};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = write_partition(dir.path(), 3, 0, ["a", "b"].into_iter()).unwrap();
+/// assert!(path.ends_with("part-00003"));
+/// assert_eq!(read_partition::<String>(&path).unwrap(), ["a", "b"]);
+/// ```
+pub fn write_partition<T: Serialize>(
+    dir: &Path,
+    index: usize,
+    attempt: u32,
+    values: impl Iterator<Item = T>,
+) -> Result<PathBuf> {
+    let final_path = dir.join(part_file_name(index));
+    let temp_path = dir.join(temp_file_name(index, attempt));
+    write_framed(&temp_path, values)?;
+    publish(&temp_path, &final_path, attempt)?;
+    Ok(final_path)
+}
+
+/// Reads and fully verifies one checkpoint file (Spark's `readCheckpointFile`).
+///
+/// Nothing is returned unless every check of the module docs passes; any damage (missing,
+/// truncated, flipped bytes, trailing bytes, another serializer, another element type) is
+/// [`Error::CorruptCheckpoint`] naming `path`. For constant memory use [`PartitionReader`].
+pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let reader = PartitionReader::<T>::open(path)?;
+    let mut out = Vec::with_capacity(reader.capacity_hint());
+    for value in reader {
+        out.push(value?);
+    }
+    Ok(out)
+}
+
+/// Writes the serialized partitioner to `dir/_partitioner` (same framing, one element), via a
+/// temp file so that a reader never sees half of it. Spark treats this write as best effort: the
+/// caller may ignore the error.
+pub fn write_partitioner_file(dir: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let final_path = dir.join(PARTITIONER_FILE_NAME);
+    let temp_path = dir.join(format!(".{PARTITIONER_FILE_NAME}-tmp"));
+    // Only the driver writes this file: a temp file left by a crashed earlier write is stale.
+    let _ = fs::remove_file(&temp_path);
+    write_framed(&temp_path, std::iter::once(bytes))?;
+    let mut guard = TempFile::new(&temp_path);
+    fs::rename(&temp_path, &final_path).map_err(|e| Error::io(&final_path, e))?;
+    guard.disarm();
+    Ok(final_path)
+}
+
+/// Reads `dir/_partitioner`: `Ok(None)` if there is none, an error if it is damaged. Spark
+/// downgrades a damaged partitioner file to "no partitioner" (with a warning): so should the
+/// caller.
+///
+/// ```
+/// use sparklet::checkpoint::file::{read_partitioner_file, write_partitioner_file};
+/// let dir = tempfile::tempdir().unwrap();
+/// assert_eq!(read_partitioner_file(dir.path()).unwrap(), None);
+/// write_partitioner_file(dir.path(), b"hash:4").unwrap();
+/// assert_eq!(read_partitioner_file(dir.path()).unwrap(), Some(b"hash:4".to_vec()));
+/// ```
+pub fn read_partitioner_file(dir: &Path) -> Result<Option<Vec<u8>>> {
+    let path = dir.join(PARTITIONER_FILE_NAME);
+    match fs::metadata(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&path, e)),
+        Ok(_) => {}
+    }
+    let mut elements = read_partition::<Vec<u8>>(&path)?;
+    match (elements.len(), elements.pop()) {
+        (1, Some(bytes)) => Ok(Some(bytes)),
+        (n, _) => {
+            let reason = format!("expected exactly one partitioner, found {n}");
+            Err(Error::corrupt(&path, reason))
+        }
+    }
+}
+
+/// The part files of a checkpoint directory, in partition order (Spark's
+/// `ReliableCheckpointRDD.getPartitions`).
+///
+/// Files named `part-*` are sorted by their numeric suffix, and the i-th must be exactly
+/// `part-%05d` of i; a gap, a duplicate or a suffix that is not a number is
+/// [`Error::CorruptCheckpoint`] naming that file ("Invalid checkpoint file"). A missing
+/// directory is [`Error::CorruptCheckpoint`] too. Temp files (`.part-…`) and `_partitioner` are
+/// not part files; a directory without part files has 0 partitions.
+///
+/// ```
+/// use sparklet::checkpoint::file::{list_part_files, write_partition};
+/// let dir = tempfile::tempdir().unwrap();
+/// assert!(list_part_files(dir.path()).unwrap().is_empty());
+/// write_partition(dir.path(), 0, 0, [1u8].into_iter()).unwrap();
+/// write_partition(dir.path(), 1, 0, [2u8].into_iter()).unwrap();
+/// assert_eq!(list_part_files(dir.path()).unwrap().len(), 2);
+/// ```
+pub fn list_part_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::corrupt(dir, "Checkpoint directory does not exist"));
+        }
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut parts = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let Some(suffix) = name.strip_prefix("part-") else {
+            continue;
+        };
+        let number = Some(suffix)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<usize>().ok());
+        match number {
+            Some(n) => parts.push((n, name, path)),
+            None => {
+                let reason = format!("Invalid checkpoint file: {name} has no partition number");
+                return Err(Error::corrupt(path, reason));
+            }
+        }
+    }
+    parts.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let total = parts.len();
+    let mut files = Vec::with_capacity(total);
+    for (i, (_, name, path)) in parts.into_iter().enumerate() {
+        let expected = part_file_name(i);
+        if name != expected {
+            let reason = format!(
+                "Invalid checkpoint file: file {i} of {total} should be {expected} \
+                 (part files are numbered from part-00000 without gaps or duplicates)"
+            );
+            return Err(Error::corrupt(path, reason));
+        }
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// A streaming reader of one checkpoint file: yields its elements one at a time in constant
+/// memory.
+///
+/// `open` checks everything but the payload (header, sizes). The payload checksum is verified as
+/// the last element is decoded: if it fails, that element is replaced by the error, so a caller
+/// that reads to the end never keeps a value from a damaged file without seeing an `Err`. After
+/// an `Err` the iterator ends.
+pub struct PartitionReader<T> {
+    path: PathBuf,
+    input: PayloadReader,
+    count: u64,
+    decoded: u64,
+    payload_checksum: u64,
+    done: bool,
+    _elements: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> PartitionReader<T> {
+    /// Opens `path` and checks its header and size against the module's format.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut file = File::open(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::corrupt(path, "checkpoint file does not exist"),
+            _ => Error::io(path, e),
+        })?;
+        let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if file_len < HEADER_LEN as u64 {
+            let reason =
+                format!("truncated: {file_len} bytes, less than the {HEADER_LEN}-byte header");
+            return Err(Error::corrupt(path, reason));
+        }
+        let mut raw = [0u8; HEADER_LEN];
+        file.read_exact(&mut raw).map_err(|e| read_error(path, e))?;
+        let header = Header::decode(&raw).map_err(|reason| Error::corrupt(path, reason))?;
+        let expected_len = header.payload_len.checked_add(HEADER_LEN as u64);
+        if expected_len != Some(file_len) {
+            let present = file_len - HEADER_LEN as u64;
+            let reason = if present < header.payload_len {
+                format!(
+                    "truncated: header says {} payload bytes, only {present} present",
+                    header.payload_len
+                )
+            } else {
+                format!(
+                    "{} unexpected bytes after the {}-byte payload",
+                    present - header.payload_len,
+                    header.payload_len
+                )
+            };
+            return Err(Error::corrupt(path, reason));
+        }
+        Ok(PartitionReader {
+            path: path.to_path_buf(),
+            input: PayloadReader::new(file, header.payload_len),
+            count: header.count,
+            decoded: 0,
+            payload_checksum: header.payload_checksum,
+            done: false,
+            _elements: PhantomData,
+        })
+    }
+
+    /// The element count the header announces.
+    pub fn element_count(&self) -> u64 {
+        self.count
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A capacity for the result vector: the count, but never more than the payload's bytes
+    /// (except for zero-sized elements, which cost nothing).
+    fn capacity_hint(&self) -> usize {
+        let cap = if std::mem::size_of::<T>() == 0 {
+            self.count
+        } else {
+            self.count.min(self.input.unread())
+        };
+        usize::try_from(cap).unwrap_or(usize::MAX)
+    }
+
+    /// The end-of-file checks: no bytes left over, payload checksum.
+    fn finish(&mut self) -> Result<()> {
+        let leftover = self.input.unread();
+        self.verify_checksum()?;
+        if leftover > 0 {
+            let reason = format!(
+                "{leftover} payload bytes left after the last of {} elements",
+                self.count
+            );
+            return Err(Error::corrupt(&self.path, reason));
+        }
+        Ok(())
+    }
+
+    /// Hashes whatever is left of the payload and compares with the header.
+    fn verify_checksum(&mut self) -> Result<()> {
+        self.input.drain().map_err(|e| read_error(&self.path, e))?;
+        let computed = self.input.hasher.digest();
+        if computed != self.payload_checksum {
+            let reason = format!(
+                "payload checksum mismatch (header {:016x}, computed {computed:016x}): \
+                 the file is damaged",
+                self.payload_checksum
+            );
+            return Err(Error::corrupt(&self.path, reason));
+        }
+        Ok(())
+    }
+
+    /// Explains an element that would not decode: damage if the checksum fails, else the file
+    /// holds something other than `T` (or the writer's encoding disagrees with this build's).
+    fn decode_failure(&mut self, message: String) -> Error {
+        if let Err(damaged) = self.verify_checksum() {
+            return damaged;
+        }
+        let reason = format!(
+            "element {} of {} does not decode as {}: {message}",
+            self.decoded,
+            self.count,
+            std::any::type_name::<T>()
+        );
+        Error::corrupt(&self.path, reason)
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for PartitionReader<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if self.done {
+            return None;
+        }
+        if self.decoded == self.count {
+            self.done = true;
+            return self.finish().err().map(Err);
+        }
+        let limit = self.input.unread();
+        match serializer::deserialize_from(&mut self.input, limit) {
+            Ok(value) => {
+                self.decoded += 1;
+                if self.decoded == self.count {
+                    self.done = true;
+                    if let Err(e) = self.finish() {
+                        return Some(Err(e));
+                    }
+                }
+                Some(Ok(value))
+            }
+            Err(message) => {
+                self.done = true;
+                Some(Err(self.decode_failure(message)))
+            }
+        }
+    }
+}
+
+/// The fixed header of the table in the module docs.
+struct Header {
+    serializer_id: u32,
+    count: u64,
+    payload_len: u64,
+    payload_checksum: u64,
+}
+
+impl Header {
+    fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut raw = [0u8; HEADER_LEN];
+        raw[0..8].copy_from_slice(&MAGIC);
+        raw[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        raw[12..16].copy_from_slice(&self.serializer_id.to_le_bytes());
+        raw[16..24].copy_from_slice(&self.count.to_le_bytes());
+        raw[24..32].copy_from_slice(&self.payload_len.to_le_bytes());
+        raw[32..40].copy_from_slice(&self.payload_checksum.to_le_bytes());
+        let header_checksum = xxh64(&raw[0..40], 0);
+        raw[40..48].copy_from_slice(&header_checksum.to_le_bytes());
+        raw
+    }
+
+    /// Checks magic, version, header checksum and serializer, in that order.
+    fn decode(raw: &[u8; HEADER_LEN]) -> std::result::Result<Header, String> {
+        let u32_at =
+            |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+        let u64_at = |at: usize| read_u64(&raw[at..at + 8]);
+        if raw[0..8] != MAGIC {
+            return Err(format!(
+                "not a sparklet checkpoint file (magic bytes {:02x?})",
+                &raw[0..8]
+            ));
+        }
+        let version = u32_at(8);
+        if version != FORMAT_VERSION {
+            return Err(format!(
+                "unsupported checkpoint format version {version} \
+                 (this build reads version {FORMAT_VERSION})"
+            ));
+        }
+        let (stored, computed) = (u64_at(40), xxh64(&raw[0..40], 0));
+        if stored != computed {
+            return Err(format!(
+                "header checksum mismatch (stored {stored:016x}, computed {computed:016x})"
+            ));
+        }
+        let serializer_id = u32_at(12);
+        if serializer_id != serializer::SERIALIZER_ID {
+            return Err(format!(
+                "written with serializer {serializer_id}, this build reads serializer {}",
+                serializer::SERIALIZER_ID
+            ));
+        }
+        Ok(Header {
+            serializer_id,
+            count: u64_at(16),
+            payload_len: u64_at(24),
+            payload_checksum: u64_at(32),
+        })
+    }
+}
+
+/// Streams values into a new file at `path` in the module's format. On error the file is
+/// removed; on success it stays at `path` for the caller to publish.
+fn write_framed<T: Serialize>(path: &Path, values: impl Iterator<Item = T>) -> Result<()> {
+    // `create_new`: an existing temp file belongs to someone else and must not be deleted.
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let mut guard = TempFile::new(path);
+    let mut out = PayloadWriter::new(file);
+    let mut count = 0u64;
+    for value in values {
+        serializer::serialize_into(&mut out.buf, &value).map_err(|message| Error::Io {
+            path: path.to_path_buf(),
+            message: format!("cannot serialize element {count}: {message}"),
+        })?;
+        count += 1;
+        if out.buf.len() - out.hashed >= HASH_STEP {
+            out.hash_new_bytes();
+            if out.buf.len() >= IO_BUF {
+                out.flush().map_err(|e| Error::io(path, e))?;
+            }
+        }
+    }
+    out.finish(count).map_err(|e| Error::io(path, e))?;
+    guard.disarm();
+    Ok(())
+}
+
+/// Gives the complete temp file its final name unless that name is taken (then the other
+/// attempt's file is kept). A hard link is the atomic "rename unless the target exists"; on
+/// filesystems without links, an existence check and a rename stand in.
+fn publish(temp: &Path, final_path: &Path, attempt: u32) -> Result<()> {
+    let mut guard = TempFile::new(temp);
+    match fs::hard_link(temp, final_path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(_) if final_path.exists() => Ok(()),
+        Err(_) => match fs::rename(temp, final_path) {
+            Ok(()) => {
+                guard.disarm();
+                Ok(())
+            }
+            Err(_) if final_path.exists() => Ok(()),
+            Err(e) => Err(Error::Io {
+                path: final_path.to_path_buf(),
+                message: format!(
+                    "Checkpoint failed: failed to save output of task attempt {attempt}: {e}"
+                ),
+            }),
+        },
+    }
+}
+
+/// Deletes a temp file when dropped unless disarmed: on errors and on panics of user code.
+struct TempFile<'a> {
+    path: &'a Path,
+    armed: bool,
+}
+
+impl<'a> TempFile<'a> {
+    fn new(path: &'a Path) -> Self {
+        TempFile { path, armed: true }
+    }
+
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for TempFile<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_file(self.path);
+        }
+    }
+}
+
+/// The write side: a buffer whose first [`HEADER_LEN`] bytes are a placeholder for the header,
+/// hashed in [`HASH_STEP`]s as it fills and handed to the [`Sink`] a megabyte at a time.
+struct PayloadWriter {
+    sink: Sink,
+    buf: Vec<u8>,
+    /// `buf[..hashed]` is hashed or is the header placeholder (first buffer only).
+    hashed: usize,
+    payload_len: u64,
+    hasher: Xxh64,
+}
+
+impl PayloadWriter {
+    fn new(file: File) -> Self {
+        let mut buf = Vec::with_capacity(IO_BUF + IO_BUF / 4);
+        buf.resize(HEADER_LEN, 0);
+        PayloadWriter {
+            sink: Sink::new(file),
+            buf,
+            hashed: HEADER_LEN,
+            payload_len: 0,
+            hasher: Xxh64::new(0),
+        }
+    }
+
+    /// Hashes what was serialized since the last call, while it is still in cache.
+    fn hash_new_bytes(&mut self) {
+        let fresh = &self.buf[self.hashed..];
+        self.hasher.update(fresh);
+        self.payload_len += fresh.len() as u64;
+        self.hashed = self.buf.len();
+    }
+
+    /// Hands the full buffer to the sink and continues in an empty one.
+    fn flush(&mut self) -> io::Result<()> {
+        self.hash_new_bytes();
+        self.sink.write(&mut self.buf)?;
+        self.hashed = 0;
+        Ok(())
+    }
+
+    fn finish(mut self, count: u64) -> io::Result<()> {
+        self.hash_new_bytes();
+        let mut file = self.sink.close(std::mem::take(&mut self.buf))?;
+        let header = Header {
+            serializer_id: serializer::SERIALIZER_ID,
+            count,
+            payload_len: self.payload_len,
+            payload_checksum: self.hasher.digest(),
+        };
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&header.encode())
+    }
+}
+
+/// Capacity of a write buffer: one [`IO_BUF`] plus room for the element that crosses it.
+const WRITE_BUF_CAP: usize = IO_BUF + IO_BUF / 4;
+
+/// Where full buffers go. The first is written directly; from the second on, a helper thread
+/// writes them, so that the kernel's copy of one buffer overlaps serializing the next (a
+/// partition that fits in one buffer never starts a thread). At most three buffers exist: one
+/// filling, one queued, one being written.
+struct Sink {
+    /// The file while it is written directly.
+    file: Option<File>,
+    /// The helper thread once started (it then owns the file).
+    thread: Option<WriterThread>,
+}
+
+struct WriterThread {
+    full: SyncSender<Vec<u8>>,
+    empty: Receiver<Vec<u8>>,
+    handle: JoinHandle<io::Result<File>>,
+}
+
+impl Sink {
+    fn new(file: File) -> Self {
+        Sink {
+            file: Some(file),
+            thread: None,
+        }
+    }
+
+    /// Writes `buf` (or queues it for the helper) and leaves an empty buffer in its place.
+    fn write(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
+        if let Some(mut file) = self.file.take() {
+            file.write_all(buf)?;
+            buf.clear();
+            self.thread = Some(WriterThread::spawn(file)?);
+            return Ok(());
+        }
+        let Some(thread) = &self.thread else {
+            return Err(io::Error::other("checkpoint file already closed"));
+        };
+        let next = (thread.empty.try_recv().ok())
+            .filter(|b| b.capacity() <= 2 * WRITE_BUF_CAP)
+            .unwrap_or_else(|| Vec::with_capacity(WRITE_BUF_CAP));
+        if thread.full.send(std::mem::replace(buf, next)).is_ok() {
+            return Ok(());
+        }
+        // The helper stops early only when a write failed: report that failure.
+        match self.thread.take().map(WriterThread::join) {
+            Some(Err(e)) => Err(e),
+            _ => Err(io::Error::other("checkpoint writer thread stopped early")),
+        }
+    }
+
+    /// Writes the last bytes, waits for the helper and returns the file.
+    fn close(&mut self, last: Vec<u8>) -> io::Result<File> {
+        if let Some(mut file) = self.file.take() {
+            file.write_all(&last)?;
+            return Ok(file);
+        }
+        let Some(thread) = self.thread.take() else {
+            return Err(io::Error::other("checkpoint file already closed"));
+        };
+        let sent = thread.full.send(last).is_ok();
+        let file = thread.join()?;
+        if sent {
+            Ok(file)
+        } else {
+            Err(io::Error::other("checkpoint writer thread stopped early"))
+        }
+    }
+}
+
+impl Drop for Sink {
+    /// On an error or a panic, waits for the helper so that no write outlives the temp file.
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl WriterThread {
+    fn spawn(mut file: File) -> io::Result<WriterThread> {
+        let (full, queued) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+        let (recycle, empty) = std::sync::mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("checkpoint-writer".into())
+            .spawn(move || {
+                for mut buf in queued {
+                    file.write_all(&buf)?;
+                    buf.clear();
+                    let _ = recycle.send(buf);
+                }
+                Ok(file)
+            })?;
+        Ok(WriterThread {
+            full,
+            empty,
+            handle,
+        })
+    }
+
+    /// Closes the queue and waits for the helper to write what is queued.
+    fn join(self) -> io::Result<File> {
+        drop(self.full);
+        self.handle
+            .join()
+            .map_err(|_| io::Error::other("checkpoint writer thread panicked"))?
+    }
+}
+
+/// The read side: a buffered reader over exactly the payload that hashes each buffer as it is
+/// filled, so the checksum costs one pass over data already in cache.
+struct PayloadReader {
+    file: File,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    /// Payload bytes not yet pulled from the file.
+    left: u64,
+    hasher: Xxh64,
+}
+
+impl PayloadReader {
+    fn new(file: File, payload_len: u64) -> Self {
+        let size = usize::try_from(payload_len).map_or(IO_BUF, |n| n.clamp(1, IO_BUF));
+        let buf = vec![0u8; size].into_boxed_slice();
+        PayloadReader {
+            file,
+            buf,
+            pos: 0,
+            filled: 0,
+            left: payload_len,
+            hasher: Xxh64::new(0),
+        }
+    }
+
+    /// Payload bytes not yet handed to the decoder.
+    fn unread(&self) -> u64 {
+        self.left + (self.filled - self.pos) as u64
+    }
+
+    /// Called with the buffer consumed: reads and hashes the next chunk (none at the end).
+    fn refill(&mut self) -> io::Result<()> {
+        let want = usize::try_from(self.left).map_or(self.buf.len(), |n| n.min(self.buf.len()));
+        self.file.read_exact(&mut self.buf[..want])?;
+        self.hasher.update(&self.buf[..want]);
+        self.left -= want as u64;
+        self.pos = 0;
+        self.filled = want;
+        Ok(())
+    }
+
+    /// Reads and hashes the rest of the payload without decoding it.
+    fn drain(&mut self) -> io::Result<()> {
+        while self.left > 0 {
+            self.refill()?;
+        }
+        self.pos = self.filled;
+        Ok(())
+    }
+}
+
+impl Read for PayloadReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.filled {
+            self.refill()?;
+        }
+        let n = out.len().min(self.filled - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+
+    fn read_exact(&mut self, mut out: &mut [u8]) -> io::Result<()> {
+        if out.len() <= self.filled - self.pos {
+            out.copy_from_slice(&self.buf[self.pos..self.pos + out.len()]);
+            self.pos += out.len();
+            return Ok(());
+        }
+        while !out.is_empty() {
+            let n = self.read(out)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "end of payload",
+                ));
+            }
+            out = &mut out[n..];
+        }
+        Ok(())
+    }
+}
+
+/// A read error: running out of bytes is a truncated file, anything else is I/O.
+fn read_error(path: &Path, e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            Error::corrupt(path, "truncated while reading (file shrank?)")
+        }
+        _ => Error::io(path, e),
+    }
+}
+
+// ---- XXH64 (Yann Collet's xxHash, 64-bit), streaming ----
+
+const P1: u64 = 0x9E37_79B1_85EB_CA87;
+const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const P3: u64 = 0x1656_67B1_9E37_79F9;
+const P4: u64 = 0x85EB_CA77_C2B2_AE63;
+const P5: u64 = 0x27D4_EB2F_1656_67C5;
+
+/// XXH64 of `data` in one call.
+fn xxh64(data: &[u8], seed: u64) -> u64 {
+    let mut h = Xxh64::new(seed);
+    h.update(data);
+    h.digest()
+}
+
+fn read_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+fn round(acc: u64, lane: u64) -> u64 {
+    acc.wrapping_add(lane.wrapping_mul(P2))
+        .rotate_left(31)
+        .wrapping_mul(P1)
+}
+
+fn merge(h: u64, acc: u64) -> u64 {
+    (h ^ round(0, acc)).wrapping_mul(P1).wrapping_add(P4)
+}
+
+/// Streaming XXH64: 32-byte stripes over four lanes, a partial stripe kept between updates.
+struct Xxh64 {
+    seed: u64,
+    acc: [u64; 4],
+    pending: [u8; 32],
+    pending_len: usize,
+    total_len: u64,
+}
+
+impl Xxh64 {
+    fn new(seed: u64) -> Self {
+        let acc = [
+            seed.wrapping_add(P1).wrapping_add(P2),
+            seed.wrapping_add(P2),
+            seed,
+            seed.wrapping_sub(P1),
+        ];
+        Xxh64 {
+            seed,
+            acc,
+            pending: [0; 32],
+            pending_len: 0,
+            total_len: 0,
+        }
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        self.total_len += data.len() as u64;
+        if self.pending_len > 0 {
+            let take = data.len().min(32 - self.pending_len);
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
+            self.pending_len += take;
+            data = &data[take..];
+            if self.pending_len < 32 {
+                return;
+            }
+            let stripe = self.pending;
+            Self::stripes(&mut self.acc, &stripe);
+            self.pending_len = 0;
+        }
+        let whole = data.len() / 32 * 32;
+        Self::stripes(&mut self.acc, &data[..whole]);
+        let rest = &data[whole..];
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len = rest.len();
+    }
+
+    /// Folds whole 32-byte stripes into the four lanes.
+    fn stripes(acc: &mut [u64; 4], data: &[u8]) {
+        let [mut a, mut b, mut c, mut d] = *acc;
+        for s in data.chunks_exact(32) {
+            a = round(a, read_u64(&s[0..8]));
+            b = round(b, read_u64(&s[8..16]));
+            c = round(c, read_u64(&s[16..24]));
+            d = round(d, read_u64(&s[24..32]));
+        }
+        *acc = [a, b, c, d];
+    }
+
+    fn digest(&self) -> u64 {
+        let [a, b, c, d] = self.acc;
+        let mut h = if self.total_len >= 32 {
+            let h = a
+                .rotate_left(1)
+                .wrapping_add(b.rotate_left(7))
+                .wrapping_add(c.rotate_left(12));
+            let h = h.wrapping_add(d.rotate_left(18));
+            merge(merge(merge(merge(h, a), b), c), d)
+        } else {
+            self.seed.wrapping_add(P5)
+        };
+        h = h.wrapping_add(self.total_len);
+        let mut tail = &self.pending[..self.pending_len];
+        while tail.len() >= 8 {
+            h = (h ^ round(0, read_u64(tail)))
+                .rotate_left(27)
+                .wrapping_mul(P1)
+                .wrapping_add(P4);
+            tail = &tail[8..];
+        }
+        if tail.len() >= 4 {
+            let word = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
+            h = (h ^ word.wrapping_mul(P1))
+                .rotate_left(23)
+                .wrapping_mul(P2)
+                .wrapping_add(P3);
+            tail = &tail[4..];
+        }
+        for &byte in tail {
+            h = (h ^ (byte as u64).wrapping_mul(P5))
+                .rotate_left(11)
+                .wrapping_mul(P1);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(P2);
+        h ^= h >> 29;
+        h = h.wrapping_mul(P3);
+        h ^ (h >> 32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+    use std::fmt::Debug;
+
+    fn pairs(n: u64) -> Vec<(u64, String)> {
+        (0..n).map(|i| (i, format!("value-{i}"))).collect()
+    }
+
+    /// A valid partition of a few small pairs; returns (dir guard, path).
+    fn small_file() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_partition(dir.path(), 0, 0, pairs(4).into_iter()).unwrap();
+        (dir, path)
+    }
+
+    /// A whole file in the module's format around `payload`, with correct checksums.
+    fn framed(payload: &[u8], count: u64) -> Vec<u8> {
+        let header = Header {
+            serializer_id: serializer::SERIALIZER_ID,
+            count,
+            payload_len: payload.len() as u64,
+            payload_checksum: xxh64(payload, 0),
+        };
+        let mut bytes = header.encode().to_vec();
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    /// Applies `edit` to the header of `path` and makes its header checksum valid again.
+    fn rewrite_header(path: &Path, edit: impl FnOnce(&mut [u8])) {
+        let mut bytes = fs::read(path).unwrap();
+        edit(&mut bytes[..HEADER_LEN]);
+        let checksum = xxh64(&bytes[0..40], 0);
+        bytes[40..48].copy_from_slice(&checksum.to_le_bytes());
+        fs::write(path, bytes).unwrap();
+    }
+
+    /// Asserts a CorruptCheckpoint naming `path` (in the field and in the message) whose reason
+    /// contains `needle`.
+    fn assert_corrupt(err: Error, path: &Path, needle: &str) {
+        let shown = err.to_string();
+        assert!(shown.contains(&path.display().to_string()), "{shown}");
+        match err {
+            Error::CorruptCheckpoint { path: at, reason } => {
+                assert_eq!(at, path);
+                assert!(
+                    reason.contains(needle),
+                    "reason {reason:?} lacks {needle:?}"
+                );
+            }
+            other => panic!("expected CorruptCheckpoint, got {other:?}"),
+        }
+    }
+
+    fn read_err<T: DeserializeOwned + Debug>(path: &Path) -> Error {
+        read_partition::<T>(path).expect_err("the damage must be detected")
+    }
+
+    fn dir_names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn xxh64_matches_reference_vectors() {
+        assert_eq!(xxh64(b"", 0), 0xef46_db37_51d8_e999);
+        assert_eq!(xxh64(b"a", 0), 0xd24e_c4f1_a98c_6e5b);
+        assert_eq!(xxh64(b"abc", 0), 0x44bc_2cf5_ad77_0999);
+        assert_eq!(
+            xxh64(b"Nobody inspects the spammish repetition", 0),
+            0xfbce_a83c_8a37_8bf1
+        );
+        let mut long: Vec<u8> = (0..=255u8).cycle().take(1024).collect();
+        long.extend_from_slice(b"xyz");
+        assert_eq!(xxh64(&long, 0), 0xe146_cb31_b65b_c21a);
+    }
+
+    #[test]
+    fn xxh64_streaming_equals_one_shot() {
+        let data: Vec<u8> = (0..200u32).map(|i| (i * 7 + 3) as u8).collect();
+        let whole = xxh64(&data, 0);
+        for a in 0..data.len() {
+            for b in [a, a + 1, a + 31, a + 33, data.len()] {
+                let b = b.min(data.len());
+                let mut h = Xxh64::new(0);
+                h.update(&data[..a]);
+                h.update(&data[a..b]);
+                h.update(&data[b..]);
+                assert_eq!(h.digest(), whole, "split at {a}, {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn round_trips_an_empty_partition() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_partition(dir.path(), 0, 0, std::iter::empty::<u64>()).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), HEADER_LEN as u64);
+        assert_eq!(read_partition::<u64>(&path).unwrap(), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn round_trips_many_elements_across_buffer_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = pairs(150_000); // ~4 MiB: several write and read buffers
+        let path = write_partition(dir.path(), 12, 3, values.iter()).unwrap();
+        assert_eq!(path, dir.path().join("part-00012"));
+        assert_eq!(read_partition::<(u64, String)>(&path).unwrap(), values);
+    }
+
+    #[test]
+    fn round_trips_strings_including_one_larger_than_the_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = vec![
+            String::new(),
+            "héllo wörld ✓".into(),
+            "x".repeat(3 * IO_BUF + 5),
+            "end".into(),
+        ];
+        let path = write_partition(dir.path(), 0, 0, values.iter()).unwrap();
+        assert_eq!(read_partition::<String>(&path).unwrap(), values);
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Shape {
+        Point,
+        Circle { r: f64 },
+        Poly(Vec<(i32, i32)>),
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Record {
+        id: u64,
+        name: Option<String>,
+        tags: BTreeMap<String, Vec<u16>>,
+        shapes: Vec<Shape>,
+        nested: (bool, Option<Box<Record>>),
+    }
+
+    #[test]
+    fn round_trips_nested_types() {
+        let leaf = Record {
+            id: 2,
+            name: None,
+            tags: BTreeMap::new(),
+            shapes: vec![],
+            nested: (false, None),
+        };
+        let values: Vec<Record> = (0..50)
+            .map(|i| Record {
+                id: i,
+                name: Some(format!("r{i}")),
+                tags: BTreeMap::from([("a".to_string(), vec![1, 2]), ("b".to_string(), vec![])]),
+                shapes: vec![
+                    Shape::Point,
+                    Shape::Circle { r: 1.5 },
+                    Shape::Poly(vec![(1, -1); 3]),
+                ],
+                nested: (
+                    true,
+                    Some(Box::new(Record {
+                        id: i,
+                        ..leaf_clone(&leaf)
+                    })),
+                ),
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_partition(dir.path(), 0, 0, values.iter()).unwrap();
+        assert_eq!(read_partition::<Record>(&path).unwrap(), values);
+    }
+
+    fn leaf_clone(r: &Record) -> Record {
+        Record {
+            id: r.id,
+            name: r.name.clone(),
+            tags: r.tags.clone(),
+            shapes: vec![],
+            nested: (false, None),
+        }
+    }
+
+    #[test]
+    fn round_trips_zero_sized_elements() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_partition(dir.path(), 0, 0, std::iter::repeat_n((), 1000)).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), HEADER_LEN as u64);
+        assert_eq!(read_partition::<()>(&path).unwrap().len(), 1000);
+    }
+
+    #[test]
+    fn header_layout_matches_the_documented_table() {
+        let (_dir, path) = small_file();
+        let bytes = fs::read(&path).unwrap();
+        let payload = &bytes[HEADER_LEN..];
+        assert_eq!(
+            bytes[0..8],
+            [0x89, b'S', b'P', b'K', b'C', b'K', b'P', b'T']
+        );
+        assert_eq!(bytes[8..12], 1u32.to_le_bytes());
+        assert_eq!(bytes[12..16], serializer::SERIALIZER_ID.to_le_bytes());
+        assert_eq!(bytes[16..24], 4u64.to_le_bytes());
+        assert_eq!(bytes[24..32], (payload.len() as u64).to_le_bytes());
+        assert_eq!(bytes[32..40], xxh64(payload, 0).to_le_bytes());
+        assert_eq!(bytes[40..48], xxh64(&bytes[0..40], 0).to_le_bytes());
+        let mut expected = Vec::new();
+        for p in pairs(4) {
+            serializer::serialize_into(&mut expected, &p).unwrap();
+        }
+        assert_eq!(payload, expected);
+    }
+
+    #[test]
+    fn streaming_reader_yields_the_elements_then_ends() {
+        let (_dir, path) = small_file();
+        let mut reader = PartitionReader::<(u64, String)>::open(&path).unwrap();
+        assert_eq!((reader.element_count(), reader.path()), (4, path.as_path()));
+        let got: Vec<_> = reader.by_ref().map(|v| v.unwrap()).collect();
+        assert_eq!(got, pairs(4));
+        assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn streaming_reader_reports_damage_instead_of_the_last_element() {
+        let (_dir, path) = small_file();
+        let mut bytes = fs::read(&path).unwrap();
+        *bytes.last_mut().unwrap() ^= 0x01; // inside the last string: still decodes
+        fs::write(&path, bytes).unwrap();
+        let items: Vec<Result<(u64, String)>> = PartitionReader::open(&path).unwrap().collect();
+        assert_eq!(items.len(), 4);
+        assert!(items[..3].iter().all(|r| r.is_ok()));
+        assert_corrupt(items[3].clone().unwrap_err(), &path, "checksum mismatch");
+    }
+
+    #[test]
+    fn missing_file_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-00000");
+        assert_corrupt(read_err::<u64>(&path), &path, "does not exist");
+    }
+
+    #[test]
+    fn truncated_files_are_corrupt() {
+        let (_dir, path) = small_file();
+        let bytes = fs::read(&path).unwrap();
+        let len = bytes.len();
+        for cut in [
+            0,
+            1,
+            20,
+            HEADER_LEN - 1,
+            HEADER_LEN,
+            HEADER_LEN + 1,
+            (HEADER_LEN + len) / 2,
+            len - 1,
+        ] {
+            fs::write(&path, &bytes[..cut]).unwrap();
+            assert_corrupt(read_err::<(u64, String)>(&path), &path, "truncated");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_corrupt() {
+        let (_dir, path) = small_file();
+        let mut bytes = fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"junk");
+        fs::write(&path, bytes).unwrap();
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "4 unexpected bytes",
+        );
+    }
+
+    #[test]
+    fn flipped_byte_at_every_position_is_detected() {
+        let (_dir, path) = small_file();
+        let good = fs::read(&path).unwrap();
+        for pos in 0..good.len() {
+            for mask in [0x01u8, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xff] {
+                let mut bad = good.clone();
+                bad[pos] ^= mask;
+                fs::write(&path, &bad).unwrap();
+                let err = read_err::<(u64, String)>(&path);
+                assert!(
+                    matches!(&err, Error::CorruptCheckpoint { path: p, .. } if p == &path),
+                    "{pos}: {err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_magic_is_corrupt() {
+        let (_dir, path) = small_file();
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[0..8].copy_from_slice(b"PAR1\0\0\0\0");
+        fs::write(&path, bytes).unwrap();
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "not a sparklet checkpoint file",
+        );
+    }
+
+    #[test]
+    fn wrong_version_is_corrupt() {
+        let (_dir, path) = small_file();
+        rewrite_header(&path, |h| h[8..12].copy_from_slice(&2u32.to_le_bytes()));
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "unsupported checkpoint format version 2",
+        );
+    }
+
+    #[test]
+    fn wrong_serializer_id_is_corrupt() {
+        let (_dir, path) = small_file();
+        rewrite_header(&path, |h| h[12..16].copy_from_slice(&7u32.to_le_bytes()));
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "written with serializer 7",
+        );
+    }
+
+    #[test]
+    fn damaged_header_field_fails_the_header_checksum() {
+        let (_dir, path) = small_file();
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[16] ^= 0x01; // element count
+        fs::write(&path, bytes).unwrap();
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "header checksum mismatch",
+        );
+    }
+
+    #[test]
+    fn damaged_payload_fails_the_payload_checksum() {
+        let (_dir, path) = small_file();
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[HEADER_LEN] ^= 0x40; // first element's u64: decodes fine, checksum does not
+        fs::write(&path, bytes).unwrap();
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "payload checksum mismatch",
+        );
+    }
+
+    #[test]
+    fn element_count_disagreeing_with_the_payload_is_corrupt() {
+        let (_dir, path) = small_file();
+        rewrite_header(&path, |h| h[16..24].copy_from_slice(&5u64.to_le_bytes()));
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "element 4 of 5 does not decode",
+        );
+        rewrite_header(&path, |h| h[16..24].copy_from_slice(&3u64.to_le_bytes()));
+        assert_corrupt(
+            read_err::<(u64, String)>(&path),
+            &path,
+            "left after the last of 3 elements",
+        );
+    }
+
+    #[test]
+    fn reading_as_another_type_is_corrupt() {
+        let (_dir, path) = small_file();
+        assert_corrupt(
+            read_err::<(u64, u64, u64)>(&path),
+            &path,
+            "does not decode as",
+        );
+    }
+
+    #[test]
+    fn huge_declared_lengths_fail_without_allocating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-00000");
+        // A string claiming 2^60 bytes, and a count of u64::MAX, both under valid checksums.
+        let mut payload = 7u64.to_le_bytes().to_vec();
+        payload.extend_from_slice(&(1u64 << 60).to_le_bytes());
+        payload.extend_from_slice(b"abc");
+        fs::write(&path, framed(&payload, u64::MAX)).unwrap();
+        assert_corrupt(read_err::<(u64, String)>(&path), &path, "does not decode");
+        assert_corrupt(read_err::<Vec<u64>>(&path), &path, "does not decode");
+    }
+
+    #[test]
+    fn write_leaves_only_the_final_file() {
+        let (dir, _path) = small_file();
+        assert_eq!(dir_names(dir.path()), ["part-00000"]);
+    }
+
+    #[test]
+    fn attempt_race_keeps_the_existing_final_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_partition(dir.path(), 2, 0, [1u32, 2, 3].into_iter()).unwrap();
+        let second = write_partition(dir.path(), 2, 1, [9u32].into_iter()).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(read_partition::<u32>(&first).unwrap(), [1, 2, 3]);
+        assert_eq!(dir_names(dir.path()), ["part-00002"]);
+    }
+
+    struct Unserializable;
+
+    impl Serialize for Unserializable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> std::result::Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("boom"))
+        }
+    }
+
+    /// Failing element positions: in the first buffer, and after the helper thread started.
+    const FAIL_AT: [u64; 2] = [2, 400_000];
+
+    #[test]
+    fn serialization_error_deletes_the_temp_file_and_names_it() {
+        for fail_at in FAIL_AT {
+            let dir = tempfile::tempdir().unwrap();
+            let values = (0..fail_at + 5).map(|i| {
+                if i < fail_at {
+                    Ok(i)
+                } else {
+                    Err(Unserializable)
+                }
+            });
+            let err = write_partition(dir.path(), 4, 1, values).unwrap_err();
+            let temp = dir.path().join(".part-00004-attempt-1");
+            let needle = format!("element {fail_at}");
+            assert!(
+                matches!(&err, Error::Io { path, message }
+                    if path == &temp && message.contains(&needle)),
+                "{err}"
+            );
+            assert!(dir_names(dir.path()).is_empty());
+        }
+    }
+
+    #[test]
+    fn panicking_values_iterator_deletes_the_temp_file() {
+        for fail_at in FAIL_AT {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path().to_path_buf();
+            let outcome = std::panic::catch_unwind(move || {
+                let values = (0..fail_at + 5).map(|i| {
+                    if i == fail_at {
+                        panic!("user code failed")
+                    } else {
+                        i
+                    }
+                });
+                write_partition(&d, 0, 0, values)
+            });
+            assert!(outcome.is_err());
+            assert!(dir_names(dir.path()).is_empty());
+        }
+    }
+
+    #[test]
+    fn missing_directory_on_write_is_an_io_error_naming_the_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("rdd-9");
+        let err = write_partition(&gone, 0, 0, [1u8].into_iter()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { path, .. } if path == &gone.join(".part-00000-attempt-0"))
+        );
+    }
+
+    #[test]
+    fn someone_elses_temp_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join(".part-00000-attempt-0");
+        fs::write(&temp, b"theirs").unwrap();
+        assert!(matches!(
+            write_partition(dir.path(), 0, 0, [1u8].into_iter()),
+            Err(Error::Io { .. })
+        ));
+        assert_eq!(fs::read(&temp).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn list_of_an_empty_directory_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(list_part_files(dir.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn list_sorts_numerically_and_skips_temp_and_partitioner_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in [10, 3, 0, 7, 1, 2, 4, 5, 6, 8, 9] {
+            write_partition(dir.path(), i, 0, [i].into_iter()).unwrap();
+        }
+        fs::write(dir.path().join(".part-00011-attempt-0"), b"half").unwrap();
+        write_partitioner_file(dir.path(), b"p").unwrap();
+        let files = list_part_files(dir.path()).unwrap();
+        let expected: Vec<PathBuf> = (0..11)
+            .map(|i| dir.path().join(part_file_name(i)))
+            .collect();
+        assert_eq!(files, expected);
+    }
+
+    #[test]
+    fn list_with_a_gap_names_the_file_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in [0, 1, 3] {
+            write_partition(dir.path(), i, 0, [i].into_iter()).unwrap();
+        }
+        let err = list_part_files(dir.path()).unwrap_err();
+        assert_corrupt(
+            err,
+            &dir.path().join("part-00003"),
+            "Invalid checkpoint file",
+        );
+    }
+
+    #[test]
+    fn list_rejects_badly_named_part_files() {
+        for bad in [
+            "part-1",
+            "part-abc",
+            "part-",
+            "part-00000.crc",
+            "part-+0001",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            write_partition(dir.path(), 0, 0, [0u8].into_iter()).unwrap();
+            write_partition(dir.path(), 1, 0, [1u8].into_iter()).unwrap();
+            fs::write(dir.path().join(bad), b"").unwrap();
+            let err = list_part_files(dir.path()).unwrap_err();
+            assert_corrupt(err, &dir.path().join(bad), "Invalid checkpoint file");
+        }
+    }
+
+    #[test]
+    fn list_of_a_missing_directory_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("rdd-3");
+        assert_corrupt(
+            list_part_files(&gone).unwrap_err(),
+            &gone,
+            "Checkpoint directory does not exist",
+        );
+    }
+
+    #[test]
+    fn partitioner_file_round_trips_and_is_optional() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_partitioner_file(dir.path()).unwrap(), None);
+        let path = write_partitioner_file(dir.path(), &[1, 2, 3]).unwrap();
+        assert_eq!(path, dir.path().join("_partitioner"));
+        assert_eq!(
+            read_partitioner_file(dir.path()).unwrap(),
+            Some(vec![1, 2, 3])
+        );
+        write_partitioner_file(dir.path(), &[]).unwrap(); // replaces it
+        assert_eq!(read_partitioner_file(dir.path()).unwrap(), Some(vec![]));
+        assert_eq!(dir_names(dir.path()), ["_partitioner"]);
+    }
+
+    #[test]
+    fn damaged_partitioner_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_partitioner_file(dir.path(), b"hash:8").unwrap();
+        let good = fs::read(&path).unwrap();
+        let mut flipped = good.clone();
+        flipped[good.len() - 2] ^= 0x10;
+        fs::write(&path, flipped).unwrap();
+        assert_corrupt(
+            read_partitioner_file(dir.path()).unwrap_err(),
+            &path,
+            "checksum mismatch",
+        );
+        fs::write(&path, &good[..good.len() - 1]).unwrap();
+        assert_corrupt(
+            read_partitioner_file(dir.path()).unwrap_err(),
+            &path,
+            "truncated",
+        );
+        fs::remove_file(&path).unwrap();
+        write_framed(&path, [vec![1u8], vec![2]].into_iter()).unwrap();
+        assert_corrupt(
+            read_partitioner_file(dir.path()).unwrap_err(),
+            &path,
+            "exactly one partitioner",
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_flipped_byte_of_any_partition_is_detected(
+            values in proptest::collection::vec((any::<u64>(), ".{0,12}"), 0..20),
+            at in any::<proptest::sample::Index>(),
+            mask in 1u8..=255,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = write_partition(dir.path(), 0, 0, values.iter()).unwrap();
+            prop_assert_eq!(&read_partition::<(u64, String)>(&path).unwrap(), &values);
+            let mut bytes = fs::read(&path).unwrap();
+            let pos = at.index(bytes.len());
+            bytes[pos] ^= mask;
+            fs::write(&path, &bytes).unwrap();
+            let err = read_partition::<(u64, String)>(&path).unwrap_err();
+            let names_it = matches!(&err, Error::CorruptCheckpoint { path: p, .. } if p == &path);
+            prop_assert!(names_it, "{}", err);
+        }
+
+        #[test]
+        fn arbitrary_files_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("part-00000");
+            fs::write(&path, &bytes).unwrap();
+            prop_assert!(read_partition::<(u64, String)>(&path).is_err());
+        }
+
+        #[test]
+        fn garbage_payload_under_valid_checksums_never_panics_or_overallocates(
+            payload in proptest::collection::vec(any::<u8>(), 0..300),
+            count in any::<u64>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("part-00000");
+            fs::write(&path, framed(&payload, count)).unwrap();
+            let _ = read_partition::<(u64, String, Vec<u32>, Option<Vec<String>>)>(&path);
+            let _ = read_partition::<BTreeMap<String, Vec<u64>>>(&path);
+            let _ = read_partition::<Shape>(&path);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Reliable checkpoints (Spark's `ReliableRDDCheckpointData` and `ReliableCheckpointRDD`): an
+//! RDD's partitions written as files `part-NNNNN` (format in [`super::file`]) under
+//! `<checkpoint dir>/rdd-<id>`, plus `_partitioner` when the RDD has one.
+//!
+//! Writing is a separate job over the RDD; each task streams its partition into
+//! `.part-NNNNN-attempt-A` and renames it. Reading is a `ReliableCheckpointRDD` whose partition
+//! i is file `part-i`: it has no parents, so after a checkpoint no executor loss can send a
+//! task back to the old lineage.
+
+use std::any::Any;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
+
+use crate::checkpoint::file;
+use crate::checkpoint::CheckpointWriter;
+use crate::context::SparkContext;
+use crate::dependency::Dependency;
+use crate::error::{Error, Result};
+use crate::partitioner::Partitioner;
+use crate::rdd::{num_partitions, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::scheduler::task::{TaskContext, TaskError};
+use crate::serializer;
+
+/// Writes one RDD's reliable checkpoint.
+pub(crate) struct ReliableWriter<T: Data> {
+    rdd: Weak<dyn TypedRdd<T>>,
+    dir: PathBuf,
+}
+
+impl<T: Data> ReliableWriter<T> {
+    pub(crate) fn new(rdd: Weak<dyn TypedRdd<T>>, dir: PathBuf) -> Self {
+        ReliableWriter { rdd, dir }
+    }
+}
+
+impl<T: Data> CheckpointWriter for ReliableWriter<T> {
+    /// Spark's `writeRDDToCheckpointDirectory`.
+    fn write(&self) -> Result<(Arc<dyn RddBase>, Arc<dyn Any + Send + Sync>)> {
+        let rdd = self
+            .rdd
+            .upgrade()
+            .ok_or_else(|| Error::IllegalState("the RDD to checkpoint is gone".into()))?;
+        let sc = rdd.core().sc.clone();
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::Io {
+            path: self.dir.clone(),
+            message: format!("Failed to create checkpoint path: {e}"),
+        })?;
+        let dir = self.dir.clone();
+        let partitions = (0..num_partitions(&*rdd)).collect();
+        sc.run_job_with_context(&rdd, partitions, move |ctx, values| {
+            file::write_partition(&dir, ctx.partition_id, ctx.attempt_number, values)
+                .map_err(TaskError::Cause)
+        })?;
+        let partitioner = rdd.partitioner();
+        if let Some(p) = &partitioner {
+            // Best effort, as in Spark: a missing `_partitioner` only loses the partitioner.
+            let written = serializer::serialize(p)
+                .map_err(|e| Error::corrupt(&self.dir, e))
+                .and_then(|bytes| file::write_partitioner_file(&self.dir, &bytes));
+            if let Err(e) = written {
+                crate::log::warn(
+                    "ReliableCheckpointRDD",
+                    &format!("Error writing partitioner: {e}"),
+                );
+            }
+        }
+        let cp = ReliableCheckpointRdd::<T>::open(&sc, &self.dir, partitioner)?;
+        let (original, written) = (num_partitions(&*rdd), num_partitions(&cp));
+        if original != written {
+            return Err(Error::corrupt(
+                &self.dir,
+                format!(
+                    "Checkpoint RDD has a different number of partitions from original RDD. \
+                     Original RDD [ID: {}, num of partitions: {original}]; Checkpoint RDD \
+                     [ID: {}, num of partitions: {written}].",
+                    rdd.core().id,
+                    cp.core().id
+                ),
+            ));
+        }
+        let typed: Arc<dyn TypedRdd<T>> = Arc::new(cp);
+        Ok((typed.clone(), Arc::new(typed)))
+    }
+}
+
+/// Spark's `ReliableCheckpointRDD`: partition i is the file `part-i` of a checkpoint folder.
+pub(crate) struct ReliableCheckpointRdd<T> {
+    core: RddCore,
+    dir: PathBuf,
+    parts: usize,
+    partitioner: Option<Partitioner>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Data> ReliableCheckpointRdd<T> {
+    /// Opens a checkpoint folder: the part files must be `part-00000 .. part-<n-1>` with no
+    /// gap. The partitioner is the one given, else read from `_partitioner` (an unreadable one
+    /// only loses the partitioner, with a warning, as in Spark).
+    pub(crate) fn open(
+        sc: &SparkContext,
+        dir: &Path,
+        partitioner: Option<Partitioner>,
+    ) -> Result<Self> {
+        let parts = file::list_part_files(dir)?.len();
+        let partitioner = partitioner.or_else(|| read_partitioner(dir));
+        Ok(ReliableCheckpointRdd {
+            core: RddCore::new(sc, "checkpoint"),
+            dir: dir.to_path_buf(),
+            parts,
+            partitioner,
+            _t: std::marker::PhantomData,
+        })
+    }
+}
+
+fn read_partitioner(dir: &Path) -> Option<Partitioner> {
+    match file::read_partitioner_file(dir) {
+        Ok(Some(bytes)) => match serializer::deserialize_bounded::<Partitioner>(&bytes) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                crate::log::warn(
+                    "ReliableCheckpointRDD",
+                    &format!("Error reading partitioner from {}: {e}", dir.display()),
+                );
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            crate::log::warn(
+                "ReliableCheckpointRDD",
+                &format!("Error reading partitioner: {e}"),
+            );
+            None
+        }
+    }
+}
+
+impl<T: Data> RddBase for ReliableCheckpointRdd<T> {
+    fn core(&self) -> &RddCore {
+        &self.core
+    }
+    fn get_num_partitions(&self) -> usize {
+        self.parts
+    }
+    fn get_dependencies(&self) -> Vec<Dependency> {
+        Vec::new()
+    }
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(())
+    }
+    fn partitioner(&self) -> Option<Partitioner> {
+        self.partitioner.clone()
+    }
+    fn class_name(&self) -> &'static str {
+        "ReliableCheckpointRDD"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<T: Data> TypedRdd<T> for ReliableCheckpointRdd<T> {
+    fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
+        let path = self.dir.join(file::part_file_name(split));
+        let values: Vec<T> = file::read_partition(&path).map_err(TaskError::Cause)?;
+        Ok(Box::new(values.into_iter()))
+    }
+}
