@@ -186,7 +186,8 @@ impl SparkContext {
             bus.clone(),
             master.slots,
             memory,
-        ));
+            max_failures as u32,
+        )?);
         if master.cluster {
             for _ in 0..master.executors {
                 env.add_executor(None)?;
@@ -195,6 +196,7 @@ impl SparkContext {
             env.add_executor(Some("driver"))?;
         }
         let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures as u32)?;
+        env.set_event_queue(events.clone());
         Ok(SparkContext {
             inner: Arc::new(ContextInner {
                 conf,
@@ -275,19 +277,7 @@ impl SparkContext {
     /// a cluster manager would, a new executor (new id, empty stores) takes its place.
     pub fn kill_executor(&self, id: &str) -> Result<()> {
         self.check_running()?;
-        if self.inner.env.remove_executor(id).is_none() {
-            return Err(Error::InvalidArgument(format!(
-                "no live executor '{id}' (live: {:?})",
-                self.executor_ids()
-            )));
-        }
-        let replacement = self.inner.env.add_executor(None)?;
-        let _ = self.inner.events.send(DagEvent::ExecutorLost {
-            executor_id: id.to_string(),
-            replacement: Some(replacement.id.clone()),
-            reason: "killed by kill_executor".to_string(),
-        });
-        Ok(())
+        self.inner.env.kill_executor(id, "killed by kill_executor")
     }
 
     /// Storage facts of every persisted RDD that has cached blocks (Spark's `getRDDStorageInfo`).

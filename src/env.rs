@@ -15,7 +15,9 @@ use parking_lot::{Mutex, RwLock};
 use crate::conf::SparkConf;
 use crate::error::Result;
 use crate::executor::Executor;
+use crate::fault_injection::FaultInjector;
 use crate::rdd::RddBase;
+use crate::scheduler::dag_scheduler::DagEvent;
 use crate::scheduler::listener::ListenerBus;
 use crate::shuffle::MapOutputTracker;
 use crate::storage::{BlockManagerMaster, RddInfo};
@@ -31,6 +33,12 @@ pub(crate) struct SparkEnv {
     persistent_rdds: Mutex<BTreeMap<usize, Weak<dyn RddBase>>>,
     /// Parent folder of the executors' disk stores (`sparklet.local.dir`).
     local_dir: Option<PathBuf>,
+    /// Configured faults (`sparklet.faults.*`).
+    pub(crate) faults: FaultInjector,
+    /// Attempts of a task before its job is aborted.
+    pub(crate) max_failures: u32,
+    /// The DAG scheduler's event queue, once it runs.
+    events: std::sync::OnceLock<std::sync::mpsc::Sender<DagEvent>>,
     live: RwLock<Vec<Arc<Executor>>>,
     retired: Mutex<Vec<Arc<Executor>>>,
     next_executor_id: AtomicUsize,
@@ -45,9 +53,14 @@ impl SparkEnv {
         bus: ListenerBus,
         slots_per_executor: usize,
         memory_per_executor: u64,
-    ) -> SparkEnv {
+        max_failures: u32,
+    ) -> Result<SparkEnv> {
         let local_dir = conf.get(crate::conf::LOCAL_DIR).map(PathBuf::from);
-        SparkEnv {
+        let faults = FaultInjector::from_conf(&conf)?;
+        Ok(SparkEnv {
+            faults,
+            max_failures,
+            events: std::sync::OnceLock::new(),
             conf,
             map_output_tracker: MapOutputTracker::default(),
             block_manager_master: BlockManagerMaster::default(),
@@ -59,7 +72,37 @@ impl SparkEnv {
             next_executor_id: AtomicUsize::new(0),
             slots_per_executor,
             memory_per_executor,
+        })
+    }
+
+    /// Connects the environment to the scheduler's event queue.
+    pub(crate) fn set_event_queue(&self, events: std::sync::mpsc::Sender<DagEvent>) {
+        let _ = self.events.set(events);
+    }
+
+    /// Kills an executor now (its stores are emptied at once), starts a replacement with a new
+    /// id, and tells the scheduler. Callable from any thread, an executor's own included.
+    pub(crate) fn kill_executor(&self, id: &str, reason: &str) -> Result<()> {
+        let lost_blocks = self
+            .executor(id)
+            .map_or(0, |e| e.block_manager.block_count());
+        let Some(dead) = self.remove_executor(id) else {
+            let live: Vec<String> = self.executors().iter().map(|e| e.id.clone()).collect();
+            return Err(crate::error::Error::InvalidArgument(format!(
+                "no live executor '{id}' (live: {live:?})"
+            )));
+        };
+        let _ = dead;
+        let replacement = self.add_executor(None)?;
+        if let Some(events) = self.events.get() {
+            let _ = events.send(DagEvent::ExecutorLost {
+                executor_id: id.to_string(),
+                replacement: Some(replacement.id.clone()),
+                reason: reason.to_string(),
+                lost_blocks,
+            });
         }
+        Ok(())
     }
 
     /// Starts a new executor with the next id (or `id` when given) and registers it.

@@ -17,8 +17,9 @@ use parking_lot::Mutex;
 
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
+use crate::fault_injection::INJECTED_FAILURE;
 use crate::scheduler::dag_scheduler::DagEvent;
-use crate::scheduler::task::Task;
+use crate::scheduler::task::{Task, TaskEndReason};
 use crate::shuffle::ShuffleStore;
 use crate::storage::BlockManager;
 
@@ -91,13 +92,31 @@ impl Executor {
     ) {
         let me = self.clone();
         let work: Work = Box::new(move || {
-            let reason = task.run(me.clone(), env.clone());
+            let injected = env.faults.fail_attempt(
+                task.stage_id,
+                task.partition,
+                task.attempt_number,
+                env.max_failures,
+            );
+            let reason = if injected {
+                TaskEndReason::ExceptionFailure {
+                    message: INJECTED_FAILURE.to_string(),
+                    cause: None,
+                }
+            } else {
+                task.run(me.clone(), env.clone())
+            };
             if me.is_alive() {
                 let _ = events.send(DagEvent::TaskEnded {
                     task_id: task.task_id,
                     executor_id: me.id.clone(),
                     reason,
                 });
+                if env.faults.kill_after_task(&me.id) {
+                    let reason =
+                        "killed by fault injection (sparklet.faults.killExecutorAfterTasks)";
+                    let _ = env.kill_executor(&me.id, reason);
+                }
             }
         });
         if let Some(tx) = self.queue.lock().as_ref() {

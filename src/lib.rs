@@ -32,6 +32,7 @@ pub(crate) mod dependency;
 pub(crate) mod env;
 pub mod error;
 pub(crate) mod executor;
+pub mod fault_injection;
 pub(crate) mod log;
 pub(crate) mod partitioner;
 pub(crate) mod rdd;

@@ -62,6 +62,7 @@ pub(crate) enum DagEvent {
         executor_id: String,
         replacement: Option<String>,
         reason: String,
+        lost_blocks: usize,
     },
     Stop,
 }
@@ -81,7 +82,9 @@ struct Stage {
     /// The current attempt number (None before the first submission).
     attempt: Option<u32>,
     pending: BTreeSet<usize>,
-    fetch_failed_attempts: u32,
+    /// Attempts that failed with a fetch failure since the stage last succeeded (Spark's
+    /// `failedAttemptIds`): several failed tasks of one attempt count once.
+    failed_attempt_ids: BTreeSet<u32>,
 }
 
 struct ActiveJob {
@@ -177,7 +180,8 @@ impl DagScheduler {
                     executor_id,
                     replacement,
                     reason,
-                } => self.handle_executor_lost(&executor_id, replacement, &reason),
+                    lost_blocks,
+                } => self.handle_executor_lost(&executor_id, replacement, &reason, lost_blocks),
                 DagEvent::Stop => break,
             }
             self.resource_offers();
@@ -420,9 +424,12 @@ impl DagScheduler {
 
     fn mark_stage_finished(&mut self, stage_id: usize, failure: Option<String>) {
         self.running.remove(&stage_id);
-        let Some(stage) = self.stages.get(&stage_id) else {
+        let Some(stage) = self.stages.get_mut(&stage_id) else {
             return;
         };
+        if failure.is_none() {
+            stage.failed_attempt_ids.clear();
+        }
         let attempt = stage.attempt.unwrap_or(0);
         if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
             ts.zombie = true;
@@ -704,8 +711,8 @@ impl DagScheduler {
         if stage.attempt != Some(rt.stage_attempt) {
             return; // a stale attempt: its stage already failed and was resubmitted
         }
-        stage.fetch_failed_attempts += 1;
-        let attempts = stage.fetch_failed_attempts;
+        stage.failed_attempt_ids.insert(rt.stage_attempt);
+        let attempts = stage.failed_attempt_ids.len() as u32;
         let failure = format!(
             "FetchFailed(shuffle {}, map {map_id}): {message}",
             shuffle_id.0
@@ -738,12 +745,20 @@ impl DagScheduler {
         executor_id: &str,
         replacement: Option<String>,
         reason: &str,
+        lost_blocks: usize,
     ) {
         self.free_slots.remove(executor_id);
         self.executor_order.retain(|e| e != executor_id);
+        // Its map outputs are gone; running map stages must recompute those partitions.
+        let lost_map_outputs = self
+            .env
+            .map_output_tracker
+            .remove_outputs_on_executor(executor_id);
         self.bus.post(SparkListenerEvent::ExecutorRemoved {
             executor_id: executor_id.to_string(),
             reason: reason.to_string(),
+            lost_blocks,
+            lost_map_outputs,
         });
         // Running tasks there are lost, not failed: run them again elsewhere.
         let lost: Vec<u64> = self
@@ -770,10 +785,6 @@ impl DagScheduler {
                 ts.requeue(rt.partition);
             }
         }
-        // Its map outputs are gone; running map stages must recompute those partitions.
-        self.env
-            .map_output_tracker
-            .remove_outputs_on_executor(executor_id);
         let running: Vec<usize> = self.running.iter().copied().collect();
         for stage_id in running {
             let Some(stage) = self.stages.get_mut(&stage_id) else {
@@ -897,7 +908,7 @@ impl Stage {
             first_job_id: job_id,
             attempt: None,
             pending: BTreeSet::new(),
-            fetch_failed_attempts: 0,
+            failed_attempt_ids: BTreeSet::new(),
         }
     }
 }

@@ -117,12 +117,16 @@ pub enum SparkListenerEvent {
         /// What went wrong.
         reason: String,
     },
-    /// An executor died or was removed.
+    /// An executor died or was removed, and what died with it.
     ExecutorRemoved {
         /// Its id.
         executor_id: String,
         /// Why.
         reason: String,
+        /// Cached blocks it held (lost unless replicated or checkpointed).
+        lost_blocks: usize,
+        /// Shuffle map outputs it held (their map partitions run again when needed).
+        lost_map_outputs: usize,
     },
 }
 

@@ -168,6 +168,13 @@ impl BlockManager {
         }
     }
 
+    /// The number of distinct blocks held (memory or disk).
+    pub(crate) fn block_count(&self) -> usize {
+        let mut ids: BTreeSet<BlockId> = self.memory.lock().ids().into_iter().collect();
+        ids.extend(self.disk.ids());
+        ids.len()
+    }
+
     /// Whether this executor holds the block (memory or disk).
     pub(crate) fn contains(&self, id: BlockId) -> bool {
         self.memory.lock().contains(id) || self.disk.contains(id)
