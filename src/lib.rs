@@ -40,6 +40,7 @@ pub(crate) mod scheduler;
 pub mod serializer;
 pub(crate) mod shuffle;
 pub(crate) mod storage;
+pub mod streaming;
 
 pub use conf::SparkConf;
 pub use context::SparkContext;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::{MapPartitionsRdd, PartitionFn};
 use crate::rdd::union::{PartitionerAwareUnionRdd, UnionRdd};
@@ -197,7 +197,7 @@ impl<T: Data> Rdd<T> {
             (Some(a), Some(b)) if a == b => {
                 Rdd::from_arc(Arc::new(PartitionerAwareUnionRdd::new(parents, a)))
             }
-            _ => Rdd::from_arc(Arc::new(UnionRdd::new(parents))),
+            _ => Rdd::from_arc(Arc::new(UnionRdd::new(&self.context(), parents))),
         }
     }
 
@@ -364,11 +364,18 @@ impl<T: Data> std::fmt::Debug for Rdd<T> {
     }
 }
 
-/// Checks a partition count argument.
-#[allow(dead_code)]
-pub(crate) fn positive(n: usize, what: &str) -> Result<usize> {
-    if n == 0 {
-        return Err(Error::InvalidArgument(format!("{what} must be positive")));
+/// Spark's `SparkContext.union(rdds)`: a `PartitionerAwareUnionRDD` when every RDD has the same
+/// partitioner, else a `UnionRDD` (zero partitions for no RDDs).
+pub(crate) fn union_all<T: Data>(sc: &SparkContext, rdds: Vec<Rdd<T>>) -> Rdd<T> {
+    let partitioners: Vec<Option<Partitioner>> = rdds.iter().map(|r| r.partitioner()).collect();
+    let parents: Vec<Arc<dyn TypedRdd<T>>> = rdds.into_iter().map(|r| r.rdd).collect();
+    if let Some(Some(first)) = partitioners.first() {
+        if partitioners.iter().all(|p| p.as_ref() == Some(first)) {
+            return Rdd::from_arc(Arc::new(PartitionerAwareUnionRdd::new(
+                parents,
+                first.clone(),
+            )));
+        }
     }
-    Ok(n)
+    Rdd::from_arc(Arc::new(UnionRdd::new(sc, parents)))
 }

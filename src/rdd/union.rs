@@ -26,8 +26,7 @@ pub(crate) struct UnionRdd<T: Data> {
 }
 
 impl<T: Data> UnionRdd<T> {
-    pub(crate) fn new(parents: Vec<Arc<dyn TypedRdd<T>>>) -> Self {
-        let sc = parents[0].core().sc.clone();
+    pub(crate) fn new(sc: &crate::SparkContext, parents: Vec<Arc<dyn TypedRdd<T>>>) -> Self {
         let counts: Vec<usize> = parents.iter().map(|p| num_partitions(&**p)).collect();
         let layout = counts
             .iter()
@@ -35,7 +34,7 @@ impl<T: Data> UnionRdd<T> {
             .flat_map(|(i, &n)| (0..n).map(move |s| (i, s)))
             .collect();
         UnionRdd {
-            core: RddCore::new(&sc, "union"),
+            core: RddCore::new(sc, "union"),
             parents: Mutex::new(parents),
             layout,
             counts,

@@ -44,3 +44,27 @@ pub fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
 }
+
+/// Runs `op` over a queue stream of `input` (one batch per inner vector) on a manual clock for
+/// `batches` batches and returns each batch's output (Spark's `testOperation`).
+pub fn run_stream<T: Data, U: Data>(
+    sc: &SparkContext,
+    input: Vec<Vec<T>>,
+    batches: usize,
+    op: impl FnOnce(sparklet::streaming::DStream<T>) -> sparklet::streaming::DStream<U>,
+) -> Vec<Vec<U>> {
+    use sparklet::streaming::*;
+    let ssc = StreamingContext::with_manual_clock(sc, Duration::seconds(1));
+    let out = op(ssc.queue_stream(input, true));
+    let collected = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let c = collected.clone();
+    out.foreach_rdd(move |rdd, _| {
+        c.lock().push(rdd.collect()?);
+        Ok(())
+    });
+    ssc.start().expect("start");
+    ssc.run_batches(batches).expect("batches");
+    ssc.stop(false, false);
+    let v = collected.lock().clone();
+    v
+}

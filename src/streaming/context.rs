@@ -1,0 +1,413 @@
+//! The streaming entry point (Spark's `StreamingContext`, `JobScheduler` and `JobGenerator`).
+//!
+//! A `StreamingContext` owns the DStream graph and generates one batch per batch duration: at
+//! each batch time it asks every output stream for its job (which computes the lineage's RDDs
+//! through `get_or_compute`), runs the jobs in order (Spark's default of one concurrent job),
+//! then clears old metadata. Streaming jobs run with the local property
+//! `checkpointAllMarkedAncestors` set, as in Spark (SPARK-6847).
+//!
+//! Time comes from a clock: with [`StreamingContext::with_manual_clock`] it moves only in
+//! [`StreamingContext::run_batches`], which runs the batches on the calling thread, so tests are
+//! deterministic; with [`StreamingContext::new`] a `JobGenerator` thread follows wall time.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::checkpoint::CHECKPOINT_ALL_MARKED_ANCESTORS;
+use crate::error::{Error, Result};
+use crate::rdd::Data;
+use crate::streaming::clock::{Clock, ManualClock, SystemClock};
+use crate::streaming::dstream::handle::DStream;
+use crate::streaming::graph::{DStreamGraph, InputDStream};
+use crate::streaming::input::queue::QueueInputDStream;
+use crate::streaming::time::{Duration, DurationMillis, Time};
+use crate::SparkContext;
+
+/// Conf key: unpersist RDDs that `clear_metadata` forgets (Spark's `spark.streaming.unpersist`).
+pub const UNPERSIST: &str = "sparklet.streaming.unpersist";
+
+/// Spark's `StreamingContextState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    Initialized,
+    Active,
+    Stopped,
+}
+
+/// What streams see of their context (Spark's `StreamingContext` fields).
+pub(crate) struct StreamingEnv {
+    pub(crate) sc: SparkContext,
+    pub(crate) batch_duration: Duration,
+    pub(crate) graph: Mutex<DStreamGraph>,
+    pub(crate) state: Mutex<State>,
+    /// The first error to report from the next call that returns a `Result` (a stream created
+    /// after start, a failed batch).
+    pending_error: Mutex<Option<Error>>,
+    pub(crate) checkpoint_dir: Mutex<Option<PathBuf>>,
+    next_stream_id: AtomicUsize,
+    clock: Arc<dyn Clock>,
+    manual: Option<Arc<ManualClock>>,
+    /// The last batch time generated.
+    last_batch: Mutex<Option<Time>>,
+    stop_signal: (Mutex<bool>, Condvar),
+    timer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl StreamingEnv {
+    pub(crate) fn new_stream_id(&self) -> usize {
+        self.next_stream_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Spark refuses new streams once the context started (D5); the refusal surfaces from the
+    /// next call that returns a `Result`.
+    pub(crate) fn check_can_add_stream(&self) {
+        let state = *self.state.lock();
+        let doing = match state {
+            State::Initialized => return,
+            State::Active => "starting",
+            State::Stopped => "stopping",
+        };
+        self.report(Error::IllegalState(format!(
+            "Adding new inputs, transformations, and output operations after {doing} a context \
+             is not supported"
+        )));
+    }
+
+    /// Records an error for the next `Result`-returning call (the first one wins).
+    pub(crate) fn report(&self, e: Error) {
+        let mut pending = self.pending_error.lock();
+        if pending.is_none() {
+            *pending = Some(e);
+        }
+    }
+
+    fn take_error(&self) -> Result<()> {
+        match self.pending_error.lock().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs the batch at `time`: generate the jobs, run them in order, clear old metadata.
+    fn run_batch(&self, time: Time) -> Result<()> {
+        *self.last_batch.lock() = Some(time);
+        self.sc
+            .set_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS, Some("true"));
+        let jobs = self.graph.lock().generate_jobs(time);
+        let mut first_error = None;
+        match jobs {
+            Ok(jobs) => {
+                for job in jobs {
+                    if let Err(e) = job() {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            Err(e) => {
+                first_error = Some(e);
+            }
+        }
+        let unpersist = self.sc.conf().get_bool(UNPERSIST, true).unwrap_or(true);
+        self.graph.lock().clear_metadata(time, unpersist);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn is_stopped(&self) -> bool {
+        *self.stop_signal.0.lock()
+    }
+}
+
+/// The streaming entry point.
+///
+/// ```
+/// use sparklet::prelude::*;
+/// use sparklet::streaming::*;
+/// use std::sync::{Arc, Mutex};
+///
+/// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+/// let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+/// let lines = ssc.queue_stream(vec![vec!["a b".to_string()], vec!["b".to_string()]], true);
+/// let counts = lines
+///     .flat_map(|l| l.split(' ').map(str::to_string).collect::<Vec<_>>())
+///     .map(|w| (w, 1))
+///     .reduce_by_key(|a, b| a + b);
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let s = seen.clone();
+/// counts.foreach_rdd(move |rdd, time| {
+///     let mut batch = rdd.collect()?;
+///     batch.sort();
+///     s.lock().unwrap().push((time.milliseconds(), batch));
+///     Ok(())
+/// });
+/// ssc.start().unwrap();
+/// ssc.run_batches(2).unwrap();
+/// let seen = seen.lock().unwrap();
+/// assert_eq!(seen[0], (1000, vec![("a".to_string(), 1), ("b".to_string(), 1)]));
+/// assert_eq!(seen[1], (2000, vec![("b".to_string(), 1)]));
+/// ```
+#[derive(Clone)]
+pub struct StreamingContext {
+    pub(crate) env: Arc<StreamingEnv>,
+}
+
+impl StreamingContext {
+    fn with_clock(
+        sc: &SparkContext,
+        batch: Duration,
+        manual: Option<Arc<ManualClock>>,
+    ) -> StreamingContext {
+        let clock: Arc<dyn Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        StreamingContext {
+            env: Arc::new(StreamingEnv {
+                sc: sc.clone(),
+                batch_duration: batch,
+                graph: Mutex::new(DStreamGraph::default()),
+                state: Mutex::new(State::Initialized),
+                pending_error: Mutex::new(None),
+                checkpoint_dir: Mutex::new(None),
+                next_stream_id: AtomicUsize::new(0),
+                clock,
+                manual,
+                last_batch: Mutex::new(None),
+                stop_signal: (Mutex::new(false), Condvar::new()),
+                timer: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// A context generating a batch every `batch` of wall time.
+    pub fn new(sc: &SparkContext, batch: Duration) -> StreamingContext {
+        Self::with_clock(sc, batch, None)
+    }
+
+    /// A context on a manual clock starting at 0: the first batch is at `batch`, and time moves
+    /// only by [`StreamingContext::run_batches`].
+    pub fn with_manual_clock(sc: &SparkContext, batch: Duration) -> StreamingContext {
+        Self::with_clock(sc, batch, Some(Arc::new(ManualClock::new(0))))
+    }
+
+    /// The Spark context underneath.
+    pub fn spark_context(&self) -> SparkContext {
+        self.env.sc.clone()
+    }
+
+    /// The batch duration.
+    pub fn batch_duration(&self) -> Duration {
+        self.env.batch_duration
+    }
+
+    /// Sets the checkpoint folder: RDD checkpoints of stateful streams go under it (Spark's
+    /// `ssc.checkpoint`).
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        self.env.sc.set_checkpoint_dir(dir)?;
+        *self.env.checkpoint_dir.lock() = Some(dir.to_path_buf());
+        Ok(())
+    }
+
+    /// Makes every stream remember its RDDs for at least `d` (Spark's `ssc.remember`).
+    pub fn remember(&self, d: Duration) {
+        self.env.graph.lock().remember_duration = Some(d);
+    }
+
+    /// A stream of the given batches, one RDD a batch (all at once unless `one_at_a_time`),
+    /// then an empty RDD per batch once drained (Spark's `queueStream`).
+    pub fn queue_stream<T: Data>(&self, batches: Vec<Vec<T>>, one_at_a_time: bool) -> DStream<T> {
+        let stream = Arc::new(QueueInputDStream::new(&self.env, batches, one_at_a_time));
+        self.add_input(stream.clone());
+        DStream::from_arc(stream)
+    }
+
+    pub(crate) fn add_input(&self, stream: Arc<dyn InputDStream>) {
+        self.env.graph.lock().inputs.push(stream);
+    }
+
+    /// Starts generating batches. Validates the graph first with Spark's rules.
+    pub fn start(&self) -> Result<()> {
+        self.env.take_error()?;
+        self.env.sc.check_running()?;
+        {
+            let state = *self.env.state.lock();
+            match state {
+                State::Initialized => {}
+                State::Active => {
+                    crate::log::warn(
+                        "StreamingContext",
+                        "StreamingContext has already been started",
+                    );
+                    return Ok(());
+                }
+                State::Stopped => {
+                    return Err(Error::IllegalState(
+                        "StreamingContext has already been stopped".into(),
+                    ))
+                }
+            }
+        }
+        if self.env.graph.lock().outputs.is_empty() {
+            return Err(Error::IllegalState(
+                "No output operations registered, so nothing to execute".into(),
+            ));
+        }
+        let batch = self.env.batch_duration;
+        if batch.is_zero() {
+            return Err(Error::InvalidArgument(
+                "the batch duration must be positive".into(),
+            ));
+        }
+        // Spark's RecurringTimer: the first batch is the next multiple of the batch duration.
+        let now = self.env.clock.time_ms();
+        let first = Time::new((now / batch.milliseconds() + 1) * batch.milliseconds());
+        let zero = first - batch;
+        let has_dir = self.env.checkpoint_dir.lock().is_some();
+        {
+            let mut graph = self.env.graph.lock();
+            if has_dir && graph.inputs.iter().any(|i| !i.supports_checkpointing()) {
+                crate::log::warn(
+                    "StreamingContext",
+                    "queueStream doesn't support checkpointing",
+                );
+            }
+            graph.start(zero, has_dir)?;
+            for input in &graph.inputs {
+                input.start()?;
+            }
+        }
+        *self.env.last_batch.lock() = Some(zero);
+        *self.env.state.lock() = State::Active;
+        if self.env.manual.is_none() {
+            self.start_timer(first)?;
+        }
+        Ok(())
+    }
+
+    fn start_timer(&self, first: Time) -> Result<()> {
+        let env = self.env.clone();
+        let handle = std::thread::Builder::new()
+            .name("JobGenerator".into())
+            .spawn(move || {
+                let mut next = first;
+                loop {
+                    {
+                        let (stopped, cv) = &env.stop_signal;
+                        let mut stopped = stopped.lock();
+                        loop {
+                            if *stopped {
+                                return;
+                            }
+                            let now = env.clock.time_ms();
+                            if now >= next.milliseconds() {
+                                break;
+                            }
+                            let wait = std::time::Duration::from_millis(next.milliseconds() - now);
+                            cv.wait_for(&mut stopped, wait);
+                        }
+                    }
+                    if let Err(e) = env.run_batch(next) {
+                        crate::log::warn(
+                            "JobScheduler",
+                            &format!("Error running job streaming job {next}: {e}"),
+                        );
+                        env.report(e);
+                        env.stop_signal.1.notify_all();
+                    }
+                    next = next + env.batch_duration;
+                }
+            })
+            .map_err(|e| Error::io("JobGenerator", e))?;
+        *self.env.timer.lock() = Some(handle);
+        Ok(())
+    }
+
+    /// Manual clock only: advances the clock by `n` batches, running each batch's jobs and
+    /// waiting for them. Returns the first failed job's error (after running all `n` batches).
+    pub fn run_batches(&self, n: usize) -> Result<()> {
+        self.env.take_error()?;
+        let Some(clock) = self.env.manual.clone() else {
+            return Err(Error::IllegalState(
+                "run_batches needs a manual clock: use StreamingContext::with_manual_clock".into(),
+            ));
+        };
+        if *self.env.state.lock() != State::Active {
+            return Err(Error::IllegalState(
+                "the StreamingContext is not started".into(),
+            ));
+        }
+        let mut first_error = None;
+        for _ in 0..n {
+            let last = (*self.env.last_batch.lock()).unwrap_or_default();
+            let time = last + self.env.batch_duration;
+            clock.set_time(time.milliseconds());
+            if let Err(e) = self.env.run_batch(time) {
+                first_error.get_or_insert(e);
+            }
+        }
+        self.env.take_error()?;
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until the context is stopped (`Ok(true)`), the time runs out (`Ok(false)`), or a
+    /// batch fails (its error).
+    pub fn await_termination_or_timeout(&self, d: Duration) -> Result<bool> {
+        let deadline =
+            std::time::Instant::now() + std::time::Duration::from_millis(d.milliseconds());
+        let (stopped, cv) = &self.env.stop_signal;
+        let mut guard = stopped.lock();
+        loop {
+            if let Some(e) = self.env.pending_error.lock().take() {
+                return Err(e);
+            }
+            if *guard {
+                return Ok(true);
+            }
+            if cv.wait_until(&mut guard, deadline).timed_out() {
+                return Ok(*guard);
+            }
+        }
+    }
+
+    /// Stops generating batches and the receivers, and the Spark context too when asked.
+    /// (`graceful` has no extra effect: batches run to completion before `stop` returns.)
+    pub fn stop(&self, stop_spark_context: bool, graceful: bool) {
+        let _ = graceful;
+        {
+            let mut state = self.env.state.lock();
+            if *state == State::Stopped {
+                return;
+            }
+            *state = State::Stopped;
+        }
+        *self.env.stop_signal.0.lock() = true;
+        self.env.stop_signal.1.notify_all();
+        if let Some(t) = self.env.timer.lock().take() {
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
+            }
+        }
+        for input in self.env.graph.lock().inputs.clone() {
+            input.stop();
+        }
+        if stop_spark_context {
+            self.env.sc.stop();
+        }
+    }
+
+    /// Whether `stop` was called.
+    pub fn is_stopped(&self) -> bool {
+        self.env.is_stopped()
+    }
+}

@@ -1,0 +1,82 @@
+//! The DStream graph (Spark's `DStreamGraph`): the input and output streams of a context, and
+//! the walks over them at start, at each batch, and after each batch.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::streaming::dstream::{self, DStreamBase};
+use crate::streaming::time::{Duration, Time};
+
+/// A job of a batch: runs an output operation on the batch's RDD.
+pub(crate) type StreamingJob = Box<dyn FnOnce() -> Result<()> + Send>;
+
+/// An output stream (Spark's `ForEachDStream`): makes the job of a batch.
+pub(crate) trait OutputDStream: DStreamBase {
+    /// Spark's `generateJob`: computes the parent's RDD for `time` now, and returns the job
+    /// that applies the output function to it (None when the parent has no RDD).
+    fn generate_job(&self, time: Time) -> Result<Option<StreamingJob>>;
+    fn as_base(self: Arc<Self>) -> Arc<dyn DStreamBase>;
+}
+
+/// An input stream (Spark's `InputDStream`): a source with no parents, possibly a receiver.
+pub(crate) trait InputDStream: DStreamBase {
+    /// Starts the receiver, if any.
+    fn start(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Stops the receiver, if any.
+    fn stop(&self) {}
+    /// Spark warns for sources that cannot be recovered from a checkpoint.
+    fn supports_checkpointing(&self) -> bool {
+        true
+    }
+}
+
+/// Spark's `DStreamGraph`.
+#[derive(Default)]
+pub(crate) struct DStreamGraph {
+    pub(crate) inputs: Vec<Arc<dyn InputDStream>>,
+    pub(crate) outputs: Vec<Arc<dyn OutputDStream>>,
+    pub(crate) zero_time: Option<Time>,
+    pub(crate) remember_duration: Option<Duration>,
+}
+
+impl DStreamGraph {
+    fn output_bases(&self) -> Vec<Arc<dyn DStreamBase>> {
+        self.outputs.iter().map(|o| o.clone().as_base()).collect()
+    }
+
+    /// Spark's `DStreamGraph.start`: initialize, remember, validate (D1).
+    pub(crate) fn start(&mut self, zero: Time, has_checkpoint_dir: bool) -> Result<()> {
+        self.zero_time = Some(zero);
+        let outputs = self.output_bases();
+        for o in &outputs {
+            dstream::initialize(&**o, zero)?;
+        }
+        for o in &outputs {
+            dstream::remember(&**o, self.remember_duration);
+        }
+        for o in &outputs {
+            dstream::validate_at_start(&**o, has_checkpoint_dir)?;
+        }
+        Ok(())
+    }
+
+    /// Spark's `generateJobs`: one job per output stream, in registration order.
+    pub(crate) fn generate_jobs(&self, time: Time) -> Result<Vec<StreamingJob>> {
+        let mut jobs = Vec::new();
+        for o in &self.outputs {
+            if let Some(job) = o.generate_job(time)? {
+                jobs.push(job);
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// Spark's `clearMetadata`.
+    pub(crate) fn clear_metadata(&self, time: Time, unpersist: bool) {
+        for o in self.output_bases() {
+            dstream::clear_metadata(&*o, time, unpersist);
+        }
+    }
+}

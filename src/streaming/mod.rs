@@ -1,0 +1,15 @@
+//! Spark Streaming: discretized streams over the RDD core, and their state.
+//!
+//! `use sparklet::streaming::*;` brings in everything a streaming program needs.
+
+pub mod clock;
+pub(crate) mod context;
+pub(crate) mod dstream;
+pub(crate) mod graph;
+pub(crate) mod input;
+pub(crate) mod time;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::{StreamingContext, UNPERSIST};
+pub use dstream::handle::DStream;
+pub use time::{Duration, DurationMillis, Time};
