@@ -254,6 +254,15 @@ mod tests {
     }
 
     #[test]
+    fn aligned_keys_spread_over_low_bits() {
+        // Multiples of 1024 must not pile into the same hash-table buckets.
+        let low: std::collections::HashSet<u64> = (0..1024u64)
+            .map(|i| stable_hash(&(i << 10)) & 1023)
+            .collect();
+        assert!(low.len() > 600, "{} distinct buckets", low.len());
+    }
+
+    #[test]
     fn zero_partitions_never_divides_by_zero() {
         assert_eq!(Partitioner::hash(0).get_partition(&42), 0);
     }

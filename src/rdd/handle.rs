@@ -328,7 +328,9 @@ impl<T: Data> Rdd<T> {
 
     /// Marks the RDD for a reliable checkpoint, written after the next job that uses it.
     pub fn checkpoint(&self) -> Result<()> {
-        crate::checkpoint::mark_reliable::<T>(&self.rdd)
+        crate::checkpoint::mark_reliable::<T>(&self.rdd)?;
+        self.rdd.on_checkpoint_marked();
+        Ok(())
     }
 
     /// Marks the RDD for a local checkpoint (blocks on the executors, not fault-tolerant).

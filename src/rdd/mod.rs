@@ -84,6 +84,9 @@ pub(crate) trait RddBase: Send + Sync + 'static {
     fn partitioner(&self) -> Option<Partitioner> {
         None
     }
+    /// Called after `checkpoint()` marked the RDD (Spark's `MapWithStateRDD.checkpoint` override
+    /// turns on its full scan for timeouts here).
+    fn on_checkpoint_marked(&self) {}
     /// Spark's class name, shown by `toString` and `toDebugString`.
     fn class_name(&self) -> &'static str;
     /// For downcasting to the concrete RDD type (tests, checkpoint files).

@@ -123,6 +123,15 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         self.cogroup_named(other, p, "cogroup")
     }
 
+    /// `cogroup` into `p`'s partitions (Spark's `cogroup(other, partitioner)`).
+    pub(crate) fn cogroup_with<W: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        p: Partitioner,
+    ) -> Rdd<(K, (Vec<V>, Vec<W>))> {
+        self.cogroup_named(other, p, "cogroup")
+    }
+
     fn cogroup_named<W: Data>(
         &self,
         other: &Rdd<(K, W)>,

@@ -7,9 +7,11 @@ pub(crate) mod context;
 pub(crate) mod dstream;
 pub(crate) mod graph;
 pub(crate) mod input;
+pub mod state;
 pub(crate) mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{StreamingContext, UNPERSIST};
 pub use dstream::handle::DStream;
+pub use state::{MapWithStateDStream, State, StateSpec};
 pub use time::{Duration, DurationMillis, Time};

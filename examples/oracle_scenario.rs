@@ -1,0 +1,34 @@
+//! Runs a scenario in the format of ../shared/spark-oracle on sparklet and prints the lines the
+//! oracle prints for Apache Spark, so the two can be compared with `diff`:
+//!
+//! ```sh
+//! cargo run --release --example oracle_scenario -- ../shared/spark-oracle/example-scenario.txt
+//! ```
+
+#[path = "../tests/common/oracle.rs"]
+mod oracle;
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: oracle_scenario SCENARIO_FILE [MASTER]");
+        std::process::exit(2);
+    };
+    let master = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "local[2]".to_string());
+    let result = std::fs::read_to_string(&path)
+        .map_err(|e| sparklet::Error::io(&path, e))
+        .and_then(|text| oracle::parse(&text))
+        .and_then(|scenario| oracle::run(&scenario, &master));
+    match result {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
