@@ -106,9 +106,12 @@ impl Executor {
             } else {
                 task.run(me.clone(), env.clone())
             };
+            // Let go of the task (and through it the job's RDDs) before reporting its end.
+            let task_id = task.task_id;
+            drop(task);
             if me.is_alive() {
                 let _ = events.send(DagEvent::TaskEnded {
-                    task_id: task.task_id,
+                    task_id,
                     executor_id: me.id.clone(),
                     reason,
                 });

@@ -134,3 +134,93 @@ fn print_and_union_and_transform() {
         vec![vec![1, 2, 101, 201], vec![3, 302]]
     );
 }
+
+// ------------------------------------------------------------------- file input stream
+// (InputStreamsSuite's "file input stream" scenarios, on the manual clock.)
+
+/// A manual-clock context reading `dir` with `text_file_stream`, and each batch's lines.
+fn file_stream(
+    sc: &sparklet::prelude::SparkContext,
+    dir: &std::path::Path,
+) -> (
+    StreamingContext,
+    DStream<String>,
+    std::sync::Arc<parking_lot::Mutex<Vec<Vec<String>>>>,
+) {
+    let ssc = StreamingContext::with_manual_clock(sc, Duration::seconds(1));
+    let lines = ssc.text_file_stream(dir);
+    let seen = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    lines.foreach_rdd(move |rdd, _| {
+        s.lock().push(rdd.collect()?);
+        Ok(())
+    });
+    (ssc, lines, seen)
+}
+
+#[test]
+fn text_file_stream_reads_each_new_file_once() {
+    let sc = context("local[2]");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    write("existing.txt", "old\n");
+    let (ssc, lines, seen) = file_stream(&sc, dir.path());
+    ssc.start().expect("start");
+    // Files already there at start are not new (Spark's newFilesOnly).
+    ssc.run_batches(1).expect("batch 1");
+
+    write("a.txt", "a1\na2\n");
+    ssc.run_batches(1).expect("batch 2");
+
+    // Hidden files, `_` files and sub-folders are not read.
+    write("b.txt", "b1\n");
+    write(".hidden", "no\n");
+    write("_COPYING_", "no\n");
+    std::fs::create_dir(dir.path().join("sub")).expect("sub-folder");
+    std::fs::write(dir.path().join("sub").join("c.txt"), "no\n").expect("write");
+    ssc.run_batches(1).expect("batch 3");
+
+    // Nothing new: an empty batch; a file is read once.
+    ssc.run_batches(1).expect("batch 4");
+
+    // Several new files: one batch, in file name order.
+    write("d.txt", "d1\nd2\n");
+    write("c.txt", "c1\n");
+    ssc.run_batches(1).expect("batch 5");
+
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        *seen.lock(),
+        vec![
+            vec![],
+            strings(&["a1", "a2"]),
+            strings(&["b1"]),
+            vec![],
+            strings(&["c1", "d1", "d2"]),
+        ]
+    );
+    // Spark remembers a file stream's batches for at least a minute.
+    assert_eq!(lines.remember_duration(), Some(Duration::seconds(60)));
+    assert_eq!(lines.generated_rdd_times().len(), 5);
+    ssc.stop(true, false);
+}
+
+#[test]
+fn text_file_stream_reports_a_missing_folder() {
+    let sc = context("local[2]");
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("incoming");
+    let (ssc, _, seen) = file_stream(&sc, &dir);
+    ssc.start().expect("start");
+    match ssc.run_batches(1) {
+        Err(sparklet::prelude::Error::Io { path, .. }) => assert_eq!(path, dir),
+        other => panic!("expected an I/O error naming the folder, got {other:?}"),
+    }
+    // The batch ran, empty; once the folder exists its files are read.
+    std::fs::create_dir(&dir).expect("folder");
+    std::fs::write(dir.join("x.txt"), "x\n").expect("write");
+    ssc.run_batches(1).expect("batch 2");
+    assert_eq!(*seen.lock(), vec![vec![], vec!["x".to_string()]]);
+    ssc.stop(true, false);
+}

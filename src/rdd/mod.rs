@@ -17,6 +17,7 @@
 //! and [`num_partitions`]. Every read of a partition, by a task or by a child RDD, goes through
 //! [`iterator`].
 
+pub(crate) mod block_rdd;
 pub(crate) mod cogrouped;
 pub(crate) mod debug_string;
 pub(crate) mod empty;
@@ -98,6 +99,13 @@ pub(crate) trait TypedRdd<T: Data>: RddBase {
     /// Computes partition `split` from the parents. Called only by
     /// [`compute_or_read_checkpoint`].
     fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<T>;
+
+    /// The memory a block of these values takes, for the memory store's accounting (Spark's
+    /// `SizeEstimator`). The default samples the elements; RDDs whose elements are large
+    /// structures (state maps) give a cheaper estimate.
+    fn estimate_size(&self, values: &[T]) -> u64 {
+        crate::storage::estimate_size(values)
+    }
 }
 
 /// The fields every RDD shares (Spark's fields on `RDD`).

@@ -200,8 +200,11 @@ impl DagScheduler {
     fn handle_job_submitted(&mut self, sub: JobSubmission) {
         let job_id = self.next_job_id;
         self.next_job_id += 1;
+        // Replies are sent only after the scheduler let go of the job's RDDs, so that a caller
+        // who drops its last handle sees the RDD go (checkpoint cleaning, weak references).
         if let Err(e) = validate_lineage(&sub.rdd) {
-            let _ = sub.reply.send(Err(e));
+            let JobSubmission { reply, .. } = sub;
+            let _ = reply.send(Err(e));
             return;
         }
         if sub.partitions.is_empty() {
@@ -213,7 +216,8 @@ impl DagScheduler {
                 job_id,
                 succeeded: true,
             });
-            let _ = sub.reply.send(Ok(Vec::new()));
+            let JobSubmission { reply, .. } = sub;
+            let _ = reply.send(Ok(Vec::new()));
             return;
         }
         self.get_or_create_parent_stages(&sub.rdd, job_id);
@@ -680,13 +684,18 @@ impl DagScheduler {
                 job_id,
                 succeeded: true,
             });
-            let results = job
-                .results
+            let ActiveJob {
+                stage_ids,
+                results,
+                reply,
+                ..
+            } = job;
+            self.cleanup_job(job_id, &stage_ids);
+            let results = results
                 .into_iter()
                 .map(|r| r.expect("every partition of a finished job has a result"))
                 .collect();
-            let _ = job.reply.send(Ok(results));
-            self.cleanup_job(job_id, &job.stage_ids);
+            let _ = reply.send(Ok(results));
         }
     }
 
@@ -861,8 +870,11 @@ impl DagScheduler {
             job_id,
             succeeded: false,
         });
-        let _ = job.reply.send(Err(error));
-        self.cleanup_job(job_id, &job.stage_ids);
+        let ActiveJob {
+            stage_ids, reply, ..
+        } = job;
+        self.cleanup_job(job_id, &stage_ids);
+        let _ = reply.send(Err(error));
     }
 
     /// Forgets the stages no other job needs (Spark's

@@ -33,7 +33,7 @@ use crate::scheduler::listener::SparkListenerEvent;
 use crate::scheduler::task::TaskContext;
 use crate::serializer;
 use crate::storage::disk_store::DiskStore;
-use crate::storage::memory_store::{estimate_size, Evicted, MemoryStore, MemoryValue};
+use crate::storage::memory_store::{Evicted, MemoryStore, MemoryValue};
 use crate::storage::StorageLevel;
 
 /// A block's name: `rdd_<rddId>_<split>` (Spark's `RDDBlockId`).
@@ -349,7 +349,12 @@ pub(crate) fn get_or_compute<T: Data>(
             Ok(guard) => {
                 let computed = compute_or_read_checkpoint(rdd, split, ctx)?;
                 let values: Vec<T> = computed.collect();
-                let out = store_block(id, values, level, ctx);
+                let size = if level.use_memory() && level.deserialized() {
+                    rdd.estimate_size(&values)
+                } else {
+                    0
+                };
+                let out = store_block(id, values, size, level, ctx);
                 drop(guard);
                 return Ok(out);
             }
@@ -431,15 +436,16 @@ fn block_lost(executor: &Executor, id: BlockId, ctx: &TaskContext, reason: &str)
 }
 
 /// Stores freshly computed values at `level` (with replicas) and returns them to iterate.
+/// `size` is the estimated memory of the values (used by deserialized levels).
 fn store_block<T: Data>(
     id: BlockId,
     values: Vec<T>,
+    size: u64,
     level: StorageLevel,
     ctx: &TaskContext,
 ) -> BoxIter<T> {
     let (value, size, spill, out): (MemoryValue, u64, Option<SerializeFn>, BoxIter<T>) =
         if level.use_memory() && level.deserialized() {
-            let size = estimate_size(&values);
             let arc: Arc<Vec<T>> = Arc::new(values);
             let out = Box::new(ArcVecIter::new(arc.clone()));
             (

@@ -4,6 +4,8 @@
 pub(crate) mod block_manager;
 mod disk_store;
 mod memory_store;
+
+pub(crate) use memory_store::estimate_size;
 mod storage_level;
 
 pub(crate) use block_manager::{get_or_compute, ArcVecIter, BlockManager, BlockManagerMaster};

@@ -77,12 +77,21 @@ impl StreamingEnv {
         )));
     }
 
-    /// Records an error for the next `Result`-returning call (the first one wins).
+    /// Records an error for the next `Result`-returning call (the first one wins), and wakes
+    /// `await_termination_or_timeout`.
     pub(crate) fn report(&self, e: Error) {
-        let mut pending = self.pending_error.lock();
-        if pending.is_none() {
-            *pending = Some(e);
+        {
+            let mut pending = self.pending_error.lock();
+            if pending.is_none() {
+                *pending = Some(e);
+            }
         }
+        self.stop_signal.1.notify_all();
+    }
+
+    /// Whether the context has not started yet (streams and outputs may still be added).
+    pub(crate) fn is_initialized_state(&self) -> bool {
+        *self.state.lock() == State::Initialized
     }
 
     fn take_error(&self) -> Result<()> {
@@ -229,6 +238,41 @@ impl StreamingContext {
         DStream::from_arc(stream)
     }
 
+    /// A stream of the lines of the files that appear in `dir`, one RDD per batch of the files
+    /// new since the last batch (Spark's `textFileStream`; which files are new is explained in
+    /// the `streaming::input::file` module). A folder that cannot be listed is reported by the
+    /// next call that returns a `Result`.
+    pub fn text_file_stream(&self, dir: impl AsRef<Path>) -> DStream<String> {
+        let stream = Arc::new(crate::streaming::input::file::FileInputDStream::new(
+            &self.env,
+            dir.as_ref(),
+            self.env.manual.is_none(),
+        ));
+        self.add_input(stream.clone());
+        DStream::from_arc(stream)
+    }
+
+    /// A stream of the text lines received over TCP from `host:port` (Spark's
+    /// `socketTextStream`): a receiver thread started by [`StreamingContext::start`] connects,
+    /// stores the lines as blocks replicated at `MEMORY_AND_DISK_SER_2`, and each batch's RDD
+    /// holds the lines received before the batch was generated (the
+    /// `streaming::input::socket` module explains threads, blocks and batches). A lost or
+    /// refused connection is reported (`DStream::receiver_info`, a warning) and retried after
+    /// `sparklet.streaming.receiver.restartDelay`; it never stops the context. A host that is
+    /// not a host name or IP address, or port 0, makes `start()` fail with
+    /// `Error::InvalidArgument`.
+    pub fn socket_text_stream(&self, host: &str, port: u16) -> DStream<String> {
+        let stream = Arc::new(crate::streaming::input::socket::SocketInputDStream::new(
+            &self.env,
+            self.env.clock.clone(),
+            self.env.manual.is_none(),
+            host,
+            port,
+        ));
+        self.add_input(stream.clone());
+        DStream::from_arc(stream)
+    }
+
     pub(crate) fn add_input(&self, stream: Arc<dyn InputDStream>) {
         self.env.graph.lock().inputs.push(stream);
     }
@@ -280,8 +324,15 @@ impl StreamingContext {
                 );
             }
             graph.start(zero, has_dir)?;
-            for input in &graph.inputs {
-                input.start()?;
+        }
+        // Start the receivers outside the graph lock; if one fails, stop those started.
+        let inputs = self.env.graph.lock().inputs.clone();
+        for (i, input) in inputs.iter().enumerate() {
+            if let Err(e) = input.start() {
+                for started in &inputs[..i] {
+                    started.stop();
+                }
+                return Err(e);
             }
         }
         *self.env.last_batch.lock() = Some(zero);
@@ -375,6 +426,9 @@ impl StreamingContext {
                 return Ok(true);
             }
             if cv.wait_until(&mut guard, deadline).timed_out() {
+                if let Some(e) = self.env.pending_error.lock().take() {
+                    return Err(e);
+                }
                 return Ok(*guard);
             }
         }
@@ -398,7 +452,8 @@ impl StreamingContext {
                 let _ = t.join();
             }
         }
-        for input in self.env.graph.lock().inputs.clone() {
+        let inputs = self.env.graph.lock().inputs.clone();
+        for input in inputs {
             input.stop();
         }
         if stop_spark_context {

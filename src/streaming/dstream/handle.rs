@@ -223,7 +223,11 @@ impl<T: Data> DStream<T> {
     pub fn foreach_rdd(&self, f: impl Fn(&Rdd<T>, Time) -> Result<()> + Send + Sync + 'static) {
         let ssc = self.ssc();
         let out = Arc::new(ForEachDStream::new(&ssc, self.stream.clone(), Arc::new(f)));
-        ssc.graph.lock().outputs.push(out);
+        // Refused after start (DStreamCore::new reported it); never registered, as in Spark
+        // where the constructor throws.
+        if ssc.is_initialized_state() {
+            ssc.graph.lock().outputs.push(out);
+        }
     }
 
     /// Prints the first `n` elements of each batch, in Spark's format.
@@ -240,6 +244,11 @@ impl<T: Data> DStream<T> {
         let (prefix, suffix) = (prefix.to_string(), suffix.to_string());
         self.foreach_rdd(move |rdd, time| {
             let dir = std::path::PathBuf::from(rdd_to_file_name(&prefix, &suffix, time));
+            // Streaming turns output checks off (SPARK-4835): a batch re-run after recovery
+            // overwrites its own output.
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            }
             save_as_text_file(rdd, &dir)
         });
     }

@@ -18,6 +18,7 @@ pub(crate) mod handle;
 pub(crate) mod mapped;
 pub(crate) mod output;
 pub(crate) mod pair;
+pub(crate) mod reduced_window;
 pub(crate) mod state_dstream;
 pub(crate) mod window;
 

@@ -62,4 +62,46 @@ impl<K: Data + Hash + Eq, V: Data> DStream<(K, V)> {
             .window(window, slide)
             .reduce_by_key(f)
     }
+
+    /// Merges the values of each key over a sliding window incrementally (Spark's
+    /// `reduceByKeyAndWindow(f, invF, window, slide)`, a `ReducedWindowedDStream`): each window
+    /// is the previous one plus the batches entering it (`f`) minus those leaving it (`inv`).
+    /// Keys whose value returns to zero stay. Needs a checkpoint folder.
+    ///
+    /// ```
+    /// # use sparklet::prelude::*;
+    /// # use sparklet::streaming::*;
+    /// # use std::sync::{Arc, Mutex};
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    /// let dir = tempfile::tempdir().unwrap();
+    /// ssc.checkpoint(dir.path()).unwrap();
+    /// let batches = vec![vec![('a', 1)], vec![('a', 2)], vec![]];
+    /// let sums = ssc.queue_stream(batches, true).reduce_by_key_and_window_inv(
+    ///     |a, b| a + b, |a, b| a - b, Duration::seconds(2), Duration::seconds(1));
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let s = seen.clone();
+    /// sums.foreach_rdd(move |rdd, _| Ok(s.lock().unwrap().push(rdd.collect()?)));
+    /// ssc.start().unwrap();
+    /// ssc.run_batches(4).unwrap();
+    /// // 1, 1 + 2, 3 - 1, then 2 - 2: the key stays with 0.
+    /// let want = vec![vec![('a', 1)], vec![('a', 3)], vec![('a', 2)], vec![('a', 0)]];
+    /// assert_eq!(*seen.lock().unwrap(), want);
+    /// ```
+    pub fn reduce_by_key_and_window_inv(
+        &self,
+        f: impl Fn(V, V) -> V + Send + Sync + 'static,
+        inv: impl Fn(V, V) -> V + Send + Sync + 'static,
+        window: Duration,
+        slide: Duration,
+    ) -> DStream<(K, V)> {
+        crate::streaming::dstream::reduced_window::reduce_by_key_and_window_inv(
+            self,
+            Arc::new(f),
+            Arc::new(inv),
+            window,
+            slide,
+            self.default_partitioner(),
+        )
+    }
 }

@@ -72,8 +72,9 @@ where
     let mut mapped = Vec::new();
     let mut state = State::new();
     let t = batch_time.milliseconds();
+    let below = map.snapshot_below();
     for (key, value) in data {
-        state.wrap(map.get(&key));
+        state.wrap(map.get_in(&below, &key));
         let out = f(batch_time, &key, Some(value), &mut state);
         if state.is_removed() {
             map.remove(&key);
@@ -207,6 +208,19 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> RddBase for MapWithStateRdd
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedRdd<Record<K, S, E>>
     for MapWithStateRdd<K, V, S, E>
 {
+    /// The state map's entries counted by their inline size: walking (or serializing) the whole
+    /// map every batch would make each batch cost as much as the state, not the batch.
+    fn estimate_size(&self, values: &[Record<K, S, E>]) -> u64 {
+        let entry = (std::mem::size_of::<K>() + std::mem::size_of::<S>() + 24) as u64;
+        values
+            .iter()
+            .map(|r| {
+                r.state_map.approx_size() as u64 * entry
+                    + crate::storage::estimate_size(&r.mapped_data)
+            })
+            .sum()
+    }
+
     fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<Record<K, S, E>> {
         let prev = self
             .prev_state

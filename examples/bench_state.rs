@@ -1,0 +1,191 @@
+//! Benchmark of the two state operators on the oracle's `bench` workload: KEYS keys loaded in the
+//! first batch, then 10,000 random updates a batch, 4 partitions, `local[2]`, one batch a second
+//! on the manual clock. Prints the median and maximum batch time of mapWithState and
+//! updateStateByKey (checkpoint batches — every 10th for mapWithState, every 10 s for
+//! updateStateByKey — shown separately), for 10k, 100k and 1M keys.
+//!
+//! ```sh
+//! cargo run --release --example bench_state                 # both operators, 10k/100k/1M keys
+//! cargo run --release --example bench_state -- --spark      # also runs Apache Spark (the oracle) in the same run
+//! cargo run --release --example bench_state -- --keys 100000 --batches 21 --op mapWithState
+//! ```
+
+use std::time::Instant;
+
+use sparklet::prelude::*;
+use sparklet::streaming::*;
+
+struct Figures {
+    first_ms: f64,
+    median_ms: f64,
+    max_ms: f64,
+    checkpoint_max_ms: f64,
+    steady_max_ms: f64,
+}
+
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+fn workload(keys: u64, batch: usize, batches: usize) -> Vec<Vec<(u64, u64)>> {
+    let mut rng = 42u64;
+    let mut out = vec![(0..keys).map(|k| (k, 1)).collect::<Vec<_>>()];
+    for _ in 1..batches {
+        out.push((0..batch).map(|_| (xorshift(&mut rng) % keys, 1)).collect());
+    }
+    out
+}
+
+fn run(op: &str, keys: u64, batch: usize, batches: usize) -> Result<Figures> {
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master("local[2]")
+            .set_app_name("bench_state")
+            .set("sparklet.default.parallelism", "4")
+            .set("sparklet.executor.memory", "8g"),
+    )?;
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path())?;
+    let input = ssc.queue_stream(workload(keys, batch, batches), true);
+    if op == "mapWithState" {
+        let spec = StateSpec::function(|_k: &u64, v: Option<u64>, s: &mut State<u64>| {
+            let next = v.unwrap_or(0) + s.get_option().copied().unwrap_or(0);
+            s.update(next);
+            next
+        })
+        .num_partitions(4);
+        input
+            .map_with_state(spec)
+            .foreach_rdd(|rdd, _| rdd.count().map(|_| ()));
+    } else {
+        input
+            .update_state_by_key_with(
+                |vs: &[u64], s: Option<u64>| Some(s.unwrap_or(0) + vs.iter().sum::<u64>()),
+                Partitioner::hash(4),
+                None,
+            )
+            .foreach_rdd(|rdd, _| rdd.count().map(|_| ()));
+    }
+    ssc.start()?;
+    let mut times = Vec::with_capacity(batches);
+    for _ in 0..batches {
+        let t0 = Instant::now();
+        ssc.run_batches(1)?;
+        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    ssc.stop(true, false);
+    // Checkpoint batches: every 10th batch (mapWithState: 10 × 1 s; updateStateByKey: 10 s).
+    let is_checkpoint = |i: usize| (i + 1) % 10 == 0;
+    let steady: Vec<f64> = times
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(i, _)| !is_checkpoint(*i))
+        .map(|(_, t)| *t)
+        .collect();
+    let all: Vec<f64> = times[1..].to_vec();
+    let checkpoints: Vec<f64> = times
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| is_checkpoint(*i))
+        .map(|(_, t)| *t)
+        .collect();
+    let mut sorted = all.clone();
+    sorted.sort_by(f64::total_cmp);
+    Ok(Figures {
+        first_ms: times[0],
+        median_ms: sorted[sorted.len() / 2],
+        max_ms: sorted.last().copied().unwrap_or(0.0),
+        checkpoint_max_ms: checkpoints.iter().copied().fold(0.0, f64::max),
+        steady_max_ms: steady.iter().copied().fold(0.0, f64::max),
+    })
+}
+
+/// Runs Apache Spark's oracle bench (same workload), when asked and available.
+fn spark(op: &str, keys: u64, batch: usize, batches: usize) -> Option<String> {
+    let script = std::path::Path::new("../shared/spark-oracle/run.sh");
+    if !script.exists() {
+        return None;
+    }
+    let out = std::process::Command::new(script)
+        .args([
+            "bench",
+            &keys.to_string(),
+            &batch.to_string(),
+            &batches.to_string(),
+            "4",
+            op,
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("spark "))?;
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .unwrap_or("?")
+            .to_string()
+    };
+    Some(format!(
+        "median {} ms, max {} ms",
+        field("median_batch_ms="),
+        field("max_batch_ms=")
+    ))
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let with_spark = args.iter().any(|a| a == "--spark");
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let key_counts: Vec<u64> = match arg("--keys") {
+        Some(k) => vec![k],
+        None => vec![10_000, 100_000, 1_000_000],
+    };
+    let batch = arg("--batch").unwrap_or(10_000) as usize;
+    let batches = arg("--batches").unwrap_or(31) as usize;
+    println!("workload: KEYS keys loaded in batch 1, then {batch} random updates a batch, {batches} batches, 4 partitions, local[2]");
+    let header = format!(
+        "{:<17} {:>9} {:>12} {:>11} {:>10} {:>14} {:>16}",
+        "operator", "keys", "first (ms)", "median", "max", "max w/o ckpt", "checkpoint max"
+    );
+    println!("{header}  Apache Spark (same machine)");
+    let only = args
+        .iter()
+        .position(|a| a == "--op")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    for op in ["mapWithState", "updateStateByKey"] {
+        if only.as_deref().is_some_and(|o| o != op) {
+            continue;
+        }
+        for &keys in &key_counts {
+            let f = run(op, keys, batch, batches)?;
+            let spark = if with_spark {
+                spark(op, keys, batch, batches).unwrap_or_else(|| "oracle not available".into())
+            } else {
+                "run with --spark".into()
+            };
+            println!(
+                "{:<17} {:>9} {:>12.1} {:>11.2} {:>10.2} {:>14.2} {:>16.2}  {}",
+                op,
+                keys,
+                f.first_ms,
+                f.median_ms,
+                f.max_ms,
+                f.steady_max_ms,
+                f.checkpoint_max_ms,
+                spark
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,524 @@
+//! Receivers (Spark's `Receiver`, `ReceiverSupervisor`, `BlockGenerator` and
+//! `ReceivedBlockTracker`, for one stream): how records pushed by a receiver thread become
+//! replicated blocks in executors' block managers, and how blocks are handed to batches.
+//!
+//! # How a record travels
+//!
+//! 1. The receiver thread (e.g. `SocketReceiver`) calls [`ReceiverSupervisor::add_data`]: the
+//!    records go into the *current buffer* (Spark's `BlockGenerator.currentBuffer`) and
+//!    `records_received` counts them.
+//! 2. Every block interval (`sparklet.streaming.blockInterval`, default 200 ms; wall clock only,
+//!    see the rule below) the receiver thread *cuts* the buffer into a block and stores
+//!    it at [`RECEIVER_STORAGE_LEVEL`] (`MEMORY_AND_DISK_SER_2`, Spark's receiver default): the
+//!    block is serialized into the memory store of the receiver's executor and copied to the
+//!    next live executor, spilling to disk when memory is short. The block is then registered
+//!    as *unallocated* (Spark's `ReceivedBlockTracker.addBlock`).
+//! 3. When a batch is generated, [`ReceiverSupervisor::allocate_blocks_to_batch`] cuts whatever
+//!    is still buffered into one last block and takes every unallocated block for the batch
+//!    (Spark's `allocateBlocksToBatch`). The stream wraps them in a `BlockRDD`.
+//!
+//! **The assignment rule**: a batch gets exactly the records added before its blocks were
+//! allocated, and none after. Cutting, storing and allocating hold one lock (the generator
+//! lock), so a block being stored while the batch is generated is waited for, never split or
+//! lost. With the manual clock, time moves only when batches are generated, so the block timer
+//! is off: the records of a batch form exactly one block, cut when the batch is generated, and a
+//! test that waits until `records_received` reaches N before `run_batches` gets exactly those N
+//! records in that batch, in one partition.
+//! (Spark's `BlockGenerator` cuts on the system clock and only allocates blocks already pushed,
+//! so a record can slip into the next batch; cutting at allocation makes the rule exact.)
+//!
+//! # Why blocks are stored as RDD blocks
+//!
+//! Block ids here are `rdd_<id>_<split>` only (no `input-<stream>-<n>` kind). Each received
+//! block is therefore the one partition of a small *carrier* RDD ([`ReceivedBlockRdd`], named
+//! `input-<stream>-<n>` like Spark's `StreamBlockId`) persisted at `MEMORY_AND_DISK_SER_2`. The
+//! receiver stores it through `rdd::iterator` with a `TaskContext` naming the receiver's
+//! executor (Spark runs a receiver as a long-running task on one executor), so the block takes
+//! the block manager's ordinary path: serialization, memory or disk, replication, registration
+//! with the block manager master. The carrier hands its records over once and keeps no copy:
+//! afterwards the data lives only in the block managers. The batch's `BlockRDD` reads the block
+//! wherever a copy lives and fails (Spark's message) when none does.
+//!
+//! # Problems and restarts
+//!
+//! A receiver that loses its source reports the problem ([`ReceiverSupervisor::report_error`]:
+//! a warning, `errors` and `last_error` in [`ReceiverInfo`]) and restarts after
+//! `sparklet.streaming.receiver.restartDelay` (default 2000 ms, Spark's
+//! `spark.streaming.receiverRestartDelay`). The delay is a wait on the stop condition variable,
+//! so stopping never waits for it. A problem never stops the streaming context.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::conf::SparkConf;
+use crate::context::SparkContext;
+use crate::dependency::Dependency;
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::scheduler::task::{TaskContext, TaskError};
+use crate::storage::block_manager::BlockId;
+use crate::storage::StorageLevel;
+use crate::streaming::clock::Clock;
+
+/// Conf key: how often received records are cut into a block (Spark's
+/// `spark.streaming.blockInterval`): `200ms` by default; `ms`, `s`, `m`, `min`, `h` suffixes, or
+/// plain milliseconds.
+pub const BLOCK_INTERVAL: &str = "sparklet.streaming.blockInterval";
+/// Conf key: how long a receiver waits before restarting after a problem (Spark's
+/// `spark.streaming.receiverRestartDelay`): `2000ms` by default.
+pub const RESTART_DELAY: &str = "sparklet.streaming.receiver.restartDelay";
+/// The storage level of received blocks (Spark's default for `socketTextStream`).
+pub const RECEIVER_STORAGE_LEVEL: StorageLevel = StorageLevel::MEMORY_AND_DISK_SER_2;
+
+const DEFAULT_BLOCK_INTERVAL_MS: u64 = 200;
+const DEFAULT_RESTART_DELAY_MS: u64 = 2000;
+
+/// What a stream's receiver has done so far (Spark's `ReceiverInfo`, with counters), from
+/// `DStream::receiver_info`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceiverInfo {
+    /// The input stream's id.
+    pub stream_id: usize,
+    /// The receiver's kind (`SocketReceiver`).
+    pub name: String,
+    /// Whether the receiver is connected to its source now.
+    pub active: bool,
+    /// The executor whose block manager takes the first copy of each block.
+    pub executor_id: Option<String>,
+    /// Successful connections to the source.
+    pub connections: u64,
+    /// Records added to the block generator.
+    pub records_received: u64,
+    /// Blocks stored in the block managers.
+    pub blocks_stored: u64,
+    /// Problems reported: refused or failed connections, a closed source, read or store errors.
+    pub errors: u64,
+    /// Restarts after a problem (each after the restart delay).
+    pub restarts: u64,
+    /// The last problem reported.
+    pub last_error: Option<String>,
+}
+
+/// Parses a duration setting as Spark's `getTimeAsMs` does (`200ms`, `2s`, `1m`, `1min`, `1h`,
+/// or plain milliseconds).
+pub(crate) fn time_ms(conf: &SparkConf, key: &str, default: u64) -> Result<u64> {
+    let Some(v) = conf.get(key) else {
+        return Ok(default);
+    };
+    let s = v.trim().to_ascii_lowercase();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let mult = match unit.trim() {
+        "" | "ms" => Some(1),
+        "s" => Some(1000),
+        "m" | "min" => Some(60_000),
+        "h" => Some(3_600_000),
+        _ => None,
+    };
+    match (digits.parse::<u64>(), mult) {
+        (Ok(n), Some(m)) => Ok(n.saturating_mul(m)),
+        _ => Err(Error::InvalidArgument(format!(
+            "{key} must be a duration like 200ms or 2s, got '{v}'"
+        ))),
+    }
+}
+
+/// The receiver settings read from the context's configuration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReceiverSettings {
+    pub(crate) block_interval_ms: u64,
+    pub(crate) restart_delay_ms: u64,
+}
+
+impl ReceiverSettings {
+    pub(crate) fn from_conf(conf: &SparkConf) -> Result<ReceiverSettings> {
+        let block_interval_ms = time_ms(conf, BLOCK_INTERVAL, DEFAULT_BLOCK_INTERVAL_MS)?;
+        if block_interval_ms == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "'{BLOCK_INTERVAL}' should be a positive value"
+            )));
+        }
+        Ok(ReceiverSettings {
+            block_interval_ms,
+            restart_delay_ms: time_ms(conf, RESTART_DELAY, DEFAULT_RESTART_DELAY_MS)?,
+        })
+    }
+}
+
+impl Default for ReceiverSettings {
+    fn default() -> Self {
+        ReceiverSettings {
+            block_interval_ms: DEFAULT_BLOCK_INTERVAL_MS,
+            restart_delay_ms: DEFAULT_RESTART_DELAY_MS,
+        }
+    }
+}
+
+/// The block generator's cutting state, guarded by the generator lock.
+struct Generator {
+    /// The number of the next block (`input-<stream>-<n>`).
+    next_block: u64,
+    /// When the block timer next cuts the buffer, on the context's clock.
+    next_cut_ms: u64,
+}
+
+/// Everything a receiver thread and its input stream share: the block generator, the stored
+/// blocks not yet given to a batch, the counters, and the stop signal.
+pub(crate) struct ReceiverSupervisor<T: Data> {
+    stream_id: usize,
+    name: &'static str,
+    sc: SparkContext,
+    clock: Arc<dyn Clock>,
+    /// Whether blocks are cut every block interval (off on the manual clock).
+    block_timer: bool,
+    pub(crate) settings: ReceiverSettings,
+    /// Spark's `BlockGenerator.currentBuffer`.
+    buffer: Mutex<Vec<T>>,
+    /// The generator lock: held while a block is cut, stored and registered, and while blocks
+    /// are allocated to a batch.
+    generator: Mutex<Generator>,
+    /// Stored blocks not yet allocated to a batch (Spark's `ReceivedBlockTracker` queue).
+    unallocated: Mutex<Vec<Arc<dyn RddBase>>>,
+    info: Mutex<ReceiverInfo>,
+    /// Warned already that the level's replication cannot be met.
+    warned_replication: AtomicBool,
+    stopped: Mutex<bool>,
+    stop_cv: Condvar,
+}
+
+impl<T: Data> ReceiverSupervisor<T> {
+    pub(crate) fn new(
+        sc: &SparkContext,
+        clock: Arc<dyn Clock>,
+        block_timer: bool,
+        stream_id: usize,
+        name: &'static str,
+        settings: ReceiverSettings,
+    ) -> Self {
+        let interval = settings.block_interval_ms;
+        let now = clock.time_ms();
+        ReceiverSupervisor {
+            stream_id,
+            name,
+            sc: sc.clone(),
+            clock,
+            block_timer,
+            settings,
+            buffer: Mutex::new(Vec::new()),
+            generator: Mutex::new(Generator {
+                next_block: 0,
+                next_cut_ms: (now / interval + 1) * interval,
+            }),
+            unallocated: Mutex::new(Vec::new()),
+            info: Mutex::new(ReceiverInfo {
+                stream_id,
+                name: name.to_string(),
+                ..ReceiverInfo::default()
+            }),
+            warned_replication: AtomicBool::new(false),
+            stopped: Mutex::new(false),
+            stop_cv: Condvar::new(),
+        }
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn info(&self) -> ReceiverInfo {
+        self.info.lock().clone()
+    }
+
+    /// Records whether the receiver is connected to its source.
+    pub(crate) fn set_active(&self, active: bool) {
+        let mut info = self.info.lock();
+        info.active = active;
+        if active {
+            info.connections += 1;
+        }
+    }
+
+    /// Spark's `BlockGenerator.addMultipleDataWithCallback`: the records join the current
+    /// buffer together (they end up in one block).
+    pub(crate) fn add_data(&self, records: Vec<T>) {
+        if records.is_empty() {
+            return;
+        }
+        let n = records.len() as u64;
+        self.buffer.lock().extend(records);
+        self.info.lock().records_received += n;
+    }
+
+    /// Cuts the buffer into a block when the block interval has passed on the clock (Spark's
+    /// block interval timer, driven here by the receiver thread's wake-ups).
+    pub(crate) fn maybe_cut_block(&self) {
+        if !self.block_timer {
+            return;
+        }
+        let now = self.clock.time_ms();
+        let mut generator = self.generator.lock();
+        if now < generator.next_cut_ms {
+            return;
+        }
+        let interval = self.settings.block_interval_ms;
+        generator.next_cut_ms = (now / interval + 1) * interval;
+        self.cut_block(&mut generator);
+    }
+
+    /// Spark's `allocateBlocksToBatch`: cuts what is still buffered, then takes every stored
+    /// block not yet allocated. Holds the generator lock throughout (the assignment rule).
+    pub(crate) fn allocate_blocks_to_batch(&self) -> Vec<Arc<dyn RddBase>> {
+        let mut generator = self.generator.lock();
+        self.cut_block(&mut generator);
+        std::mem::take(&mut *self.unallocated.lock())
+    }
+
+    /// Blocks stored but never allocated (at stop: no batch will read them).
+    pub(crate) fn take_unallocated(&self) -> Vec<Arc<dyn RddBase>> {
+        let _generator = self.generator.lock();
+        std::mem::take(&mut *self.unallocated.lock())
+    }
+
+    /// Cuts the current buffer into a block and stores it. Caller holds the generator lock.
+    fn cut_block(&self, generator: &mut Generator) {
+        let records = std::mem::take(&mut *self.buffer.lock());
+        if records.is_empty() {
+            return;
+        }
+        let number = generator.next_block;
+        generator.next_block += 1;
+        let count = records.len();
+        match self.push_block(number, records) {
+            Ok(carrier) => {
+                self.unallocated.lock().push(carrier);
+                self.info.lock().blocks_stored += 1;
+            }
+            Err(e) => self.report_error(
+                &format!(
+                    "Error storing block input-{}-{number} of {count} records",
+                    self.stream_id
+                ),
+                &e,
+            ),
+        }
+    }
+
+    /// Spark's `ReceivedBlockHandler.storeBlock`: stores `records` as one block at
+    /// [`RECEIVER_STORAGE_LEVEL`] through the block manager of the receiver's executor.
+    fn push_block(
+        &self,
+        number: u64,
+        records: Vec<T>,
+    ) -> std::result::Result<Arc<dyn RddBase>, String> {
+        let executor = self.receiver_executor()?;
+        let env = self.sc.env().clone();
+        let carrier = Arc::new(ReceivedBlockRdd::new(&self.sc, records));
+        *carrier.core.name.lock() = Some(format!("input-{}-{number}", self.stream_id));
+        let base: Arc<dyn RddBase> = carrier.clone();
+        crate::storage::persist(&base, RECEIVER_STORAGE_LEVEL).map_err(|e| e.to_string())?;
+        // The receiver is a long-running task on its executor; it stores like one.
+        let ctx = TaskContext {
+            stage_id: 0,
+            stage_attempt: 0,
+            partition_id: 0,
+            attempt_number: 0,
+            task_attempt_id: 0,
+            executor,
+            env: env.clone(),
+        };
+        let stored = crate::rdd::iterator(&*carrier, 0, &ctx).map(drop);
+        let id = BlockId {
+            rdd_id: base.core().id,
+            split: 0,
+        };
+        let copies = env.block_manager_master.locations(id).len();
+        if let Err(e) = stored {
+            crate::storage::unpersist(&base, false);
+            return Err(format!("{e:?}"));
+        }
+        if copies == 0 {
+            crate::storage::unpersist(&base, false);
+            return Err("no block manager could store it".to_string());
+        }
+        let wanted = RECEIVER_STORAGE_LEVEL.replication();
+        if copies < wanted && !self.warned_replication.swap(true, Ordering::SeqCst) {
+            crate::log::warn(
+                "BlockManager",
+                &format!(
+                    "Expecting {} replicas with only {} peer/s: received blocks of stream {} \
+                     have {copies} copy",
+                    wanted - 1,
+                    copies - 1,
+                    self.stream_id
+                ),
+            );
+        }
+        Ok(base)
+    }
+
+    /// The executor the receiver runs on: the one chosen at start while it lives, else the
+    /// next live one (Spark restarts a receiver on another executor when its executor dies).
+    fn receiver_executor(&self) -> std::result::Result<Arc<Executor>, String> {
+        let env = self.sc.env();
+        let current = self.info.lock().executor_id.clone();
+        if let Some(e) = current.and_then(|id| env.executor(&id)) {
+            return Ok(e);
+        }
+        let live = env.executors();
+        if live.is_empty() {
+            return Err("no live executor to store received blocks".to_string());
+        }
+        let chosen = live[self.stream_id % live.len()].clone();
+        self.info.lock().executor_id = Some(chosen.id.clone());
+        Ok(chosen)
+    }
+
+    /// Places the receiver on an executor (at start), as Spark's receiver scheduling spreads
+    /// receivers over executors by stream.
+    pub(crate) fn schedule(&self) {
+        if let Err(e) = self.receiver_executor() {
+            self.report_error("Cannot schedule the receiver", &e);
+        }
+    }
+
+    /// Spark's `ReceiverSupervisor.reportError`: counts the problem, remembers it and warns.
+    pub(crate) fn report_error(&self, message: &str, error: &str) {
+        let text = if error.is_empty() {
+            message.to_string()
+        } else {
+            format!("{message}: {error}")
+        };
+        {
+            let mut info = self.info.lock();
+            info.errors += 1;
+            info.last_error = Some(text.clone());
+        }
+        crate::log::warn(
+            "ReceiverSupervisor",
+            &format!("{} of stream {}: {text}", self.name, self.stream_id),
+        );
+    }
+
+    /// Spark's `restartReceiver`: after a problem, waits the restart delay. Returns false when
+    /// the receiver was stopped meanwhile (stopping ends the wait at once).
+    pub(crate) fn wait_restart_delay(&self) -> bool {
+        let delay = self.settings.restart_delay_ms;
+        crate::log::warn(
+            "ReceiverSupervisor",
+            &format!(
+                "Restarting {} of stream {} with delay {delay}ms",
+                self.name, self.stream_id
+            ),
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(delay);
+        // Slices, so that a stopped SparkContext (which does not signal us) is noticed too.
+        let slice = std::time::Duration::from_millis(100);
+        let mut stopped = self.stopped.lock();
+        while !*stopped && !self.sc.is_stopped() {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                break;
+            }
+            self.stop_cv
+                .wait_until(&mut stopped, deadline.min(now + slice));
+        }
+        let go = !*stopped && !self.sc.is_stopped();
+        drop(stopped);
+        if go {
+            self.info.lock().restarts += 1;
+        }
+        go
+    }
+
+    /// Whether the receiver must stop (its stream stopped, or the SparkContext did).
+    pub(crate) fn is_stopped(&self) -> bool {
+        *self.stopped.lock() || self.sc.is_stopped()
+    }
+
+    /// Tells the receiver thread to stop and wakes it from any wait.
+    pub(crate) fn signal_stop(&self) {
+        *self.stopped.lock() = true;
+        self.stop_cv.notify_all();
+        self.info.lock().active = false;
+    }
+}
+
+/// The carrier of one received block: an RDD of one partition whose records the receiver hands
+/// over once, to be stored as its block `rdd_<id>_0` (see the module doc). It keeps no copy.
+pub(crate) struct ReceivedBlockRdd<T> {
+    core: RddCore,
+    records: Mutex<Option<Vec<T>>>,
+}
+
+impl<T: Data> ReceivedBlockRdd<T> {
+    fn new(sc: &SparkContext, records: Vec<T>) -> Self {
+        ReceivedBlockRdd {
+            core: RddCore::new(sc, "receiver"),
+            records: Mutex::new(Some(records)),
+        }
+    }
+}
+
+impl<T: Data> RddBase for ReceivedBlockRdd<T> {
+    fn core(&self) -> &RddCore {
+        &self.core
+    }
+    fn get_num_partitions(&self) -> usize {
+        1
+    }
+    fn get_dependencies(&self) -> Vec<Dependency> {
+        Vec::new()
+    }
+    fn clear_dependencies(&self) -> Box<dyn Any + Send> {
+        Box::new(())
+    }
+    fn class_name(&self) -> &'static str {
+        "ReceivedBlockRDD"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<T: Data> TypedRdd<T> for ReceivedBlockRdd<T> {
+    fn compute(&self, _split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
+        match self.records.lock().take() {
+            Some(records) => Ok(Box::new(records.into_iter())),
+            None => Err(TaskError::Failed(format!(
+                "{} was handed to the block manager already; receivers keep no copy",
+                crate::rdd::describe(self)
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_spark() {
+        let conf = SparkConf::new()
+            .set("a", "250ms")
+            .set("b", "2s")
+            .set("c", "75")
+            .set("d", "1min")
+            .set("e", "fast");
+        assert_eq!(time_ms(&conf, "a", 0).unwrap(), 250);
+        assert_eq!(time_ms(&conf, "b", 0).unwrap(), 2000);
+        assert_eq!(time_ms(&conf, "c", 0).unwrap(), 75);
+        assert_eq!(time_ms(&conf, "d", 0).unwrap(), 60_000);
+        assert_eq!(time_ms(&conf, "unset", 9).unwrap(), 9);
+        let err = time_ms(&conf, "e", 0).unwrap_err();
+        assert!(err.to_string().contains("'fast'"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_block_interval_is_refused() {
+        let conf = SparkConf::new().set(BLOCK_INTERVAL, "0ms");
+        let err = ReceiverSettings::from_conf(&conf).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)));
+    }
+}
