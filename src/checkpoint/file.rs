@@ -137,14 +137,38 @@ pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
 /// caller may ignore the error.
 pub fn write_partitioner_file(dir: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let final_path = dir.join(PARTITIONER_FILE_NAME);
-    let temp_path = dir.join(format!(".{PARTITIONER_FILE_NAME}-tmp"));
-    // Only the driver writes this file: a temp file left by a crashed earlier write is stale.
+    write_blob_file(&final_path, bytes)?;
+    Ok(final_path)
+}
+
+/// Writes `bytes` as a framed one-element file at `path`, atomically (a temp file renamed into
+/// place), replacing what was there. Used for `_partitioner` and streaming metadata
+/// checkpoints, which only the driver writes.
+pub fn write_blob_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let temp_path = path.with_file_name(format!(".{name}-tmp"));
+    // Only the driver writes these files: a temp file left by a crashed earlier write is stale.
     let _ = fs::remove_file(&temp_path);
     write_framed(&temp_path, std::iter::once(bytes))?;
     let mut guard = TempFile::new(&temp_path);
-    fs::rename(&temp_path, &final_path).map_err(|e| Error::io(&final_path, e))?;
+    fs::rename(&temp_path, path).map_err(|e| Error::io(path, e))?;
     guard.disarm();
-    Ok(final_path)
+    Ok(())
+}
+
+/// Reads what [`write_blob_file`] wrote; any damage is `Error::CorruptCheckpoint` naming `path`.
+pub fn read_blob_file(path: &Path) -> Result<Vec<u8>> {
+    let mut elements = read_partition::<Vec<u8>>(path)?;
+    match (elements.len(), elements.pop()) {
+        (1, Some(bytes)) => Ok(bytes),
+        (n, _) => Err(Error::corrupt(
+            path,
+            format!("expected exactly one element, found {n}"),
+        )),
+    }
 }
 
 /// Reads `dir/_partitioner`: `Ok(None)` if there is none, an error if it is damaged. Spark
@@ -165,14 +189,7 @@ pub fn read_partitioner_file(dir: &Path) -> Result<Option<Vec<u8>>> {
         Err(e) => return Err(Error::io(&path, e)),
         Ok(_) => {}
     }
-    let mut elements = read_partition::<Vec<u8>>(&path)?;
-    match (elements.len(), elements.pop()) {
-        (1, Some(bytes)) => Ok(Some(bytes)),
-        (n, _) => {
-            let reason = format!("expected exactly one partitioner, found {n}");
-            Err(Error::corrupt(&path, reason))
-        }
-    }
+    read_blob_file(&path).map(Some)
 }
 
 /// The part files of a checkpoint directory, in partition order (Spark's
@@ -1523,7 +1540,7 @@ mod tests {
         assert_corrupt(
             read_partitioner_file(dir.path()).unwrap_err(),
             &path,
-            "exactly one partitioner",
+            "expected exactly one element",
         );
     }
 

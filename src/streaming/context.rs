@@ -20,6 +20,7 @@ use parking_lot::{Condvar, Mutex};
 use crate::checkpoint::CHECKPOINT_ALL_MARKED_ANCESTORS;
 use crate::error::{Error, Result};
 use crate::rdd::Data;
+use crate::streaming::checkpoint::Checkpoint;
 use crate::streaming::clock::{Clock, ManualClock, SystemClock};
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::graph::{DStreamGraph, InputDStream};
@@ -53,6 +54,8 @@ pub(crate) struct StreamingEnv {
     manual: Option<Arc<ManualClock>>,
     /// The last batch time generated.
     last_batch: Mutex<Option<Time>>,
+    /// The metadata checkpoint `get_or_create` recovered, applied at `start()`.
+    recovered: Mutex<Option<Checkpoint>>,
     stop_signal: (Mutex<bool>, Condvar),
     timer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -107,6 +110,8 @@ impl StreamingEnv {
         self.sc
             .set_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS, Some("true"));
         let jobs = self.graph.lock().generate_jobs(time);
+        // Spark's DoCheckpoint after generating (the batch is pending) ...
+        self.write_checkpoint(time, vec![time], false);
         let mut first_error = None;
         match jobs {
             Ok(jobs) => {
@@ -122,6 +127,8 @@ impl StreamingEnv {
         }
         let unpersist = self.sc.conf().get_bool(UNPERSIST, true).unwrap_or(true);
         self.graph.lock().clear_metadata(time, unpersist);
+        // ... and after the batch completed and its metadata was cleared.
+        self.write_checkpoint(time, Vec::new(), true);
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),
@@ -130,6 +137,102 @@ impl StreamingEnv {
 
     fn is_stopped(&self) -> bool {
         *self.stop_signal.0.lock()
+    }
+
+    /// Spark's `DoCheckpoint`: records each stream's checkpointed RDDs and writes the metadata
+    /// checkpoint (when a checkpoint folder is set). After a completed batch
+    /// (`clear_old_files`), RDD checkpoint folders older than every stream still needs are
+    /// deleted (Spark's `clearCheckpointData`). A failed write is reported, not fatal.
+    fn write_checkpoint(&self, time: Time, pending: Vec<Time>, clear_old_files: bool) {
+        let Some(dir) = self.checkpoint_dir.lock().clone() else {
+            return;
+        };
+        let graph = self.graph.lock();
+        let mut checkpoint = Checkpoint {
+            checkpoint_time: time,
+            zero_time: graph.zero_time.unwrap_or_default(),
+            batch_duration: self.batch_duration,
+            pending_times: pending,
+            ..Checkpoint::default()
+        };
+        for stream in graph.all_streams() {
+            let core = stream.core();
+            let current: Vec<(Time, std::path::PathBuf)> = core
+                .generated
+                .lock()
+                .iter()
+                .filter_map(|(t, g)| {
+                    g.base
+                        .core()
+                        .checkpoint
+                        .lock()
+                        .checkpoint_file()
+                        .map(|f| (*t, f))
+                })
+                .collect();
+            let mut seen = core.checkpoint_files.lock();
+            seen.extend(current.iter().cloned());
+            if clear_old_files {
+                if let Some(oldest) = current.first().map(|(t, _)| *t) {
+                    let old: Vec<Time> = seen.range(..oldest).map(|(t, _)| *t).collect();
+                    for t in old {
+                        if let Some(path) = seen.remove(&t) {
+                            let _ = std::fs::remove_dir_all(path);
+                        }
+                    }
+                }
+            }
+            if !current.is_empty() {
+                checkpoint.stream_files.insert(core.id, current);
+            }
+        }
+        for input in &graph.inputs {
+            let keep_after =
+                time - (*input.core().remember_duration.lock()).unwrap_or(self.batch_duration);
+            if let Some(state) = input.checkpoint_state(keep_after) {
+                checkpoint.input_states.insert(input.core().id, state);
+            }
+        }
+        drop(graph);
+        if let Err(e) = crate::streaming::checkpoint::write(&dir, &checkpoint) {
+            crate::log::warn(
+                "CheckpointWriter",
+                &format!("Could not write checkpoint for time {time}: {e}"),
+            );
+            self.report(e);
+        }
+    }
+
+    /// Spark's `restoreCheckpointData`: the recovered streams get their checkpointed RDDs back
+    /// and the inputs their positions. Returns the batch to run next (the checkpoint's own).
+    fn restore(&self, checkpoint: &Checkpoint) -> Result<Time> {
+        let graph = self.graph.lock();
+        for stream in graph.all_streams() {
+            let core = stream.core();
+            let Some(files) = checkpoint.stream_files.get(&core.id) else {
+                continue;
+            };
+            let Some(restorer) = core.restorer.get() else {
+                continue;
+            };
+            for (t, path) in files {
+                let g = restorer(path)?;
+                core.generated.lock().insert(*t, g);
+                core.checkpoint_files.lock().insert(*t, path.clone());
+            }
+        }
+        for input in &graph.inputs {
+            if let Some(state) = checkpoint.input_states.get(&input.core().id) {
+                input.restore_state(state)?;
+            }
+        }
+        let first = checkpoint
+            .pending_times
+            .iter()
+            .copied()
+            .chain([checkpoint.checkpoint_time])
+            .min();
+        Ok(first.unwrap_or(checkpoint.checkpoint_time))
     }
 }
 
@@ -188,6 +291,7 @@ impl StreamingContext {
                 clock,
                 manual,
                 last_batch: Mutex::new(None),
+                recovered: Mutex::new(None),
                 stop_signal: (Mutex::new(false), Condvar::new()),
                 timer: Mutex::new(None),
             }),
@@ -213,6 +317,35 @@ impl StreamingContext {
     /// The batch duration.
     pub fn batch_duration(&self) -> Duration {
         self.env.batch_duration
+    }
+
+    /// Spark's `StreamingContext.getOrCreate`: recovers from the newest metadata checkpoint in
+    /// `checkpoint_dir` when there is one — `create` rebuilds the same graph (closures cannot be
+    /// read back from disk), then each stream gets its checkpointed RDDs back and the context
+    /// resumes at the checkpoint's batch, which runs again — else returns `create()`. A folder
+    /// whose checkpoints are all damaged is `Error::CorruptCheckpoint`.
+    pub fn get_or_create(
+        checkpoint_dir: impl AsRef<Path>,
+        create: impl FnOnce() -> Result<StreamingContext>,
+    ) -> Result<StreamingContext> {
+        let dir = checkpoint_dir.as_ref();
+        let Some(checkpoint) = crate::streaming::checkpoint::read_latest(dir)? else {
+            return create();
+        };
+        let ssc = create()?;
+        if ssc.batch_duration() != checkpoint.batch_duration {
+            return Err(Error::InvalidArgument(format!(
+                "the checkpoint in {} was written with batch duration {}, the new context has {}",
+                dir.display(),
+                checkpoint.batch_duration,
+                ssc.batch_duration()
+            )));
+        }
+        if ssc.env.checkpoint_dir.lock().is_none() {
+            ssc.checkpoint(dir)?;
+        }
+        *ssc.env.recovered.lock() = Some(checkpoint);
+        Ok(ssc)
     }
 
     /// Sets the checkpoint folder: RDD checkpoints of stateful streams go under it (Spark's
@@ -310,10 +443,15 @@ impl StreamingContext {
                 "the batch duration must be positive".into(),
             ));
         }
-        // Spark's RecurringTimer: the first batch is the next multiple of the batch duration.
+        // Spark's RecurringTimer: the first batch is the next multiple of the batch duration;
+        // after a recovery, the graph keeps its zero time and the checkpoint's batch runs again.
+        let recovered = self.env.recovered.lock().take();
         let now = self.env.clock.time_ms();
-        let first = Time::new((now / batch.milliseconds() + 1) * batch.milliseconds());
-        let zero = first - batch;
+        let mut first = Time::new((now / batch.milliseconds() + 1) * batch.milliseconds());
+        let mut zero = first - batch;
+        if let Some(cp) = &recovered {
+            zero = cp.zero_time;
+        }
         let has_dir = self.env.checkpoint_dir.lock().is_some();
         {
             let mut graph = self.env.graph.lock();
@@ -325,6 +463,12 @@ impl StreamingContext {
             }
             graph.start(zero, has_dir)?;
         }
+        if let Some(cp) = &recovered {
+            first = self.env.restore(cp)?;
+            if let Some(clock) = &self.env.manual {
+                clock.set_time((first - batch).milliseconds());
+            }
+        }
         // Start the receivers outside the graph lock; if one fails, stop those started.
         let inputs = self.env.graph.lock().inputs.clone();
         for (i, input) in inputs.iter().enumerate() {
@@ -335,7 +479,7 @@ impl StreamingContext {
                 return Err(e);
             }
         }
-        *self.env.last_batch.lock() = Some(zero);
+        *self.env.last_batch.lock() = Some(first - batch);
         *self.env.state.lock() = State::Active;
         if self.env.manual.is_none() {
             self.start_timer(first)?;

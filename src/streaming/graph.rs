@@ -30,6 +30,17 @@ pub(crate) trait InputDStream: DStreamBase {
     fn supports_checkpointing(&self) -> bool {
         true
     }
+    /// What the source must remember across a driver restart (batches at or after
+    /// `keep_after` may be recomputed), as bytes for the metadata checkpoint.
+    fn checkpoint_state(&self, keep_after: Time) -> Option<Vec<u8>> {
+        let _ = keep_after;
+        None
+    }
+    /// Restores what [`InputDStream::checkpoint_state`] saved.
+    fn restore_state(&self, bytes: &[u8]) -> Result<()> {
+        let _ = bytes;
+        Ok(())
+    }
 }
 
 /// Spark's `DStreamGraph`.
@@ -71,6 +82,21 @@ impl DStreamGraph {
             }
         }
         Ok(jobs)
+    }
+
+    /// Every stream of the graph, each once, from the outputs down.
+    pub(crate) fn all_streams(&self) -> Vec<Arc<dyn DStreamBase>> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut stack = self.output_bases();
+        while let Some(s) = stack.pop() {
+            if seen.insert(s.core().id) {
+                stack.extend(s.dependencies());
+                out.push(s);
+            }
+        }
+        out.sort_by_key(|s| s.core().id);
+        out
     }
 
     /// Spark's `clearMetadata`.

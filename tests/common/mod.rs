@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+pub mod oracle;
+
 use sparklet::prelude::*;
 
 /// A fresh context on `master`.

@@ -37,6 +37,14 @@ impl<T: Data> std::fmt::Debug for DStream<T> {
 
 impl<T: Data> DStream<T> {
     pub(crate) fn from_arc(stream: Arc<dyn TypedDStream<T>>) -> DStream<T> {
+        let sc = stream.core().sc.clone();
+        let _ = stream.core().restorer.set(Box::new(move |path| {
+            let rdd = sc.checkpoint_file::<T>(path)?;
+            Ok(crate::streaming::dstream::GeneratedRdd {
+                base: rdd.base(),
+                typed: Arc::new(rdd),
+            })
+        }));
         DStream { stream }
     }
 

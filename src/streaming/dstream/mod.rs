@@ -57,7 +57,15 @@ pub(crate) struct DStreamCore {
     pub(crate) storage_level: Mutex<StorageLevel>,
     pub(crate) must_checkpoint: bool,
     pub(crate) generated: Mutex<BTreeMap<Time, GeneratedRdd>>,
+    /// Reads back a checkpointed RDD of this stream's element type (set by the typed handle).
+    pub(crate) restorer: std::sync::OnceLock<Restorer>,
+    /// Spark's `DStreamCheckpointData`: every checkpoint folder of this stream's RDDs seen so
+    /// far, by batch time.
+    pub(crate) checkpoint_files: Mutex<BTreeMap<Time, std::path::PathBuf>>,
 }
+
+/// Rebuilds a generated RDD from its checkpoint folder (Spark's `sc.checkpointFile`).
+pub(crate) type Restorer = Box<dyn Fn(&std::path::Path) -> Result<GeneratedRdd> + Send + Sync>;
 
 impl DStreamCore {
     /// The core of a new stream of `ssc`. Creating a stream after `start()` is refused, as in
@@ -74,6 +82,8 @@ impl DStreamCore {
             storage_level: Mutex::new(StorageLevel::NONE),
             must_checkpoint,
             generated: Mutex::new(BTreeMap::new()),
+            restorer: std::sync::OnceLock::new(),
+            checkpoint_files: Mutex::new(BTreeMap::new()),
         }
     }
 
