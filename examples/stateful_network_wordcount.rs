@@ -1,0 +1,150 @@
+//! The stateful network word count of the user's walkthrough (Spark's
+//! `StatefulNetworkWordCount`): lines from a TCP socket, `flat_map` into words, `map` to
+//! `(word, 1)`, and a running count per word kept by `map_with_state` (the state of only the
+//! words of each batch is touched), with `update_state_by_key`'s answer beside it.
+//!
+//! ```sh
+//! cargo run --release --example stateful_network_wordcount                  # built-in line server, a dozen batches
+//! nc -lk 9999 &  cargo run --release --example stateful_network_wordcount -- --host localhost --port 9999
+//! ```
+//!
+//! With no arguments the example serves its own lines on 127.0.0.1 (a port the system picks)
+//! and drives the batches on the manual clock, so every run prints the same thing. With
+//! `--host` and `--port` it reads your socket (as `nc -lk 9999` in the walkthrough) with a
+//! one-second wall-clock batch until you stop it.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use sparklet::prelude::*;
+use sparklet::streaming::*;
+
+const LINES: &[&str] = &[
+    "the quick brown fox jumps over the lazy dog",
+    "the dog barks",
+    "a fox and a dog",
+    "spark streaming keeps state per word",
+    "state per word survives executors",
+];
+
+fn word_count(lines: DStream<String>) -> Arc<Mutex<Vec<String>>> {
+    let words = lines.flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>());
+    let pairs = words.map(|w| (w, 1u64));
+    let counts = pairs.map_with_state(StateSpec::function(
+        |word: &String, one: Option<u64>, state: &mut State<u64>| {
+            let sum = one.unwrap_or(0) + state.get_option().copied().unwrap_or(0);
+            state.update(sum);
+            (word.clone(), sum)
+        },
+    ));
+    let report: Arc<Mutex<Vec<String>>> = Arc::default();
+    let r = report.clone();
+    counts.foreach_rdd(move |rdd, time| {
+        // One output per record: a word seen twice in a batch is reported twice; show its last.
+        let mut changed = std::collections::BTreeMap::new();
+        for (word, n) in rdd.collect()? {
+            let last = changed.entry(word).or_insert(n);
+            *last = (*last).max(n);
+        }
+        let shown: Vec<String> = changed.iter().map(|(w, n)| format!("{w}={n}")).collect();
+        r.lock().push(format!(
+            "batch {time}: {} words updated: {}",
+            shown.len(),
+            shown.join(" ")
+        ));
+        Ok(())
+    });
+    let r = report.clone();
+    counts.state_snapshots().foreach_rdd(move |rdd, _| {
+        let n = rdd.count()?;
+        if let Some(last) = r.lock().last_mut() {
+            last.push_str(&format!("  (state: {n} words)"));
+        }
+        Ok(())
+    });
+    report
+}
+
+fn flush(report: &Arc<Mutex<Vec<String>>>) {
+    for line in report.lock().drain(..) {
+        println!("{line}");
+    }
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master("local[2]")
+            .set_app_name("StatefulNetworkWordCount"),
+    )?;
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+
+    if let (Some(host), Some(port)) = (arg("--host"), arg("--port")) {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| Error::InvalidArgument(format!("bad port '{port}'")))?;
+        let ssc = StreamingContext::new(&sc, Duration::seconds(1));
+        ssc.checkpoint(dir.path())?;
+        let report = word_count(ssc.socket_text_stream(&host, port));
+        ssc.start()?;
+        println!("reading lines from {host}:{port}; stop with Ctrl-C");
+        loop {
+            let stopped = ssc.await_termination_or_timeout(Duration::seconds(1))?;
+            flush(&report);
+            if stopped {
+                return Ok(());
+            }
+        }
+    }
+
+    // No arguments: serve the lines ourselves and run a dozen batches on the manual clock.
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::io("127.0.0.1:0", e))?
+        .port();
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path())?;
+    let lines = ssc.socket_text_stream("127.0.0.1", port);
+    let report = word_count(lines.clone());
+    ssc.start()?;
+    let (mut peer, _) = listener.accept().map_err(|e| Error::io("127.0.0.1", e))?;
+    println!("serving lines on 127.0.0.1:{port}\n");
+    let mut sent = 0u64;
+    for batch in 0..12usize {
+        // Batch i receives lines i, i+1 (mod the list) — some batches send nothing.
+        let to_send: Vec<&str> = if batch % 5 == 4 {
+            Vec::new()
+        } else {
+            vec![LINES[batch % LINES.len()], LINES[(batch + 1) % LINES.len()]]
+        };
+        for l in &to_send {
+            writeln!(peer, "{l}").map_err(|e| Error::io("socket", e))?;
+            sent += 1;
+        }
+        peer.flush().map_err(|e| Error::io("socket", e))?;
+        // Wait until the receiver has every line sent so far, so each batch gets its own lines.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while lines.receiver_info().map_or(0, |i| i.records_received) < sent {
+            if std::time::Instant::now() > deadline {
+                return Err(Error::IllegalState(
+                    "the receiver did not get the lines in 10 s".into(),
+                ));
+            }
+            std::thread::yield_now();
+        }
+        ssc.run_batches(1)?;
+        flush(&report);
+    }
+    ssc.stop(true, false);
+    Ok(())
+}
