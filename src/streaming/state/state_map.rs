@@ -511,27 +511,61 @@ where
         };
         let threshold = top.threshold;
         let below = top.chain_below();
-        let mut entries = Vec::with_capacity(below.iter().map(|l| l.delta.len()).sum());
-        for_each_live(&below, |key, state, time| entries.push((key, state, time)));
-
-        let compacted = (below.len() >= threshold).then(|| {
-            let mut flat = DeltaMap::with_capacity_and_hasher(entries.len(), Default::default());
-            for &(key, state, time) in &entries {
-                flat.insert(key.clone(), StateInfo::Live(state.clone(), time));
+        // Compacting builds the flat parent first and writes its entries; otherwise the live
+        // entries are gathered from the chain as it is.
+        let compacted =
+            (below.len() >= threshold).then(|| Layer::new(flatten(&below), None, threshold));
+        let mut entries = Vec::new();
+        match &compacted {
+            Some(flat) => {
+                entries.reserve(flat.delta.len());
+                for (key, info) in &flat.delta {
+                    if let StateInfo::Live(state, time) = info {
+                        entries.push((key, state, *time));
+                    }
+                }
             }
-            Layer::new(flat, None, threshold)
-        });
+            None => {
+                entries.reserve(below.iter().map(|l| l.delta.len()).sum());
+                for_each_live(&below, |key, state, time| entries.push((key, state, time)));
+            }
+        }
 
         let mut map = serializer.serialize_struct_variant("StateMap", 1, "OpenHashMapBased", 3)?;
         map.serialize_field("delta_chain_threshold", &(threshold as u64))?;
         map.serialize_field("delta", &top.delta)?;
         map.serialize_field("parent", &ParentEntries(&entries))?;
         let written = map.end()?;
+        drop(entries);
         if let Some(flat_parent) = compacted {
             *top.parent.write() = Some(flat_parent);
         }
         Ok(written)
     }
+}
+
+/// The live entries of a chain (top layer first) as one flat table: a copy of the root layer's
+/// table (no rehashing) with the layers above it applied in order, oldest first. Costs the root
+/// table's copy plus the deltas, not one insert per live entry.
+fn flatten<K: Clone + Eq + Hash, S: Clone>(chain: &[Arc<Layer<K, S>>]) -> DeltaMap<K, S> {
+    let Some((root, above)) = chain.split_last() else {
+        return DeltaMap::default();
+    };
+    let mut flat = root.delta.clone();
+    flat.retain(|_, info| matches!(info, StateInfo::Live(..)));
+    for layer in above.iter().rev() {
+        for (key, info) in &layer.delta {
+            match info {
+                StateInfo::Live(state, time) => {
+                    flat.insert(key.clone(), StateInfo::Live(state.clone(), *time));
+                }
+                StateInfo::Deleted => {
+                    flat.remove(key);
+                }
+            }
+        }
+    }
+    flat
 }
 
 /// What [`StateMap`]'s `Serialize` writes, read back with derived code.
