@@ -301,3 +301,253 @@ where
     let noop: Arc<MappingFunction<K, V, S, E>> = Arc::new(|_, _, _, _| None);
     MapWithStateRdd::new(state, empty, noop, time, None)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Spark's MapWithStateRDDSuite "updating state and generating mapped data in
+    //! MapWithStateRDDRecord", case by case, on `update_record_with_data`.
+
+    use super::*;
+
+    type Rec = MapWithStateRDDRecord<String, i32, String>;
+
+    /// A mapping function driven by the value: "update:n", "remove", "none" (no change).
+    fn f() -> Arc<MappingFunction<String, String, i32, String>> {
+        Arc::new(
+            |_t, k: &String, v: Option<String>, s: &mut State<i32>| match v.as_deref() {
+                None => Some(format!(
+                    "{k}:timeout:{}",
+                    s.get_option().copied().unwrap_or(-1)
+                )),
+                Some("remove") => {
+                    s.remove();
+                    Some(format!("{k}:removed"))
+                }
+                Some("none") => None,
+                Some(update) => {
+                    let n: i32 = update.trim_start_matches("update:").parse().unwrap_or(0);
+                    s.update(n);
+                    Some(format!("{k}:{n}"))
+                }
+            },
+        )
+    }
+
+    fn record(entries: &[(&str, i32, u64)]) -> Rec {
+        let mut map = StateMap::create(20).unwrap();
+        for (k, s, t) in entries {
+            map.put(k.to_string(), *s, *t).unwrap();
+        }
+        MapWithStateRDDRecord {
+            state_map: map,
+            mapped_data: Vec::new(),
+        }
+    }
+
+    fn run(
+        prev: &Rec,
+        data: &[(&str, &str)],
+        time: u64,
+        threshold: Option<u64>,
+        full_scan: bool,
+    ) -> (Vec<(String, i32, u64)>, Vec<String>) {
+        let data: Vec<(String, String)> = data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let out = update_record_with_data(
+            Some(prev.clone()),
+            data.into_iter(),
+            &*f(),
+            Time::new(time),
+            threshold,
+            full_scan,
+            20,
+        )
+        .unwrap();
+        let mut all = out.state_map.get_all();
+        all.sort();
+        (all, out.mapped_data)
+    }
+
+    fn s(v: &[(&str, i32, u64)]) -> Vec<(String, i32, u64)> {
+        v.iter().map(|(k, s, t)| (k.to_string(), *s, *t)).collect()
+    }
+
+    #[test]
+    fn no_data_leaves_state_untouched_and_previous_map_is_never_mutated() {
+        let prev = record(&[("k1", 100, 1000)]);
+        let (all, out) = run(&prev, &[], 2000, None, false);
+        assert_eq!(all, s(&[("k1", 100, 1000)]));
+        assert!(out.is_empty());
+        let (all, _) = run(&prev, &[("k1", "update:200")], 2000, None, false);
+        assert_eq!(all, s(&[("k1", 200, 2000)]));
+        assert_eq!(
+            prev.state_map.get_all(),
+            s(&[("k1", 100, 1000)]),
+            "the previous map is unchanged"
+        );
+    }
+
+    #[test]
+    fn a_no_op_call_keeps_the_old_timestamp_without_timeout_and_refreshes_it_with_one() {
+        let prev = record(&[("k1", 0, 1000)]);
+        assert_eq!(
+            run(&prev, &[("k1", "none")], 2000, None, false).0,
+            s(&[("k1", 0, 1000)])
+        );
+        assert_eq!(
+            run(&prev, &[("k1", "none")], 2000, Some(500), false).0,
+            s(&[("k1", 0, 2000)])
+        );
+        // SPARK-13195: a key with no state and no update stores nothing, even with a timeout.
+        assert!(run(&record(&[]), &[("k2", "none")], 2000, Some(500), false)
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn removing_and_removing_an_absent_key() {
+        let prev = record(&[("k1", 1, 1000)]);
+        let (all, out) = run(
+            &prev,
+            &[("k1", "remove"), ("k0", "remove")],
+            2000,
+            None,
+            false,
+        );
+        assert!(all.is_empty());
+        assert_eq!(
+            out,
+            vec!["k1:removed".to_string(), "k0:removed".to_string()]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_in_a_batch_see_each_others_updates() {
+        let (all, out) = run(
+            &record(&[]),
+            &[("k2", "update:1"), ("k2", "update:2")],
+            1000,
+            None,
+            false,
+        );
+        assert_eq!(all, s(&[("k2", 2, 1000)]));
+        assert_eq!(out, vec!["k2:1".to_string(), "k2:2".to_string()]);
+    }
+
+    #[test]
+    fn timeouts_only_on_full_scans_and_strictly_older_than_the_threshold() {
+        let prev = record(&[("k1", 1, 1000), ("k2", 2, 2000)]);
+        // Without a full scan nothing times out, however old.
+        assert_eq!(run(&prev, &[], 9000, Some(5000), false).0.len(), 2);
+        // Touched at 1000: kept when the threshold is 1000, timed out when it is 1001.
+        let (all, out) = run(&prev, &[], 9000, Some(1000), true);
+        assert_eq!(all.len(), 2);
+        assert!(out.is_empty());
+        let (all, out) = run(&prev, &[], 9000, Some(1001), true);
+        assert_eq!(all, s(&[("k2", 2, 2000)]));
+        assert_eq!(out, vec!["k1:timeout:1".to_string()]);
+        // A key with data in the batch is refreshed first and cannot time out in it.
+        let (all, out) = run(&prev, &[("k1", "none")], 9000, Some(8000), true);
+        assert_eq!(all, s(&[("k1", 1, 9000)]));
+        assert_eq!(out, vec!["k2:timeout:2".to_string()]);
+    }
+
+    #[test]
+    fn misusing_state_in_a_timeout_call_panics_with_sparks_message() {
+        let f: Arc<MappingFunction<String, String, i32, String>> =
+            Arc::new(|_t, _k, _v, s: &mut State<i32>| {
+                s.update(1);
+                None
+            });
+        let prev = record(&[("k1", 1, 1000)]);
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            update_record_with_data(
+                Some(prev),
+                std::iter::empty(),
+                &*f,
+                Time::new(5000),
+                Some(3000),
+                true,
+                20,
+            )
+        }))
+        .unwrap_err();
+        let msg = crate::scheduler::task::panic_message(&*panic);
+        assert!(
+            msg.contains("Cannot update the state that is timing out"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn creation_from_a_pair_rdd_has_the_partitioners_partitions_and_stamps_the_time() {
+        let sc = crate::SparkContext::new(crate::SparkConf::new().set_master("local[2]")).unwrap();
+        let pairs = sc.parallelize(
+            vec![
+                ("k1".to_string(), 1),
+                ("k2".to_string(), 2),
+                ("k1".to_string(), 3),
+            ],
+            2,
+        );
+        let p = Partitioner::hash(10);
+        let rdd = create_from_pair_rdd::<String, String, i32, String>(&pairs, &p, Time::new(123))
+            .unwrap();
+        let rdd: Rdd<Rec> = Rdd::from_arc(Arc::new(rdd));
+        assert_eq!(rdd.num_partitions(), 10);
+        assert_eq!(rdd.partitioner(), Some(p.clone()));
+        let mut all: Vec<(String, i32, u64)> = rdd
+            .collect()
+            .unwrap()
+            .into_iter()
+            .flat_map(|r| r.state_map.get_all())
+            .collect();
+        all.sort();
+        assert_eq!(
+            all,
+            s(&[("k1", 3, 123), ("k2", 2, 123)]),
+            "the last duplicate wins"
+        );
+    }
+
+    #[test]
+    fn a_full_scan_rdd_times_out_idle_keys() {
+        let sc = crate::SparkContext::new(crate::SparkConf::new().set_master("local")).unwrap();
+        let p = Partitioner::hash(1);
+        let initial = sc.parallelize(vec![("idle".to_string(), 7)], 1);
+        let prev: Rdd<Rec> = Rdd::from_arc(Arc::new(
+            create_from_pair_rdd::<String, String, i32, String>(&initial, &p, Time::new(1000))
+                .unwrap(),
+        ));
+        let data = sc.empty_rdd::<(String, String)>().partition_by(p);
+        let rdd = MapWithStateRdd::new(prev, data, f(), Time::new(5000), Some(2000)).unwrap();
+        rdd.set_full_scan();
+        let rdd: Rdd<Rec> = Rdd::from_arc(Arc::new(rdd));
+        let records = rdd.collect().unwrap();
+        assert_eq!(records[0].mapped_data, vec!["idle:timeout:7".to_string()]);
+        assert!(records[0].state_map.get_all().is_empty());
+    }
+
+    #[test]
+    fn the_data_must_be_partitioned_like_the_state() {
+        let sc = crate::SparkContext::new(crate::SparkConf::new().set_master("local")).unwrap();
+        let initial = sc.parallelize(vec![("a".to_string(), 1)], 1);
+        let prev: Rdd<Rec> = Rdd::from_arc(Arc::new(
+            create_from_pair_rdd::<String, String, i32, String>(
+                &initial,
+                &Partitioner::hash(2),
+                Time::new(1),
+            )
+            .unwrap(),
+        ));
+        let data = sc
+            .empty_rdd::<(String, String)>()
+            .partition_by(Partitioner::hash(3));
+        assert!(matches!(
+            MapWithStateRdd::new(prev, data, f(), Time::new(2), None),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
