@@ -182,7 +182,7 @@ impl SparkContext {
         };
         let bus = ListenerBus::default();
         let env = Arc::new(SparkEnv::new(
-            conf.clone(),
+            &conf,
             bus.clone(),
             master.slots,
             memory,

@@ -105,36 +105,30 @@ impl Dependency {
             _ => None,
         }
     }
+}
 
-    /// Spark's `NarrowDependency.getParents`: the parent partitions child `partition` reads.
-    pub(crate) fn parent_partitions(&self, partition: usize) -> Vec<usize> {
+impl std::fmt::Debug for Dependency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parent = self.parent_id();
         match &self.kind {
-            DependencyKind::OneToOne(_) => vec![partition],
+            DependencyKind::OneToOne(_) => write!(f, "OneToOneDependency(parent {parent})"),
             DependencyKind::Range {
                 in_start,
                 out_start,
                 length,
                 ..
-            } => {
-                if partition >= *out_start && partition < out_start + length {
-                    vec![partition - out_start + in_start]
-                } else {
-                    Vec::new()
-                }
+            } => write!(
+                f,
+                "RangeDependency(parent {parent}, in {in_start}, out {out_start}, length {length})"
+            ),
+            DependencyKind::Shuffle(d) => {
+                write!(
+                    f,
+                    "ShuffleDependency(parent {parent}, shuffle {})",
+                    d.shuffle_id.0
+                )
             }
-            DependencyKind::Shuffle(_) => Vec::new(),
         }
-    }
-}
-
-impl std::fmt::Debug for Dependency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match &self.kind {
-            DependencyKind::OneToOne(_) => "OneToOneDependency",
-            DependencyKind::Range { .. } => "RangeDependency",
-            DependencyKind::Shuffle(_) => "ShuffleDependency",
-        };
-        write!(f, "{kind}(parent {})", self.parent_id())
     }
 }
 

@@ -24,7 +24,6 @@ use crate::storage::{BlockManagerMaster, RddInfo};
 
 /// The shared services of one context.
 pub(crate) struct SparkEnv {
-    pub(crate) conf: SparkConf,
     pub(crate) map_output_tracker: MapOutputTracker,
     pub(crate) block_manager_master: BlockManagerMaster,
     /// The listener bus (events from the scheduler and from tasks).
@@ -49,19 +48,18 @@ pub(crate) struct SparkEnv {
 impl SparkEnv {
     /// An environment with no executors yet.
     pub(crate) fn new(
-        conf: SparkConf,
+        conf: &SparkConf,
         bus: ListenerBus,
         slots_per_executor: usize,
         memory_per_executor: u64,
         max_failures: u32,
     ) -> Result<SparkEnv> {
         let local_dir = conf.get(crate::conf::LOCAL_DIR).map(PathBuf::from);
-        let faults = FaultInjector::from_conf(&conf)?;
+        let faults = FaultInjector::from_conf(conf)?;
         Ok(SparkEnv {
             faults,
             max_failures,
             events: std::sync::OnceLock::new(),
-            conf,
             map_output_tracker: MapOutputTracker::default(),
             block_manager_master: BlockManagerMaster::default(),
             bus,

@@ -21,9 +21,6 @@
 //!
 //! DESIGN.md in the repository is the map from each module to the Spark class it mirrors.
 
-// Pieces used by the persist and checkpoint work still landing.
-#![allow(dead_code)]
-
 pub(crate) mod aggregator;
 pub mod checkpoint;
 pub mod conf;

@@ -97,9 +97,6 @@ impl<T: Data> RddBase for LocalCheckpointRdd<T> {
     fn class_name(&self) -> &'static str {
         "LocalCheckpointRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data> TypedRdd<T> for LocalCheckpointRdd<T> {

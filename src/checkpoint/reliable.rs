@@ -155,9 +155,6 @@ impl<T: Data> RddBase for ReliableCheckpointRdd<T> {
     fn class_name(&self) -> &'static str {
         "ReliableCheckpointRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data> TypedRdd<T> for ReliableCheckpointRdd<T> {

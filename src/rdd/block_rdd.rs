@@ -113,9 +113,6 @@ impl<T: Data> RddBase for BlockRdd<T> {
     fn class_name(&self) -> &'static str {
         "BlockRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data> TypedRdd<T> for BlockRdd<T> {

@@ -124,9 +124,6 @@ impl<K: Data + Hash + Eq, V: Data, W: Data> RddBase for CoGroupedRdd<K, V, W> {
     fn class_name(&self) -> &'static str {
         "CoGroupedRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<K: Data + Hash + Eq, V: Data, W: Data> TypedRdd<(K, (Vec<V>, Vec<W>))>

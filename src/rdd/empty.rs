@@ -38,9 +38,6 @@ impl<T: Data> RddBase for EmptyRdd<T> {
     fn class_name(&self) -> &'static str {
         "EmptyRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data> TypedRdd<T> for EmptyRdd<T> {

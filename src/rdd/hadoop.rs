@@ -146,9 +146,6 @@ impl RddBase for HadoopRdd {
     fn class_name(&self) -> &'static str {
         "HadoopRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl TypedRdd<(u64, String)> for HadoopRdd {

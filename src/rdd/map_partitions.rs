@@ -69,9 +69,6 @@ impl<T: Data, U: Data> RddBase for MapPartitionsRdd<T, U> {
     fn class_name(&self) -> &'static str {
         "MapPartitionsRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data, U: Data> TypedRdd<U> for MapPartitionsRdd<T, U> {

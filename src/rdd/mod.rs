@@ -90,8 +90,6 @@ pub(crate) trait RddBase: Send + Sync + 'static {
     fn on_checkpoint_marked(&self) {}
     /// Spark's class name, shown by `toString` and `toDebugString`.
     fn class_name(&self) -> &'static str;
-    /// For downcasting to the concrete RDD type (tests, checkpoint files).
-    fn as_any(&self) -> &dyn Any;
 }
 
 /// A typed RDD: computes partitions into values of `T`.

@@ -61,9 +61,6 @@ impl<T: Data> RddBase for ParallelCollectionRdd<T> {
     fn class_name(&self) -> &'static str {
         "ParallelCollectionRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data> TypedRdd<T> for ParallelCollectionRdd<T> {

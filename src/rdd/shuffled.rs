@@ -21,7 +21,7 @@ use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer::seq_iter;
 use crate::shuffle::reader::fetch;
-use crate::shuffle::writer::HashShuffleWriter;
+use crate::shuffle::writer::{fold_into, HashShuffleWriter};
 
 pub(crate) struct ShuffledRdd<K, V, C> {
     core: RddCore,
@@ -87,9 +87,6 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
     fn class_name(&self) -> &'static str {
         "ShuffledRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
@@ -111,25 +108,25 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             return Ok(Box::new(out.into_iter()));
         };
         let mut combined: StableHashMap<K, Option<C>> = StableHashMap::default();
+        // The first undecodable record ends the fold and fails the task.
+        let mut failed: Option<String> = None;
         for b in &blocks {
             if self.map_side_combine {
-                for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode)? {
-                    let (k, c) = r.map_err(decode)?;
-                    let slot = combined.entry(k).or_insert(None);
-                    *slot = Some(match slot.take() {
-                        Some(acc) => (agg.merge_combiners)(acc, c),
-                        None => c,
-                    });
-                }
+                let records = seq_iter::<(K, C)>(b.bytes()).map_err(decode)?;
+                let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
+                fold_into(&mut combined, records, |c| c, &agg.merge_combiners);
             } else {
-                for r in seq_iter::<(K, V)>(b.bytes()).map_err(decode)? {
-                    let (k, v) = r.map_err(decode)?;
-                    let slot = combined.entry(k).or_insert(None);
-                    *slot = Some(match slot.take() {
-                        Some(acc) => (agg.merge_value)(acc, v),
-                        None => (agg.create_combiner)(v),
-                    });
-                }
+                let records = seq_iter::<(K, V)>(b.bytes()).map_err(decode)?;
+                let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
+                fold_into(
+                    &mut combined,
+                    records,
+                    &agg.create_combiner,
+                    &agg.merge_value,
+                );
+            }
+            if let Some(e) = failed.take() {
+                return Err(decode(e));
             }
         }
         Ok(Box::new(combined.into_iter().map(|(k, c)| {

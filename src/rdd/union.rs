@@ -64,9 +64,6 @@ impl<T: Data> RddBase for UnionRdd<T> {
     fn class_name(&self) -> &'static str {
         "UnionRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Data> TypedRdd<T> for UnionRdd<T> {
@@ -121,9 +118,6 @@ impl<T: Data> RddBase for PartitionerAwareUnionRdd<T> {
     }
     fn class_name(&self) -> &'static str {
         "PartitionerAwareUnionRDD"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

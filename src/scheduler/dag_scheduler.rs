@@ -73,7 +73,6 @@ enum StageKind {
 }
 
 struct Stage {
-    id: usize,
     rdd: Arc<dyn RddBase>,
     kind: StageKind,
     name: String,
@@ -225,13 +224,7 @@ impl DagScheduler {
         let name = sub.rdd.core().op.clone();
         self.stages.insert(
             stage_id,
-            Stage::new(
-                stage_id,
-                sub.rdd.clone(),
-                StageKind::Result { job_id },
-                name,
-                job_id,
-            ),
+            Stage::new(sub.rdd.clone(), StageKind::Result { job_id }, name, job_id),
         );
         let stage_ids = self.ancestors_and_self(stage_id);
         for s in &stage_ids {
@@ -310,7 +303,6 @@ impl DagScheduler {
         self.stages.insert(
             id,
             Stage::new(
-                id,
                 dep.rdd.clone(),
                 StageKind::ShuffleMap(dep.clone()),
                 name,
@@ -622,10 +614,13 @@ impl DagScheduler {
             TaskEndReason::FetchFailed {
                 shuffle_id,
                 map_id,
+                reduce_id,
                 executor_id: lost,
                 message,
-                ..
-            } => self.handle_fetch_failed(&rt, shuffle_id, map_id, lost, message),
+            } => {
+                let message = format!("{message} (reduce partition {reduce_id})");
+                self.handle_fetch_failed(&rt, shuffle_id, map_id, lost, message)
+            }
         }
     }
 
@@ -904,15 +899,8 @@ impl DagScheduler {
 }
 
 impl Stage {
-    fn new(
-        id: usize,
-        rdd: Arc<dyn RddBase>,
-        kind: StageKind,
-        name: String,
-        job_id: usize,
-    ) -> Stage {
+    fn new(rdd: Arc<dyn RddBase>, kind: StageKind, name: String, job_id: usize) -> Stage {
         Stage {
-            id,
             rdd,
             kind,
             name,

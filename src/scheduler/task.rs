@@ -17,11 +17,8 @@ use crate::shuffle::MapStatus;
 
 /// What a running task can see: where it runs and who it is.
 pub(crate) struct TaskContext {
-    pub(crate) stage_id: usize,
-    pub(crate) stage_attempt: u32,
     pub(crate) partition_id: usize,
     pub(crate) attempt_number: u32,
-    pub(crate) task_attempt_id: u64,
     /// The executor running the task: its block manager and shuffle store.
     pub(crate) executor: Arc<Executor>,
     /// The cluster: map output tracker, block manager master, live executors.
@@ -100,11 +97,8 @@ impl Task {
     /// Runs the task on the calling (executor) thread.
     pub(crate) fn run(&self, executor: Arc<Executor>, env: Arc<SparkEnv>) -> TaskEndReason {
         let ctx = TaskContext {
-            stage_id: self.stage_id,
-            stage_attempt: self.stage_attempt,
             partition_id: self.partition,
             attempt_number: self.attempt_number,
-            task_attempt_id: self.task_id,
             executor,
             env,
         };

@@ -26,6 +26,8 @@ use crate::dependency::ShuffleId;
 #[derive(Clone, Debug)]
 pub(crate) struct MapStatus {
     pub(crate) executor_id: String,
+    /// Bytes per reduce bucket (Spark uses them to plan fetches; here they are informational).
+    #[allow(dead_code)]
     pub(crate) sizes: Vec<u64>,
 }
 
@@ -52,11 +54,6 @@ impl ShuffleStore {
     pub(crate) fn clear(&self) {
         self.outputs.lock().clear();
     }
-
-    /// Drops the outputs of one shuffle (Spark's `unregisterShuffle`).
-    pub(crate) fn remove_shuffle(&self, shuffle: ShuffleId) {
-        self.outputs.lock().retain(|(s, _), _| *s != shuffle);
-    }
 }
 
 /// The driver's record of map output locations (Spark's `MapOutputTrackerMaster`).
@@ -72,11 +69,6 @@ impl MapOutputTracker {
             .lock()
             .entry(shuffle)
             .or_insert_with(|| vec![None; num_maps]);
-    }
-
-    /// Whether the shuffle is known (a previous job created it).
-    pub(crate) fn contains(&self, shuffle: ShuffleId) -> bool {
-        self.statuses.lock().contains_key(&shuffle)
     }
 
     pub(crate) fn register_map_output(&self, shuffle: ShuffleId, map_id: usize, status: MapStatus) {

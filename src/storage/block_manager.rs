@@ -124,11 +124,6 @@ impl BlockManager {
         })
     }
 
-    /// The folder of this executor's disk blocks.
-    pub(crate) fn disk_dir(&self) -> &Path {
-        self.disk.dir()
-    }
-
     /// Drops every block (the executor died).
     pub(crate) fn clear(&self) {
         self.memory.lock().clear();
@@ -173,11 +168,6 @@ impl BlockManager {
         let mut ids: BTreeSet<BlockId> = self.memory.lock().ids().into_iter().collect();
         ids.extend(self.disk.ids());
         ids.len()
-    }
-
-    /// Whether this executor holds the block (memory or disk).
-    pub(crate) fn contains(&self, id: BlockId) -> bool {
-        self.memory.lock().contains(id) || self.disk.contains(id)
     }
 
     /// (memory bytes, disk bytes) of the blocks of one RDD, and their splits.

@@ -30,11 +30,6 @@ impl DiskStore {
         Ok(DiskStore { dir })
     }
 
-    /// The folder holding the block files.
-    pub(crate) fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
     pub(crate) fn path(&self, id: BlockId) -> PathBuf {
         self.dir.path().join(id.to_string())
     }
@@ -61,10 +56,6 @@ impl DiskStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&path, e)),
         }
-    }
-
-    pub(crate) fn contains(&self, id: BlockId) -> bool {
-        self.path(id).is_file()
     }
 
     pub(crate) fn size_of(&self, id: BlockId) -> Option<u64> {

@@ -70,6 +70,7 @@ impl MemoryStore {
         Some(entry.value.clone())
     }
 
+    #[cfg(test)]
     pub(crate) fn contains(&self, id: BlockId) -> bool {
         self.entries.contains_key(&id)
     }
@@ -159,6 +160,7 @@ impl MemoryStore {
         self.used = 0;
     }
 
+    #[cfg(test)]
     pub(crate) fn used(&self) -> u64 {
         self.used
     }

@@ -108,6 +108,7 @@ impl StorageLevel {
     }
 
     /// The constant's name, when this level is one of them.
+    #[cfg(test)]
     pub(crate) fn name(&self) -> Option<&'static str> {
         NAMED.iter().find(|(_, l)| l == self).map(|(n, _)| *n)
     }

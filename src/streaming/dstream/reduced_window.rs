@@ -272,9 +272,6 @@ impl<K: Data + Hash + Eq, V: Data> RddBase for WindowCoGroupedRdd<K, V> {
     fn class_name(&self) -> &'static str {
         "CoGroupedRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<K: Data + Hash + Eq, V: Data> TypedRdd<(K, Vec<Vec<V>>)> for WindowCoGroupedRdd<K, V> {

@@ -320,11 +320,8 @@ impl<T: Data> ReceiverSupervisor<T> {
         crate::storage::persist(&base, RECEIVER_STORAGE_LEVEL).map_err(|e| e.to_string())?;
         // The receiver is a long-running task on its executor; it stores like one.
         let ctx = TaskContext {
-            stage_id: 0,
-            stage_attempt: 0,
             partition_id: 0,
             attempt_number: 0,
-            task_attempt_id: 0,
             executor,
             env: env.clone(),
         };
@@ -476,9 +473,6 @@ impl<T: Data> RddBase for ReceivedBlockRdd<T> {
     }
     fn class_name(&self) -> &'static str {
         "ReceivedBlockRDD"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

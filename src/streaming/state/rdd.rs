@@ -200,9 +200,6 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> RddBase for MapWithStateRdd
     fn class_name(&self) -> &'static str {
         "MapWithStateRDD"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedRdd<Record<K, S, E>>
