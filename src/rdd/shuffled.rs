@@ -107,7 +107,7 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             }
             return Ok(Box::new(out.into_iter()));
         };
-        let mut combined: StableHashMap<K, Option<C>> = StableHashMap::default();
+        let mut combined: StableHashMap<K, C> = StableHashMap::default();
         // The first undecodable record ends the fold and fails the task.
         let mut failed: Option<String> = None;
         for b in &blocks {
@@ -129,11 +129,6 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
                 return Err(decode(e));
             }
         }
-        Ok(Box::new(combined.into_iter().map(|(k, c)| {
-            (
-                k,
-                c.expect("every combiner slot is filled before the next record"),
-            )
-        })))
+        Ok(Box::new(combined.into_iter()))
     }
 }

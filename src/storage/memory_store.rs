@@ -166,22 +166,26 @@ impl MemoryStore {
     }
 }
 
-/// Spark's `SizeEstimator`, roughly: the inline size of every element plus the heap bytes of a
-/// sample of elements (their serialized size) scaled to the whole block.
+/// Spark's `SizeEstimator`, roughly: each element counts the larger of its inline size and its
+/// serialized size (which includes what it owns on the heap: a string's bytes, a vector's
+/// elements), averaged over a sample of 64 elements and scaled to the whole block.
 pub(crate) fn estimate_size<T: serde::Serialize>(values: &[T]) -> u64 {
-    let inline = std::mem::size_of_val(values) as u64 + 64;
+    const OVERHEAD: u64 = 64;
     if values.is_empty() {
-        return inline;
+        return OVERHEAD;
     }
     const SAMPLES: usize = 64;
+    let inline = std::mem::size_of::<T>() as u64;
     let step = (values.len() / SAMPLES).max(1);
     let mut sampled = 0u64;
     let mut bytes = 0u64;
     for v in values.iter().step_by(step) {
-        bytes += crate::serializer::serialized_size(v).unwrap_or(0);
+        bytes += crate::serializer::serialized_size(v)
+            .unwrap_or(0)
+            .max(inline);
         sampled += 1;
     }
-    inline + bytes * values.len() as u64 / sampled
+    OVERHEAD + bytes * values.len() as u64 / sampled
 }
 
 #[cfg(test)]
@@ -220,6 +224,12 @@ mod tests {
         assert!(m.put(id(1, 1), bytes(60), 60, lvl).is_err());
         assert!(m.contains(id(1, 0)));
         assert!(m.put(id(3, 0), bytes(101), 101, lvl).is_err());
+    }
+
+    #[test]
+    fn plain_values_are_counted_once() {
+        let v: Vec<u64> = (0..1000).collect();
+        assert_eq!(estimate_size(&v), 64 + 8000);
     }
 
     #[test]
