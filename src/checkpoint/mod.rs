@@ -19,6 +19,7 @@
 pub mod file;
 pub(crate) mod local;
 pub(crate) mod reliable;
+mod xxh64;
 
 use std::any::Any;
 use std::path::PathBuf;

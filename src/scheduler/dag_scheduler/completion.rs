@@ -1,0 +1,292 @@
+//! Task ends and executor losses (Spark's `DAGScheduler.handleTaskCompletion`,
+//! `handleExecutorLost`, and the retry logic of `TaskSetManager`).
+
+use super::*;
+use crate::shuffle::MapStatus;
+
+impl DagScheduler {
+    pub(super) fn handle_task_end(
+        &mut self,
+        task_id: u64,
+        executor_id: &str,
+        reason: TaskEndReason,
+    ) {
+        let Some(rt) = self.running_tasks.remove(&task_id) else {
+            return;
+        };
+        if let Some(free) = self.free_slots.get_mut(executor_id) {
+            *free += 1;
+        }
+        let key = (rt.stage_id, rt.stage_attempt);
+        let kind = match &reason {
+            TaskEndReason::Success(_) => TaskEndKind::Success,
+            TaskEndReason::FetchFailed {
+                shuffle_id, map_id, ..
+            } => TaskEndKind::FetchFailed {
+                shuffle_id: shuffle_id.0,
+                map_id: *map_id,
+            },
+            TaskEndReason::ExceptionFailure { message, .. } => {
+                TaskEndKind::ExceptionFailure(message.clone())
+            }
+        };
+        self.bus.post(SparkListenerEvent::TaskEnd {
+            stage_id: rt.stage_id,
+            stage_attempt: rt.stage_attempt,
+            partition: rt.partition,
+            attempt: rt.attempt,
+            task_id,
+            executor_id: executor_id.to_string(),
+            reason: kind,
+        });
+        match reason {
+            TaskEndReason::Success(output) => {
+                if let Some(ts) = self.task_sets.get_mut(&key) {
+                    ts.mark_succeeded(rt.partition);
+                }
+                match output {
+                    TaskOutput::MapStatus(status) => self.handle_map_output(&rt, status),
+                    TaskOutput::Result(value) => self.handle_result(&rt, value),
+                }
+            }
+            TaskEndReason::ExceptionFailure { message, cause } => {
+                let Some(ts) = self.task_sets.get_mut(&key) else {
+                    return;
+                };
+                if ts.zombie || ts.is_succeeded(rt.partition) {
+                    return;
+                }
+                let failures = ts.record_failure(rt.partition);
+                if failures >= self.max_failures {
+                    let reason = format!(
+                        "Task {p} in stage {s}.{a} failed {n} times, most recent failure: Lost task \
+                         {p}.{t} in stage {s}.{a} (TID {task_id}) (executor {executor_id}): {message}",
+                        p = rt.partition,
+                        s = rt.stage_id,
+                        a = rt.stage_attempt,
+                        n = failures,
+                        t = rt.attempt,
+                    );
+                    // A corrupt checkpoint file is reported as itself (it names the file).
+                    let error = match cause {
+                        Some(e @ Error::CorruptCheckpoint { .. }) => Some(e),
+                        _ => None,
+                    };
+                    self.abort_stage(rt.stage_id, reason, error);
+                } else {
+                    ts.requeue(rt.partition);
+                }
+            }
+            TaskEndReason::FetchFailed {
+                shuffle_id,
+                map_id,
+                reduce_id,
+                executor_id: lost,
+                message,
+            } => {
+                let message = format!("{message} (reduce partition {reduce_id})");
+                self.handle_fetch_failed(&rt, shuffle_id, map_id, lost, message)
+            }
+        }
+    }
+
+    pub(super) fn handle_map_output(&mut self, rt: &RunningTask, status: MapStatus) {
+        let TaskKind::ShuffleMap(dep) = &rt.kind else {
+            return;
+        };
+        if self.env.executor(&status.executor_id).is_some() {
+            self.env
+                .map_output_tracker
+                .register_map_output(dep.shuffle_id, rt.partition, status);
+        }
+        let Some(stage) = self.stages.get_mut(&rt.stage_id) else {
+            return;
+        };
+        stage.pending.remove(&rt.partition);
+        if self.running.contains(&rt.stage_id) && stage.pending.is_empty() {
+            self.mark_stage_finished(rt.stage_id, None);
+            if self.env.map_output_tracker.is_available(dep.shuffle_id) {
+                self.submit_waiting_child_stages();
+            } else {
+                // Some outputs were lost meanwhile: run the stage again for them.
+                self.submit_stage(rt.stage_id);
+            }
+        }
+    }
+
+    pub(super) fn handle_result(&mut self, rt: &RunningTask, value: Box<dyn Any + Send>) {
+        let Some(Stage {
+            kind: StageKind::Result { job_id },
+            ..
+        }) = self.stages.get(&rt.stage_id)
+        else {
+            return;
+        };
+        let job_id = *job_id;
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return;
+        };
+        let Some(index) = job.partitions.iter().position(|&p| p == rt.partition) else {
+            return;
+        };
+        if job.results[index].is_some() {
+            return;
+        }
+        job.results[index] = Some(value);
+        job.finished += 1;
+        if job.finished == job.partitions.len() {
+            let final_stage = job.final_stage;
+            self.mark_stage_finished(final_stage, None);
+            let job = self
+                .jobs
+                .remove(&job_id)
+                .expect("the job was just looked up");
+            self.bus.post(SparkListenerEvent::JobEnd {
+                job_id,
+                succeeded: true,
+            });
+            let ActiveJob {
+                stage_ids,
+                results,
+                reply,
+                ..
+            } = job;
+            self.cleanup_job(job_id, &stage_ids);
+            let results = results
+                .into_iter()
+                .map(|r| r.expect("every partition of a finished job has a result"))
+                .collect();
+            let _ = reply.send(Ok(results));
+        }
+    }
+
+    pub(super) fn handle_fetch_failed(
+        &mut self,
+        rt: &RunningTask,
+        shuffle_id: ShuffleId,
+        map_id: usize,
+        lost_executor: Option<String>,
+        message: String,
+    ) {
+        let tracker = &self.env.map_output_tracker;
+        tracker.unregister_map_output(shuffle_id, map_id);
+        if let Some(e) = &lost_executor {
+            if self.env.executor(e).is_none() {
+                tracker.remove_outputs_on_executor(e);
+            }
+        }
+        let Some(stage) = self.stages.get_mut(&rt.stage_id) else {
+            return;
+        };
+        if stage.attempt != Some(rt.stage_attempt) {
+            return; // a stale attempt: its stage already failed and was resubmitted
+        }
+        stage.failed_attempt_ids.insert(rt.stage_attempt);
+        let attempts = stage.failed_attempt_ids.len() as u32;
+        let failure = format!(
+            "FetchFailed(shuffle {}, map {map_id}): {message}",
+            shuffle_id.0
+        );
+        if self.running.contains(&rt.stage_id) {
+            self.mark_stage_finished(rt.stage_id, Some(failure.clone()));
+        }
+        if attempts >= MAX_CONSECUTIVE_STAGE_ATTEMPTS {
+            self.abort_stage_with(
+                rt.stage_id,
+                format!(
+                    "Stage {} has failed the maximum allowable number of times: \
+                     {MAX_CONSECUTIVE_STAGE_ATTEMPTS}. Most recent failure reason: {failure}",
+                    rt.stage_id
+                ),
+            );
+            return;
+        }
+        self.failed.insert(rt.stage_id);
+        if let Some(&map_stage) = self.shuffle_to_map_stage.get(&shuffle_id) {
+            self.running.remove(&map_stage);
+            self.failed.insert(map_stage);
+        }
+        self.waiting.remove(&rt.stage_id);
+        self.resubmit_failed_stages();
+    }
+
+    pub(super) fn handle_executor_lost(
+        &mut self,
+        executor_id: &str,
+        replacement: Option<String>,
+        reason: &str,
+        lost_blocks: usize,
+    ) {
+        self.free_slots.remove(executor_id);
+        self.executor_order.retain(|e| e != executor_id);
+        // Its map outputs are gone; running map stages must recompute those partitions.
+        let lost_map_outputs = self
+            .env
+            .map_output_tracker
+            .remove_outputs_on_executor(executor_id);
+        self.bus.post(SparkListenerEvent::ExecutorRemoved {
+            executor_id: executor_id.to_string(),
+            reason: reason.to_string(),
+            lost_blocks,
+            lost_map_outputs,
+        });
+        // Running tasks there are lost, not failed: run them again elsewhere.
+        let lost: Vec<u64> = self
+            .running_tasks
+            .iter()
+            .filter(|(_, rt)| rt.executor_id == executor_id)
+            .map(|(id, _)| *id)
+            .collect();
+        for task_id in lost {
+            let rt = self
+                .running_tasks
+                .remove(&task_id)
+                .expect("collected from running_tasks");
+            self.bus.post(SparkListenerEvent::TaskEnd {
+                stage_id: rt.stage_id,
+                stage_attempt: rt.stage_attempt,
+                partition: rt.partition,
+                attempt: rt.attempt,
+                task_id,
+                executor_id: executor_id.to_string(),
+                reason: TaskEndKind::ExecutorLost(reason.to_string()),
+            });
+            if let Some(ts) = self.task_sets.get_mut(&(rt.stage_id, rt.stage_attempt)) {
+                ts.requeue(rt.partition);
+            }
+        }
+        let running: Vec<usize> = self.running.iter().copied().collect();
+        for stage_id in running {
+            let Some(stage) = self.stages.get_mut(&stage_id) else {
+                continue;
+            };
+            let StageKind::ShuffleMap(dep) = &stage.kind else {
+                continue;
+            };
+            let Some(attempt) = stage.attempt else {
+                continue;
+            };
+            for p in self
+                .env
+                .map_output_tracker
+                .missing_partitions(dep.shuffle_id)
+            {
+                if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
+                    if ts.is_succeeded(p) {
+                        ts.resubmit(p);
+                        stage.pending.insert(p);
+                    }
+                }
+            }
+        }
+        if let Some(new_id) = replacement {
+            if let Some(e) = self.env.executor(&new_id) {
+                self.free_slots.insert(new_id.clone(), e.slots);
+                self.executor_order.push(new_id.clone());
+                self.bus.post(SparkListenerEvent::ExecutorAdded {
+                    executor_id: new_id,
+                });
+            }
+        }
+    }
+}

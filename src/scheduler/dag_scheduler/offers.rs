@@ -1,0 +1,83 @@
+//! Task offers (the offer half of Spark's `TaskSchedulerImpl.resourceOffers`): every free
+//! executor slot takes the next pending task, oldest job first, executors in round robin.
+
+use super::*;
+
+impl DagScheduler {
+    pub(super) fn resource_offers(&mut self) {
+        loop {
+            let mut launched = false;
+            for executor_id in self.executor_order.clone() {
+                let free = self.free_slots.get(&executor_id).copied().unwrap_or(0);
+                if free == 0 {
+                    continue;
+                }
+                let Some(key) = self.next_task_set() else {
+                    return;
+                };
+                let Some(executor) = self.env.executor(&executor_id) else {
+                    self.free_slots.insert(executor_id, 0);
+                    continue;
+                };
+                let ts = self
+                    .task_sets
+                    .get_mut(&key)
+                    .expect("next_task_set returns a live key");
+                let Some((partition, attempt)) = ts.next_task() else {
+                    continue;
+                };
+                let task_id = self.next_task_id;
+                self.next_task_id += 1;
+                let task = Task {
+                    task_id,
+                    stage_id: ts.stage_id,
+                    stage_attempt: ts.stage_attempt,
+                    partition,
+                    attempt_number: attempt,
+                    kind: ts.kind.clone(),
+                };
+                self.running_tasks.insert(
+                    task_id,
+                    RunningTask {
+                        stage_id: ts.stage_id,
+                        stage_attempt: ts.stage_attempt,
+                        partition,
+                        attempt,
+                        executor_id: executor_id.clone(),
+                        kind: ts.kind.clone(),
+                    },
+                );
+                self.free_slots.insert(executor_id.clone(), free - 1);
+                self.bus.post(SparkListenerEvent::TaskStart {
+                    stage_id: task.stage_id,
+                    stage_attempt: task.stage_attempt,
+                    partition,
+                    attempt,
+                    task_id,
+                    executor_id: executor_id.clone(),
+                });
+                executor.launch(task, self.env.clone(), self.events.clone());
+                launched = true;
+            }
+            if !launched {
+                return;
+            }
+        }
+    }
+
+    /// The task set to take the next task from: the oldest job's, then the lowest stage.
+    pub(super) fn next_task_set(&self) -> Option<(usize, u32)> {
+        self.task_sets
+            .iter()
+            .filter(|(_, ts)| ts.has_pending())
+            .min_by_key(|((stage, _), _)| {
+                (
+                    self.stages
+                        .get(stage)
+                        .map_or(usize::MAX, |s| s.first_job_id),
+                    *stage,
+                )
+            })
+            .map(|(k, _)| *k)
+    }
+}
