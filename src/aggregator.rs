@@ -12,12 +12,13 @@ pub(crate) struct Aggregator<V, C> {
 
 impl<V: 'static> Aggregator<V, V> {
     /// The aggregator of `reduceByKey(f)`: the combiner is the running reduction.
-    pub(crate) fn reducing(f: impl Fn(V, V) -> V + Send + Sync + Clone + 'static) -> Self {
+    pub(crate) fn reducing(f: impl Fn(V, V) -> V + Send + Sync + 'static) -> Self {
+        let f = std::sync::Arc::new(f);
         let g = f.clone();
         Aggregator {
             create_combiner: Box::new(|v| v),
-            merge_value: Box::new(f),
-            merge_combiners: Box::new(g),
+            merge_value: Box::new(move |a, b| f(a, b)),
+            merge_combiners: Box::new(move |a, b| g(a, b)),
         }
     }
 }

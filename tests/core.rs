@@ -275,3 +275,17 @@ fn debug_string_in_sparks_layout() {
     );
     assert_eq!(counts.to_debug_string(), expected);
 }
+
+#[test]
+fn closures_need_not_be_clone() {
+    // API.md's closures are only `Fn + Send + Sync + 'static`: one that owns a non-Clone value works.
+    let sc = context("local[2]");
+    let not_clone = std::sync::Mutex::new(0);
+    let sums = sc
+        .parallelize(vec![(1, 1), (1, 2), (2, 5)], 2)
+        .reduce_by_key(move |a, b| {
+            let _ = &not_clone;
+            a + b
+        });
+    assert_eq!(sorted(sums.collect().unwrap()), vec![(1, 3), (2, 5)]);
+}

@@ -55,10 +55,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     }
 
     /// Merges the values of each key with `f`, into the default partitioner's partitions.
-    pub fn reduce_by_key(
-        &self,
-        f: impl Fn(V, V) -> V + Send + Sync + Clone + 'static,
-    ) -> Rdd<(K, V)> {
+    pub fn reduce_by_key(&self, f: impl Fn(V, V) -> V + Send + Sync + 'static) -> Rdd<(K, V)> {
         let p = default_partitioner(&[self.base()]);
         self.reduce_by_key_with(p, f)
     }
@@ -67,7 +64,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     pub fn reduce_by_key_with(
         &self,
         p: Partitioner,
-        f: impl Fn(V, V) -> V + Send + Sync + Clone + 'static,
+        f: impl Fn(V, V) -> V + Send + Sync + 'static,
     ) -> Rdd<(K, V)> {
         self.combine_by_key(Arc::new(Aggregator::reducing(f)), p, true, "reduceByKey")
     }

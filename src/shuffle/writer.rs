@@ -44,6 +44,14 @@ where
         map_id: usize,
         ctx: &TaskContext,
     ) -> Result<MapStatus, TaskError> {
+        eprintln!(
+            "T {} map {map_id} start",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_micros()
+                % 100_000_000
+        );
         let records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
         let mut buckets: Vec<SeqWriter> = (0..partitioner.num_partitions())
@@ -58,6 +66,14 @@ where
                     records,
                     &agg.create_combiner,
                     &agg.merge_value,
+                );
+                eprintln!(
+                    "T {} map {map_id} combined",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_micros()
+                        % 100_000_000
                 );
                 for (k, c) in combined {
                     buckets[partitioner.get_partition(&k)]
@@ -74,6 +90,14 @@ where
             }
         }
         let buckets: Vec<Vec<u8>> = buckets.into_iter().map(SeqWriter::finish).collect();
+        eprintln!(
+            "T {} map {map_id} end",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_micros()
+                % 100_000_000
+        );
         let sizes = buckets.iter().map(|b| b.len() as u64).collect();
         ctx.executor
             .shuffle_store

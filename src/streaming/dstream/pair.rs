@@ -27,13 +27,12 @@ impl<K: Data + Hash + Eq, V: Data> DStream<(K, V)> {
     }
 
     /// Merges the values of each key within each batch.
-    pub fn reduce_by_key(
-        &self,
-        f: impl Fn(V, V) -> V + Send + Sync + Clone + 'static,
-    ) -> DStream<(K, V)> {
+    pub fn reduce_by_key(&self, f: impl Fn(V, V) -> V + Send + Sync + 'static) -> DStream<(K, V)> {
         let p = self.default_partitioner();
+        let f = Arc::new(f);
         self.transform_named("ShuffledDStream", move |rdd, _| {
-            rdd.reduce_by_key_with(p.clone(), f.clone())
+            let f = f.clone();
+            rdd.reduce_by_key_with(p.clone(), move |a, b| f(a, b))
         })
     }
 
@@ -54,13 +53,15 @@ impl<K: Data + Hash + Eq, V: Data> DStream<(K, V)> {
     /// reduceByKey).
     pub fn reduce_by_key_and_window(
         &self,
-        f: impl Fn(V, V) -> V + Send + Sync + Clone + 'static,
+        f: impl Fn(V, V) -> V + Send + Sync + 'static,
         window: Duration,
         slide: Duration,
     ) -> DStream<(K, V)> {
-        self.reduce_by_key(f.clone())
+        let f = Arc::new(f);
+        let g = f.clone();
+        self.reduce_by_key(move |a, b| f(a, b))
             .window(window, slide)
-            .reduce_by_key(f)
+            .reduce_by_key(move |a, b| g(a, b))
     }
 
     /// Merges the values of each key over a sliding window incrementally (Spark's
