@@ -7,6 +7,7 @@
 //! ```sh
 //! cargo run --release --example bench_state                 # both operators, 10k/100k/1M keys
 //! cargo run --release --example bench_state -- --spark      # also runs Apache Spark (the oracle) in the same run
+//!                                                           # (SPARK_ORACLE=path/to/run.sh when ../shared is read-only)
 //! cargo run --release --example bench_state -- --keys 100000 --batches 21 --op mapWithState
 //! ```
 
@@ -107,7 +108,11 @@ fn run(op: &str, keys: u64, batch: usize, batches: usize) -> Result<Figures> {
 
 /// Runs Apache Spark's oracle bench (same workload), when asked and available.
 fn spark(op: &str, keys: u64, batch: usize, batches: usize) -> Option<String> {
-    let script = std::path::Path::new("../shared/spark-oracle/run.sh");
+    // The oracle compiles into its own folder; when ../shared is read-only, point SPARK_ORACLE
+    // at a writable copy's run.sh.
+    let script = std::env::var("SPARK_ORACLE")
+        .unwrap_or_else(|_| "../shared/spark-oracle/run.sh".to_string());
+    let script = std::path::Path::new(&script);
     if !script.exists() {
         return None;
     }
