@@ -173,9 +173,116 @@ pub fn seq_iter<T: DeserializeOwned>(
     }))
 }
 
+/// A bincode reader over a byte slice that reports how far it got (bincode's own
+/// `SliceReader` does not), so that a sequence decoded from a slice can be checked to fill it
+/// exactly. Strings and byte buffers are copied straight out of the slice.
+struct TrackingReader<'a> {
+    slice: &'a [u8],
+    consumed: &'a std::cell::Cell<usize>,
+}
+
+impl<'a> TrackingReader<'a> {
+    fn take(&mut self, n: usize) -> bincode::Result<&'a [u8]> {
+        if n > self.slice.len() {
+            return Err(Box::new(bincode::ErrorKind::Io(
+                std::io::ErrorKind::UnexpectedEof.into(),
+            )));
+        }
+        let (head, rest) = self.slice.split_at(n);
+        self.slice = rest;
+        self.consumed.set(self.consumed.get() + n);
+        Ok(head)
+    }
+}
+
+impl std::io::Read for TrackingReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let head = self
+            .take(out.len())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+        out.copy_from_slice(head);
+        Ok(out.len())
+    }
+}
+
+impl<'a> bincode::de::read::BincodeRead<'a> for TrackingReader<'a> {
+    fn forward_read_str<V: serde::de::Visitor<'a>>(
+        &mut self,
+        length: usize,
+        visitor: V,
+    ) -> bincode::Result<V::Value> {
+        let bytes = self.take(length)?;
+        let s = std::str::from_utf8(bytes)
+            .map_err(|e| Box::new(bincode::ErrorKind::InvalidUtf8Encoding(e)))?;
+        visitor.visit_borrowed_str(s)
+    }
+    fn get_byte_buffer(&mut self, length: usize) -> bincode::Result<Vec<u8>> {
+        Ok(self.take(length)?.to_vec())
+    }
+    fn forward_read_bytes<V: serde::de::Visitor<'a>>(
+        &mut self,
+        length: usize,
+        visitor: V,
+    ) -> bincode::Result<V::Value> {
+        visitor.visit_borrowed_bytes(self.take(length)?)
+    }
+}
+
+/// Decodes exactly `count` values laid one after another in `bytes` (a checkpoint payload),
+/// which they must fill exactly. Never reserves more than the bytes present could hold.
+pub fn deserialize_exact_seq<T: DeserializeOwned>(
+    bytes: &[u8],
+    count: u64,
+) -> Result<Vec<T>, String> {
+    let consumed = std::cell::Cell::new(0usize);
+    let reader = TrackingReader {
+        slice: bytes,
+        consumed: &consumed,
+    };
+    let mut de =
+        bincode::Deserializer::with_bincode_read(reader, options().with_limit(bytes.len() as u64));
+    let mut out = Vec::with_capacity(count.min(bytes.len() as u64) as usize);
+    for i in 0..count {
+        out.push(
+            T::deserialize(&mut de)
+                .map_err(|e| format!("element {i} of {count} does not decode: {e}"))?,
+        );
+    }
+    let used = consumed.get();
+    if used != bytes.len() {
+        let left = bytes.len() - used;
+        return Err(format!(
+            "{left} bytes left after the last of {count} elements"
+        ));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_sequences_from_a_slice() {
+        let v = vec![(1u64, "a".to_string()), (2, "bb".to_string())];
+        let mut bytes = Vec::new();
+        for x in &v {
+            serialize_into(&mut bytes, x).unwrap();
+        }
+        assert_eq!(
+            deserialize_exact_seq::<(u64, String)>(&bytes, 2).unwrap(),
+            v
+        );
+        assert!(
+            deserialize_exact_seq::<(u64, String)>(&bytes, 1).is_err(),
+            "bytes left over"
+        );
+        assert!(
+            deserialize_exact_seq::<(u64, String)>(&bytes, 3).is_err(),
+            "too few bytes"
+        );
+        assert!(deserialize_exact_seq::<(u64, String)>(&bytes, u64::MAX).is_err());
+    }
 
     #[test]
     fn round_trips_a_sequence() {

@@ -125,12 +125,62 @@ pub fn write_partition<T: Serialize>(
 /// truncated, flipped bytes, trailing bytes, another serializer, another element type) is
 /// [`Error::CorruptCheckpoint`] naming `path`. For constant memory use [`PartitionReader`].
 pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let reader = PartitionReader::<T>::open(path)?;
-    let mut out = Vec::with_capacity(reader.capacity_hint());
-    for value in reader {
-        out.push(value?);
+    // The whole file is read and checked (header, length, payload checksum) before anything is
+    // decoded; then the values are decoded straight from memory, which is several times faster
+    // than decoding through a reader. `PartitionReader` streams in constant memory instead.
+    let bytes = fs::read(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::corrupt(path, "checkpoint file does not exist"),
+        _ => Error::io(path, e),
+    })?;
+    let Some(raw) = bytes.first_chunk::<HEADER_LEN>() else {
+        let reason = format!(
+            "truncated: {} bytes, less than the {HEADER_LEN}-byte header",
+            bytes.len()
+        );
+        return Err(Error::corrupt(path, reason));
+    };
+    let header = Header::decode(raw).map_err(|reason| Error::corrupt(path, reason))?;
+    check_length(path, &header, bytes.len() as u64)?;
+    let payload = &bytes[HEADER_LEN..];
+    let computed = xxh64(payload, 0);
+    if computed != header.payload_checksum {
+        let reason = format!(
+            "payload checksum mismatch (stored {:016x}, computed {computed:016x})",
+            header.payload_checksum
+        );
+        return Err(Error::corrupt(path, reason));
     }
-    Ok(out)
+    serializer::deserialize_exact_seq(payload, header.count).map_err(|e| {
+        Error::corrupt(
+            path,
+            format!(
+                "the payload does not decode as {}: {e}",
+                std::any::type_name::<T>()
+            ),
+        )
+    })
+}
+
+/// A file must be exactly the header plus the payload the header announces.
+fn check_length(path: &Path, header: &Header, file_len: u64) -> Result<()> {
+    let expected_len = header.payload_len.checked_add(HEADER_LEN as u64);
+    if expected_len == Some(file_len) {
+        return Ok(());
+    }
+    let present = file_len - HEADER_LEN as u64;
+    let reason = if present < header.payload_len {
+        format!(
+            "truncated: header says {} payload bytes, only {present} present",
+            header.payload_len
+        )
+    } else {
+        format!(
+            "{} unexpected bytes after the {}-byte payload",
+            present - header.payload_len,
+            header.payload_len
+        )
+    };
+    Err(Error::corrupt(path, reason))
 }
 
 /// Writes the serialized partitioner to `dir/_partitioner` (same framing, one element), via a
@@ -290,23 +340,7 @@ impl<T: DeserializeOwned> PartitionReader<T> {
         let mut raw = [0u8; HEADER_LEN];
         file.read_exact(&mut raw).map_err(|e| read_error(path, e))?;
         let header = Header::decode(&raw).map_err(|reason| Error::corrupt(path, reason))?;
-        let expected_len = header.payload_len.checked_add(HEADER_LEN as u64);
-        if expected_len != Some(file_len) {
-            let present = file_len - HEADER_LEN as u64;
-            let reason = if present < header.payload_len {
-                format!(
-                    "truncated: header says {} payload bytes, only {present} present",
-                    header.payload_len
-                )
-            } else {
-                format!(
-                    "{} unexpected bytes after the {}-byte payload",
-                    present - header.payload_len,
-                    header.payload_len
-                )
-            };
-            return Err(Error::corrupt(path, reason));
-        }
+        check_length(path, &header, file_len)?;
         Ok(PartitionReader {
             path: path.to_path_buf(),
             input: PayloadReader::new(file, header.payload_len),
@@ -326,17 +360,6 @@ impl<T: DeserializeOwned> PartitionReader<T> {
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// A capacity for the result vector: the count, but never more than the payload's bytes
-    /// (except for zero-sized elements, which cost nothing).
-    fn capacity_hint(&self) -> usize {
-        let cap = if std::mem::size_of::<T>() == 0 {
-            self.count
-        } else {
-            self.count.min(self.input.unread())
-        };
-        usize::try_from(cap).unwrap_or(usize::MAX)
     }
 
     /// The end-of-file checks: no bytes left over, payload checksum.

@@ -18,7 +18,7 @@ use crate::dependency::Dependency;
 use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::{num_partitions, ComputeResult, Data, RddBase, RddCore, TypedRdd};
-use crate::scheduler::task::{fail_task, TaskContext, TaskError};
+use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer;
 
 /// Writes one RDD's reliable checkpoint.
@@ -159,12 +159,9 @@ impl<T: Data> RddBase for ReliableCheckpointRdd<T> {
 
 impl<T: Data> TypedRdd<T> for ReliableCheckpointRdd<T> {
     fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
-        // Stream the file: the header and length are checked on open; damage found later (a
-        // value that does not decode, the payload checksum at the end) fails the task.
+        // The file is checked whole (header, length, checksum) before a value is returned.
         let path = self.dir.join(file::part_file_name(split));
-        let reader = file::PartitionReader::<T>::open(&path).map_err(TaskError::Cause)?;
-        Ok(Box::new(
-            reader.map(|value| value.unwrap_or_else(|e| fail_task(e))),
-        ))
+        let values: Vec<T> = file::read_partition(&path).map_err(TaskError::Cause)?;
+        Ok(Box::new(values.into_iter()))
     }
 }

@@ -96,14 +96,6 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             .lock()
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
-        eprintln!(
-            "T {} reduce {split} start",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_micros()
-                % 100_000_000
-        );
         let blocks = fetch(&dep, split, ctx)?;
         let decode = |e: String| TaskError::Failed(format!("shuffle read failed: {e}"));
         let Some(agg) = &self.aggregator else {
@@ -137,14 +129,6 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
                 return Err(decode(e));
             }
         }
-        eprintln!(
-            "T {} reduce {split} end",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_micros()
-                % 100_000_000
-        );
         Ok(Box::new(combined.into_iter()))
     }
 }

@@ -132,30 +132,12 @@ impl Task {
                 message: e.to_string(),
                 cause: Some(e),
             },
-            Err(panic) => match panic.downcast::<TaskFailure>() {
-                Ok(failure) => {
-                    let e = failure.0;
-                    TaskEndReason::ExceptionFailure {
-                        message: e.to_string(),
-                        cause: Some(e),
-                    }
-                }
-                Err(panic) => TaskEndReason::ExceptionFailure {
-                    message: panic_message(&*panic),
-                    cause: None,
-                },
+            Err(panic) => TaskEndReason::ExceptionFailure {
+                message: panic_message(&*panic),
+                cause: None,
             },
         }
     }
-}
-
-/// A typed error raised while a partition's iterator is being consumed (after `compute`
-/// returned), carried to the task boundary as a panic payload.
-pub(crate) struct TaskFailure(pub(crate) Error);
-
-/// Fails the running task with `e` from inside an iterator.
-pub(crate) fn fail_task(e: Error) -> ! {
-    std::panic::panic_any(TaskFailure(e))
 }
 
 /// The text of a panic payload (`panic!("...")` gives `&str` or `String`).

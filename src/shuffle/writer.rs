@@ -44,14 +44,6 @@ where
         map_id: usize,
         ctx: &TaskContext,
     ) -> Result<MapStatus, TaskError> {
-        eprintln!(
-            "T {} map {map_id} start",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_micros()
-                % 100_000_000
-        );
         let records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
         let mut buckets: Vec<SeqWriter> = (0..partitioner.num_partitions())
@@ -66,14 +58,6 @@ where
                     records,
                     &agg.create_combiner,
                     &agg.merge_value,
-                );
-                eprintln!(
-                    "T {} map {map_id} combined",
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap()
-                        .as_micros()
-                        % 100_000_000
                 );
                 for (k, c) in combined {
                     buckets[partitioner.get_partition(&k)]
@@ -90,14 +74,6 @@ where
             }
         }
         let buckets: Vec<Vec<u8>> = buckets.into_iter().map(SeqWriter::finish).collect();
-        eprintln!(
-            "T {} map {map_id} end",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_micros()
-                % 100_000_000
-        );
         let sizes = buckets.iter().map(|b| b.len() as u64).collect();
         ctx.executor
             .shuffle_store
