@@ -228,6 +228,19 @@ impl<'a> bincode::de::read::BincodeRead<'a> for TrackingReader<'a> {
     }
 }
 
+/// Decodes one value at the front of `bytes`; returns it and the number of bytes it took.
+pub fn deserialize_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, usize), String> {
+    let consumed = std::cell::Cell::new(0usize);
+    let reader = TrackingReader {
+        slice: bytes,
+        consumed: &consumed,
+    };
+    let mut de =
+        bincode::Deserializer::with_bincode_read(reader, options().with_limit(bytes.len() as u64));
+    let value = T::deserialize(&mut de).map_err(|e| e.to_string())?;
+    Ok((value, consumed.get()))
+}
+
 /// Decodes exactly `count` values laid one after another in `bytes` (a checkpoint payload),
 /// which they must fill exactly. Never reserves more than the bytes present could hold.
 pub fn deserialize_exact_seq<T: DeserializeOwned>(

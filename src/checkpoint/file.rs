@@ -125,9 +125,21 @@ pub fn write_partition<T: Serialize>(
 /// truncated, flipped bytes, trailing bytes, another serializer, another element type) is
 /// [`Error::CorruptCheckpoint`] naming `path`. For constant memory use [`PartitionReader`].
 pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    // The whole file is read and checked (header, length, payload checksum) before anything is
-    // decoded; then the values are decoded straight from memory, which is several times faster
-    // than decoding through a reader. `PartitionReader` streams in constant memory instead.
+    let (header, bytes) = read_checked(path)?;
+    serializer::deserialize_exact_seq(&bytes[HEADER_LEN..], header.count).map_err(|e| {
+        Error::corrupt(
+            path,
+            format!(
+                "the payload does not decode as {}: {e}",
+                std::any::type_name::<T>()
+            ),
+        )
+    })
+}
+
+/// Reads a whole part file and checks it (header, length, payload checksum) before anything
+/// is decoded: all damage is found here, before a single value is handed out.
+fn read_checked(path: &Path) -> Result<(Header, Vec<u8>)> {
     let bytes = fs::read(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::corrupt(path, "checkpoint file does not exist"),
         _ => Error::io(path, e),
@@ -141,8 +153,7 @@ pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     };
     let header = Header::decode(raw).map_err(|reason| Error::corrupt(path, reason))?;
     check_length(path, &header, bytes.len() as u64)?;
-    let payload = &bytes[HEADER_LEN..];
-    let computed = xxh64(payload, 0);
+    let computed = xxh64(&bytes[HEADER_LEN..], 0);
     if computed != header.payload_checksum {
         let reason = format!(
             "payload checksum mismatch (stored {:016x}, computed {computed:016x})",
@@ -150,15 +161,64 @@ pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
         );
         return Err(Error::corrupt(path, reason));
     }
-    serializer::deserialize_exact_seq(payload, header.count).map_err(|e| {
-        Error::corrupt(
-            path,
-            format!(
-                "the payload does not decode as {}: {e}",
-                std::any::type_name::<T>()
-            ),
-        )
-    })
+    Ok((header, bytes))
+}
+
+/// A checked part file, decoded one value at a time from memory (no vector of all values).
+pub struct CheckedPartition<T> {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    pos: usize,
+    left: u64,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> CheckedPartition<T> {
+    /// Reads and checks `path` (see [`read_partition`] for what is checked).
+    pub fn open(path: &Path) -> Result<Self> {
+        let (header, bytes) = read_checked(path)?;
+        Ok(CheckedPartition {
+            path: path.to_path_buf(),
+            bytes,
+            pos: HEADER_LEN,
+            left: header.count,
+            _t: PhantomData,
+        })
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for CheckedPartition<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if self.left == 0 {
+            if self.pos != self.bytes.len() {
+                let left = self.bytes.len() - self.pos;
+                self.pos = self.bytes.len();
+                return Some(Err(Error::corrupt(
+                    &self.path,
+                    format!("{left} bytes left after the last element"),
+                )));
+            }
+            return None;
+        }
+        self.left -= 1;
+        match serializer::deserialize_prefix::<T>(&self.bytes[self.pos..]) {
+            Ok((value, used)) => {
+                self.pos += used;
+                Some(Ok(value))
+            }
+            Err(e) => {
+                self.left = 0;
+                self.pos = self.bytes.len();
+                let reason = format!(
+                    "the payload does not decode as {}: {e}",
+                    std::any::type_name::<T>()
+                );
+                Some(Err(Error::corrupt(&self.path, reason)))
+            }
+        }
+    }
 }
 
 /// A file must be exactly the header plus the payload the header announces.

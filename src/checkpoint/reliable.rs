@@ -159,9 +159,14 @@ impl<T: Data> RddBase for ReliableCheckpointRdd<T> {
 
 impl<T: Data> TypedRdd<T> for ReliableCheckpointRdd<T> {
     fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
-        // The file is checked whole (header, length, checksum) before a value is returned.
+        // The file is checked whole (header, length, checksum) before a value is returned; the
+        // values are then decoded one at a time from memory. A value that does not decode after
+        // the checksum matched (a file of another element type) fails the task with the file's
+        // name.
         let path = self.dir.join(file::part_file_name(split));
-        let values: Vec<T> = file::read_partition(&path).map_err(TaskError::Cause)?;
-        Ok(Box::new(values.into_iter()))
+        let values = file::CheckedPartition::<T>::open(&path).map_err(TaskError::Cause)?;
+        Ok(Box::new(
+            values.map(|v| v.unwrap_or_else(|e| panic!("{e}"))),
+        ))
     }
 }
