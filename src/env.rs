@@ -84,13 +84,12 @@ impl SparkEnv {
         let lost_blocks = self
             .executor(id)
             .map_or(0, |e| e.block_manager.block_count());
-        let Some(dead) = self.remove_executor(id) else {
+        if self.remove_executor(id).is_none() {
             let live: Vec<String> = self.executors().iter().map(|e| e.id.clone()).collect();
             return Err(crate::error::Error::InvalidArgument(format!(
                 "no live executor '{id}' (live: {live:?})"
             )));
-        };
-        let _ = dead;
+        }
         let replacement = self.add_executor(None)?;
         if let Some(events) = self.events.get() {
             let _ = events.send(DagEvent::ExecutorLost {

@@ -62,10 +62,9 @@ impl HadoopRdd {
                 });
             }
         }
-        let op = format!("textFile {}", path.display());
+        // Spark names a HadoopRDD after its path: "<path> HadoopRDD[0] at textFile".
         let mut core = RddCore::new(sc, "textFile");
         *core.name.get_mut() = Some(path.display().to_string());
-        let _ = op;
         Ok(HadoopRdd { core, splits })
     }
 }
