@@ -142,6 +142,9 @@ fn streaming_api_as_documented() -> Result<()> {
     let d = Duration::milliseconds(1500);
     assert_eq!(d.milliseconds(), 1500);
     assert_eq!(Duration::seconds(2) * 3, Duration::seconds(6));
+    let n: usize = 2;
+    let m: u64 = 2;
+    assert_eq!(Duration::seconds(1) * n, Duration::seconds(1) * m);
     let _ = Duration::minutes(1);
     let t = Time::new(5000);
     assert_eq!(t.milliseconds(), 5000);

@@ -62,7 +62,32 @@ impl DurationMillis for Duration {
 impl Mul<u64> for Duration {
     type Output = Duration;
     fn mul(self, n: u64) -> Duration {
-        Duration { ms: self.ms * n }
+        Duration {
+            ms: self.ms.saturating_mul(n),
+        }
+    }
+}
+
+impl Mul<usize> for Duration {
+    type Output = Duration;
+    fn mul(self, n: usize) -> Duration {
+        self * n as u64
+    }
+}
+
+impl Mul<u32> for Duration {
+    type Output = Duration;
+    fn mul(self, n: u32) -> Duration {
+        self * u64::from(n)
+    }
+}
+
+/// `d * 3` with an unsuffixed literal (which Rust types as `i32`); a negative factor gives a
+/// zero duration (durations are never negative here).
+impl Mul<i32> for Duration {
+    type Output = Duration;
+    fn mul(self, n: i32) -> Duration {
+        self * u64::try_from(n).unwrap_or(0)
     }
 }
 
