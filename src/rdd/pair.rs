@@ -14,6 +14,7 @@ use crate::partitioner::{Partitioner, StableHashMap};
 use crate::rdd::cogrouped::CoGroupedRdd;
 use crate::rdd::shuffled::ShuffledRdd;
 use crate::rdd::{BoxIter, Data, RddBase};
+use crate::shuffle::writer::{combined, fold_into};
 use crate::{Rdd, Result};
 
 impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
@@ -88,20 +89,9 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
                 op,
                 true,
                 Arc::new(move |_, it: BoxIter<(K, V)>| {
-                    let mut combined: StableHashMap<K, Option<C>> = StableHashMap::default();
-                    for (k, v) in it {
-                        let slot = combined.entry(k).or_insert(None);
-                        *slot = Some(match slot.take() {
-                            Some(c) => (agg.merge_value)(c, v),
-                            None => (agg.create_combiner)(v),
-                        });
-                    }
-                    Box::new(combined.into_iter().map(|(k, c)| {
-                        (
-                            k,
-                            c.expect("every combiner slot is filled before the next record"),
-                        )
-                    })) as BoxIter<(K, C)>
+                    let mut folded: StableHashMap<K, Option<C>> = StableHashMap::default();
+                    fold_into(&mut folded, it, &agg.create_combiner, &agg.merge_value);
+                    Box::new(combined(folded)) as BoxIter<(K, C)>
                 }),
             );
         }
