@@ -24,6 +24,16 @@ fn collect<T: Data>(stream: &DStream<T>) -> Collected<T> {
     out
 }
 
+/// A context on `master`, a one-second manual-clock streaming context on it, and its
+/// checkpoint folder (kept alive by the caller).
+fn checkpointed(master: &str) -> (SparkContext, StreamingContext, tempfile::TempDir) {
+    let sc = context(master);
+    let dir = tempfile::tempdir().unwrap();
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path()).unwrap();
+    (sc, ssc, dir)
+}
+
 fn words(batches: &[&[&str]]) -> Vec<Vec<String>> {
     batches
         .iter()
@@ -345,10 +355,7 @@ fn misusing_state_fails_the_job_with_sparks_message() {
 
 #[test]
 fn state_stream_rdds_are_persisted_and_checkpointed_every_ten_batches() {
-    let sc = context("local[2]");
-    let dir = tempfile::tempdir().unwrap();
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path()).unwrap();
+    let (sc, ssc, _dir) = checkpointed("local[2]");
     let input: Vec<Vec<(String, i32)>> =
         (0..25).map(|i| vec![(format!("k{}", i % 3), 1)]).collect();
     let stream = ssc
@@ -379,10 +386,7 @@ fn state_stream_rdds_are_persisted_and_checkpointed_every_ten_batches() {
 #[test]
 fn update_state_by_key_basic() {
     // BasicOperationsSuite "updateStateByKey".
-    let sc = context("local[2]");
-    let dir = tempfile::tempdir().unwrap();
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path()).unwrap();
+    let (_sc, ssc, _dir) = checkpointed("local[2]");
     let input = words(&[
         &["a"],
         &["a", "b"],
@@ -413,10 +417,7 @@ fn update_state_by_key_basic() {
 
 #[test]
 fn update_state_by_key_visits_every_key_and_none_removes() {
-    let sc = context("local[2]");
-    let dir = tempfile::tempdir().unwrap();
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path()).unwrap();
+    let (_sc, ssc, _dir) = checkpointed("local[2]");
     let calls: Arc<Mutex<Vec<(usize, Option<i32>)>>> = Arc::default();
     let c = calls.clone();
     let input = words(&[&["a", "b"], &["a"], &[]]);
@@ -443,10 +444,7 @@ fn update_state_by_key_visits_every_key_and_none_removes() {
 #[test]
 fn update_state_by_key_with_an_initial_rdd() {
     // BasicOperationsSuite "updateStateByKey - with initial value RDD".
-    let sc = context("local[2]");
-    let dir = tempfile::tempdir().unwrap();
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path()).unwrap();
+    let (sc, ssc, _dir) = checkpointed("local[2]");
     let initial = sc.parallelize(vec![("a".to_string(), 1), ("c".to_string(), 2)], 2);
     let input = words(&[
         &["a"],
@@ -481,10 +479,7 @@ fn update_state_by_key_with_an_initial_rdd() {
 #[test]
 fn update_state_by_key_remembers_and_checkpoints_as_spark() {
     // D10: updateStateByKey with checkpoint(3 s): remember 6 s; at 10 s it holds 10000, not 4000.
-    let sc = context("local[2]");
-    let dir = tempfile::tempdir().unwrap();
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path()).unwrap();
+    let (_sc, ssc, _dir) = checkpointed("local[2]");
     let input: Vec<Vec<String>> = (0..10).map(|i| vec![format!("k{}", i % 2)]).collect();
     let state = ssc
         .queue_stream(input, true)
@@ -520,10 +515,7 @@ fn update_state_by_key_default_interval_is_the_smallest_multiple_of_the_batch_ov
 // ---------------------------------------------------------------- executor deaths
 
 fn word_state_run(kill: bool) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
-    let sc = context("local-cluster[3,1,64]");
-    let dir = tempfile::tempdir().unwrap();
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path()).unwrap();
+    let (sc, ssc, _dir) = checkpointed("local-cluster[3,1,64]");
     let input: Vec<Vec<String>> = (0..30)
         .map(|b| {
             (0..20)
