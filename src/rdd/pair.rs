@@ -10,11 +10,11 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use crate::aggregator::Aggregator;
-use crate::partitioner::{Partitioner, StableHashMap};
+use crate::partitioner::Partitioner;
 use crate::rdd::cogrouped::CoGroupedRdd;
 use crate::rdd::shuffled::ShuffledRdd;
 use crate::rdd::{BoxIter, Data, RddBase};
-use crate::shuffle::writer::{combined, fold_into};
+use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::{Rdd, Result};
 
 impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
@@ -89,9 +89,9 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
                 op,
                 true,
                 Arc::new(move |_, it: BoxIter<(K, V)>| {
-                    let mut folded: StableHashMap<K, Option<C>> = StableHashMap::default();
-                    fold_into(&mut folded, it, &agg.create_combiner, &agg.merge_value);
-                    Box::new(combined(folded)) as BoxIter<(K, C)>
+                    let mut combiners = AppendOnlyMap::new();
+                    combiners.fold(it, &agg.create_combiner, &agg.merge_value);
+                    Box::new(combiners.into_iter()) as BoxIter<(K, C)>
                 }),
             );
         }

@@ -15,13 +15,14 @@ use parking_lot::Mutex;
 
 use crate::aggregator::Aggregator;
 use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
-use crate::partitioner::{Partitioner, StableHashMap};
+use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer::seq_iter;
+use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::shuffle::reader::fetch;
-use crate::shuffle::writer::{combined, fold_into, HashShuffleWriter};
+use crate::shuffle::writer::HashShuffleWriter;
 
 pub(crate) struct ShuffledRdd<K, V, C> {
     core: RddCore,
@@ -107,23 +108,23 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             }
             return Ok(Box::new(out.into_iter()));
         };
-        let mut folded: StableHashMap<K, Option<C>> = StableHashMap::default();
+        let mut combiners = AppendOnlyMap::new();
         // The first undecodable record ends the fold and fails the task.
         let mut failed: Option<String> = None;
         for b in &blocks {
             if self.map_side_combine {
                 let records = seq_iter::<(K, C)>(b.bytes()).map_err(decode)?;
                 let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                fold_into(&mut folded, records, |c| c, &agg.merge_combiners);
+                combiners.fold(records, |c| c, &agg.merge_combiners);
             } else {
                 let records = seq_iter::<(K, V)>(b.bytes()).map_err(decode)?;
                 let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                fold_into(&mut folded, records, &agg.create_combiner, &agg.merge_value);
+                combiners.fold(records, &agg.create_combiner, &agg.merge_value);
             }
             if let Some(e) = failed.take() {
                 return Err(decode(e));
             }
         }
-        Ok(Box::new(combined(folded)))
+        Ok(Box::new(combiners.into_iter()))
     }
 }

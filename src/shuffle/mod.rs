@@ -12,6 +12,7 @@
 //! A map output on a dead executor cannot be fetched: the reduce task fails with a fetch
 //! failure, and the DAG scheduler re-runs just the lost map partitions.
 
+pub(crate) mod append_only_map;
 pub(crate) mod reader;
 pub(crate) mod writer;
 
