@@ -17,7 +17,7 @@ use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
-use crate::rdd::{num_partitions, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{num_partitions, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer;
 
@@ -165,7 +165,7 @@ impl<T: Data> TypedRdd<T> for ReliableCheckpointRdd<T> {
         // name.
         let path = self.dir.join(file::part_file_name(split));
         let values = file::CheckedPartition::<T>::open(&path).map_err(TaskError::Cause)?;
-        Ok(Box::new(
+        Ok(part_iter(
             values.map(|v| v.unwrap_or_else(|e| panic!("{e}"))),
         ))
     }

@@ -14,7 +14,7 @@ use crate::aggregator::Aggregator;
 use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
 use crate::partitioner::{Partitioner, StableHashMap};
 use crate::rdd::map_partitions::lineage_gone;
-use crate::rdd::{iterator, BoxIter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{iterator, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer::seq_iter;
 use crate::shuffle::reader::fetch;
@@ -71,7 +71,7 @@ impl<K: Data + Hash + Eq, V: Data> Side<K, V> {
                         out.push(r.map_err(decode)?);
                     }
                 }
-                Ok(Box::new(out.into_iter()) as BoxIter<(K, V)>)
+                Ok(part_iter(out.into_iter()))
             }
         }
     }
@@ -146,6 +146,6 @@ impl<K: Data + Hash + Eq, V: Data, W: Data> TypedRdd<(K, (Vec<V>, Vec<W>))>
         for (k, w) in right {
             groups.entry(k).or_default().1.push(w);
         }
-        Ok(Box::new(groups.into_iter()))
+        Ok(part_iter(groups.into_iter()))
     }
 }

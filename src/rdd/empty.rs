@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
-use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
 
 pub(crate) struct EmptyRdd<T> {
@@ -42,6 +42,6 @@ impl<T: Data> RddBase for EmptyRdd<T> {
 
 impl<T: Data> TypedRdd<T> for EmptyRdd<T> {
     fn compute(&self, _split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
-        Ok(Box::new(std::iter::empty()))
+        Ok(part_iter(std::iter::empty()))
     }
 }

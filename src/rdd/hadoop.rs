@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::error::{Error, Result};
-use crate::rdd::{ComputeResult, RddBase, RddCore, TypedRdd};
+use crate::rdd::{part_iter, ComputeResult, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 
 const BLOCK_SIZE: u64 = 32 << 20;
@@ -151,7 +151,7 @@ impl TypedRdd<(u64, String)> for HadoopRdd {
     fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<(u64, String)> {
         let s = &self.splits[split];
         let lines = read_split(s).map_err(|e| TaskError::Cause(Error::io(&s.path, e)))?;
-        Ok(Box::new(lines.into_iter()))
+        Ok(part_iter(lines.into_iter()))
     }
 }
 

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::{MapPartitionsRdd, PartitionFn};
 use crate::rdd::union::{PartitionerAwareUnionRdd, UnionRdd};
-use crate::rdd::{describe, BoxIter, Data, RddBase, TypedRdd};
+use crate::rdd::{describe, part_iter, BoxIter, Data, MapChunks, PartIter, RddBase, TypedRdd};
 use crate::storage::StorageLevel;
 
 /// A resilient distributed dataset of `T`: a cheap-to-clone handle on one node of the lineage
@@ -112,9 +112,9 @@ impl<T: Data> Rdd<T> {
         self.map_partitions_named(
             op,
             false,
-            Arc::new(move |_, it: BoxIter<T>| {
+            Arc::new(move |_, it: PartIter<T>| {
                 let f = f.clone();
-                Box::new(it.map(move |x| f(x))) as BoxIter<U>
+                Box::new(MapChunks::new(it, move |x| f(x))) as PartIter<U>
             }),
         )
     }
@@ -135,9 +135,9 @@ impl<T: Data> Rdd<T> {
         self.map_partitions_named(
             "flatMap",
             false,
-            Arc::new(move |_, it: BoxIter<T>| {
+            Arc::new(move |_, it: PartIter<T>| {
                 let f = f.clone();
-                Box::new(it.flat_map(move |x| f(x))) as BoxIter<I::Item>
+                part_iter(it.flat_map(move |x| f(x)))
             }),
         )
     }
@@ -148,9 +148,9 @@ impl<T: Data> Rdd<T> {
         self.map_partitions_named(
             "filter",
             true,
-            Arc::new(move |_, it: BoxIter<T>| {
+            Arc::new(move |_, it: PartIter<T>| {
                 let f = f.clone();
-                Box::new(it.filter(move |x| f(x))) as BoxIter<T>
+                part_iter(it.filter(move |x| f(x)))
             }),
         )
     }
@@ -168,7 +168,7 @@ impl<T: Data> Rdd<T> {
         self.map_partitions_named(
             "mapPartitions",
             false,
-            Arc::new(move |_, it: BoxIter<T>| Box::new(f(it).into_iter()) as BoxIter<I::Item>),
+            Arc::new(move |_, it: PartIter<T>| part_iter(f(it).into_iter())),
         )
     }
 
@@ -185,7 +185,7 @@ impl<T: Data> Rdd<T> {
         self.map_partitions_named(
             "mapPartitionsWithIndex",
             false,
-            Arc::new(move |i, it: BoxIter<T>| Box::new(f(i, it).into_iter()) as BoxIter<I::Item>),
+            Arc::new(move |i, it: PartIter<T>| part_iter(f(i, it).into_iter())),
         )
     }
 
@@ -206,9 +206,7 @@ impl<T: Data> Rdd<T> {
         self.map_partitions_named(
             "glom",
             false,
-            Arc::new(|_, it: BoxIter<T>| {
-                Box::new(std::iter::once(it.collect::<Vec<T>>())) as BoxIter<Vec<T>>
-            }),
+            Arc::new(|_, it: PartIter<T>| part_iter(std::iter::once(it.collect::<Vec<T>>()))),
         )
     }
 

@@ -9,11 +9,11 @@ use parking_lot::Mutex;
 
 use crate::dependency::Dependency;
 use crate::partitioner::Partitioner;
-use crate::rdd::{iterator, BoxIter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{iterator, ComputeResult, Data, PartIter, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
 
 /// The function of a MapPartitionsRDD: (partition index, parent iterator) → iterator.
-pub(crate) type PartitionFn<T, U> = dyn Fn(usize, BoxIter<T>) -> BoxIter<U> + Send + Sync;
+pub(crate) type PartitionFn<T, U> = dyn Fn(usize, PartIter<T>) -> PartIter<U> + Send + Sync;
 
 pub(crate) struct MapPartitionsRdd<T: Data, U: Data> {
     core: RddCore,

@@ -13,7 +13,7 @@ use crate::aggregator::Aggregator;
 use crate::partitioner::Partitioner;
 use crate::rdd::cogrouped::CoGroupedRdd;
 use crate::rdd::shuffled::ShuffledRdd;
-use crate::rdd::{BoxIter, Data, RddBase};
+use crate::rdd::{part_iter, Data, MapChunks, PartIter, RddBase};
 use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::{Rdd, Result};
 
@@ -24,9 +24,9 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         self.map_partitions_named(
             "mapValues",
             true,
-            Arc::new(move |_, it: BoxIter<(K, V)>| {
+            Arc::new(move |_, it: PartIter<(K, V)>| {
                 let f = f.clone();
-                Box::new(it.map(move |(k, v)| (k, f(v)))) as BoxIter<(K, W)>
+                Box::new(MapChunks::new(it, move |(k, v)| (k, f(v)))) as PartIter<(K, W)>
             }),
         )
     }
@@ -88,10 +88,10 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
             return self.map_partitions_named(
                 op,
                 true,
-                Arc::new(move |_, it: BoxIter<(K, V)>| {
+                Arc::new(move |_, it: PartIter<(K, V)>| {
                     let mut combiners = AppendOnlyMap::new();
                     combiners.fold(it, &agg.create_combiner, &agg.merge_value);
-                    Box::new(combiners.into_iter()) as BoxIter<(K, C)>
+                    part_iter(combiners.into_iter())
                 }),
             );
         }
@@ -140,8 +140,8 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         self.cogroup_named(other, p, "join").map_partitions_named(
             "join",
             true,
-            Arc::new(|_, it: BoxIter<(K, (Vec<V>, Vec<W>))>| {
-                Box::new(it.flat_map(|(k, (vs, ws))| {
+            Arc::new(|_, it: PartIter<(K, (Vec<V>, Vec<W>))>| {
+                part_iter(it.flat_map(|(k, (vs, ws))| {
                     let mut out = Vec::with_capacity(vs.len() * ws.len());
                     for v in &vs {
                         for w in &ws {
@@ -149,7 +149,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
                         }
                     }
                     out
-                })) as BoxIter<(K, (V, W))>
+                }))
             }),
         )
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::error::{Error, Result};
-use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
 use crate::storage::ArcVecIter;
 
@@ -66,6 +66,6 @@ impl<T: Data> RddBase for ParallelCollectionRdd<T> {
 impl<T: Data> TypedRdd<T> for ParallelCollectionRdd<T> {
     fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
         let slice = self.slices.get(split).cloned().unwrap_or_default();
-        Ok(Box::new(ArcVecIter::new(slice)))
+        Ok(part_iter(ArcVecIter::new(slice)))
     }
 }

@@ -17,7 +17,7 @@ use crate::aggregator::Aggregator;
 use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
-use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{part_iter, ComputeResult, Data, PerValue, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer::seq_iter;
 use crate::shuffle::append_only_map::AppendOnlyMap;
@@ -106,7 +106,7 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
                     out.push(r.map_err(decode)?);
                 }
             }
-            return Ok(Box::new(out.into_iter()));
+            return Ok(part_iter(out.into_iter()));
         };
         let mut combiners = AppendOnlyMap::new();
         // The first undecodable record ends the fold and fails the task.
@@ -115,16 +115,16 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             if self.map_side_combine {
                 let records = seq_iter::<(K, C)>(b.bytes()).map_err(decode)?;
                 let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                combiners.fold(records, |c| c, &agg.merge_combiners);
+                combiners.fold(PerValue(records), |c| c, &agg.merge_combiners);
             } else {
                 let records = seq_iter::<(K, V)>(b.bytes()).map_err(decode)?;
                 let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                combiners.fold(records, &agg.create_combiner, &agg.merge_value);
+                combiners.fold(PerValue(records), &agg.create_combiner, &agg.merge_value);
             }
             if let Some(e) = failed.take() {
                 return Err(decode(e));
             }
         }
-        Ok(Box::new(combiners.into_iter()))
+        Ok(part_iter(combiners.into_iter()))
     }
 }

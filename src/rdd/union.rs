@@ -13,7 +13,9 @@ use parking_lot::Mutex;
 use crate::dependency::Dependency;
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
-use crate::rdd::{iterator, num_partitions, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{
+    iterator, num_partitions, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd,
+};
 use crate::scheduler::task::TaskContext;
 
 pub(crate) struct UnionRdd<T: Data> {
@@ -131,6 +133,6 @@ impl<T: Data> TypedRdd<T> for PartitionerAwareUnionRdd<T> {
         for p in &parents {
             iters.push(iterator(&**p, split, ctx)?);
         }
-        Ok(Box::new(iters.into_iter().flatten()))
+        Ok(part_iter(iters.into_iter().flatten()))
     }
 }

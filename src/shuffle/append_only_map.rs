@@ -24,6 +24,7 @@
 use std::hash::{Hash, Hasher};
 
 use crate::partitioner::stable_hash;
+use crate::rdd::PartitionIterator;
 
 /// Spark's initial capacity.
 const INITIAL_CAPACITY: usize = 64;
@@ -163,23 +164,19 @@ impl<K: Hash + Eq, V> AppendOnlyMap<K, V> {
     /// [`AppendOnlyMap::change_value`]).
     pub(crate) fn fold<X>(
         &mut self,
-        records: impl Iterator<Item = (K, X)>,
+        mut records: impl PartitionIterator<(K, X)>,
         create: impl Fn(X) -> V,
         merge: impl Fn(V, X) -> V,
     ) {
-        let mut records = records;
+        let mut pulled: Vec<(K, X)> = Vec::with_capacity(LOOKAHEAD);
         let mut batch: Vec<(u64, K, X)> = Vec::with_capacity(LOOKAHEAD);
         let mut spent: Vec<K> = Vec::with_capacity(LOOKAHEAD);
         loop {
-            batch.extend(
-                records
-                    .by_ref()
-                    .take(LOOKAHEAD)
-                    .map(|(k, x)| (stable_hash(&k), k, x)),
-            );
-            if batch.is_empty() {
+            records.next_chunk_into(&mut pulled, LOOKAHEAD);
+            if pulled.is_empty() {
                 return;
             }
+            batch.extend(pulled.drain(..).map(|(k, x)| (stable_hash(&k), k, x)));
             // Walks one and two only load (`black_box` keeps the compiler from dropping them):
             // each record's home slot, then the bytes of the stored key whose hash matches.
             let mut touch = Touch::default();
@@ -246,6 +243,7 @@ fn grow_threshold(capacity: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rdd::PerValue;
     use std::collections::HashMap;
     use std::panic::{self, AssertUnwindSafe};
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -257,7 +255,7 @@ mod tests {
         merge: impl Fn(V, X) -> V,
     ) -> AppendOnlyMap<K, V> {
         let mut map = AppendOnlyMap::new();
-        map.fold(records, create, merge);
+        map.fold(PerValue(records), create, merge);
         map
     }
 
@@ -288,7 +286,7 @@ mod tests {
         assert_eq!(grow_threshold(64), 44);
         assert_eq!(grow_threshold(1 << 20), (0.7 * (1 << 20) as f64) as usize);
         let mut map = AppendOnlyMap::new();
-        map.fold((0..45u32).map(|k| (k, ())), |_| 0u8, |v, _| v);
+        map.fold(PerValue((0..45u32).map(|k| (k, ()))), |_| 0u8, |v, _| v);
         assert_eq!(map.slots.len(), 64 * 2);
         assert_eq!(map.len(), 45);
     }

@@ -28,7 +28,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::error::Result;
 use crate::executor::Executor;
-use crate::rdd::{compute_or_read_checkpoint, BoxIter, ComputeResult, Data, TypedRdd};
+use crate::rdd::{compute_or_read_checkpoint, part_iter, ComputeResult, Data, PartIter, TypedRdd};
 use crate::scheduler::listener::SparkListenerEvent;
 use crate::scheduler::task::TaskContext;
 use crate::serializer;
@@ -360,7 +360,7 @@ pub(crate) fn get_or_compute<T: Data>(
 
 /// Reads a block from this executor, else from another that holds it. A copy that cannot be
 /// read is dropped and reported as lost.
-pub(crate) fn get_block<T: Data>(id: BlockId, ctx: &TaskContext) -> Option<BoxIter<T>> {
+pub(crate) fn get_block<T: Data>(id: BlockId, ctx: &TaskContext) -> Option<PartIter<T>> {
     let local = &ctx.executor;
     if let Some(values) = read_from(local, id, ctx) {
         return Some(values);
@@ -382,7 +382,7 @@ fn read_from<T: Data>(
     executor: &Arc<Executor>,
     id: BlockId,
     ctx: &TaskContext,
-) -> Option<BoxIter<T>> {
+) -> Option<PartIter<T>> {
     let found = match executor.block_manager.get_local(id) {
         Ok(found) => found?,
         Err(reason) => {
@@ -390,17 +390,18 @@ fn read_from<T: Data>(
             return None;
         }
     };
-    let decoded: std::result::Result<BoxIter<T>, String> =
-        match found {
-            Found::Memory(MemoryValue::Values(any)) => any
-                .downcast::<Vec<T>>()
-                .map(|v| Box::new(ArcVecIter::new(v)) as BoxIter<T>)
-                .map_err(|_| "block of an unexpected type".to_string()),
-            Found::Memory(MemoryValue::Bytes(bytes)) => serializer::deserialize_seq::<T>(&bytes)
-                .map(|v| Box::new(v.into_iter()) as BoxIter<T>),
-            Found::Disk(bytes) => serializer::deserialize_seq::<T>(&bytes)
-                .map(|v| Box::new(v.into_iter()) as BoxIter<T>),
-        };
+    let decoded: std::result::Result<PartIter<T>, String> = match found {
+        Found::Memory(MemoryValue::Values(any)) => any
+            .downcast::<Vec<T>>()
+            .map(|v| part_iter(ArcVecIter::new(v)))
+            .map_err(|_| "block of an unexpected type".to_string()),
+        Found::Memory(MemoryValue::Bytes(bytes)) => {
+            serializer::deserialize_seq::<T>(&bytes).map(|v| part_iter(v.into_iter()))
+        }
+        Found::Disk(bytes) => {
+            serializer::deserialize_seq::<T>(&bytes).map(|v| part_iter(v.into_iter()))
+        }
+    };
     match decoded {
         Ok(values) => Some(values),
         Err(reason) => {
@@ -433,11 +434,11 @@ fn store_block<T: Data>(
     size: u64,
     level: StorageLevel,
     ctx: &TaskContext,
-) -> BoxIter<T> {
-    let (value, size, spill, out): (MemoryValue, u64, Option<SerializeFn>, BoxIter<T>) =
+) -> PartIter<T> {
+    let (value, size, spill, out): (MemoryValue, u64, Option<SerializeFn>, PartIter<T>) =
         if level.use_memory() && level.deserialized() {
             let arc: Arc<Vec<T>> = Arc::new(values);
-            let out = Box::new(ArcVecIter::new(arc.clone()));
+            let out = part_iter(ArcVecIter::new(arc.clone()));
             (
                 MemoryValue::Values(arc),
                 size,
@@ -452,12 +453,12 @@ fn store_block<T: Data>(
                         MemoryValue::Bytes(Arc::new(bytes)),
                         size,
                         None,
-                        Box::new(values.into_iter()),
+                        part_iter(values.into_iter()),
                     )
                 }
                 Err(e) => {
                     crate::log::warn("BlockManager", &format!("cannot serialize {id}: {e}"));
-                    return Box::new(values.into_iter());
+                    return part_iter(values.into_iter());
                 }
             }
         };

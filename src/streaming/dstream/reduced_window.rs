@@ -44,7 +44,7 @@ use crate::dependency::Dependency;
 use crate::error::{Error, Result};
 use crate::partitioner::{Partitioner, StableHashMap};
 use crate::rdd::map_partitions::lineage_gone;
-use crate::rdd::{iterator, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{iterator, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
 use crate::storage::StorageLevel;
 use crate::streaming::dstream::handle::DStream;
@@ -288,7 +288,7 @@ impl<K: Data + Hash + Eq, V: Data> TypedRdd<(K, Vec<Vec<V>>)> for WindowCoGroupe
                 groups.entry(k).or_insert_with(|| vec![Vec::new(); n])[i].push(v);
             }
         }
-        Ok(Box::new(groups.into_iter()))
+        Ok(part_iter(groups.into_iter()))
     }
 }
 

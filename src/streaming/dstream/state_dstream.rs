@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::partitioner::Partitioner;
-use crate::rdd::{BoxIter, Data};
+use crate::rdd::{part_iter, BoxIter, Data, PartIter};
 use crate::storage::StorageLevel;
 use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::handle::DStream;
@@ -69,10 +69,10 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> StateDStream<K, V, S> {
             .map_partitions_named(
                 "updateStateByKey",
                 self.remember_partitioner,
-                Arc::new(move |_, it: BoxIter<(K, (Vec<V>, Vec<S>))>| {
-                    update(Box::new(
+                Arc::new(move |_, it: PartIter<(K, (Vec<V>, Vec<S>))>| {
+                    part_iter(update(Box::new(
                         it.map(|(k, (vs, ss))| (k, vs, ss.into_iter().next())),
-                    ))
+                    )))
                 }),
             )
     }
@@ -107,8 +107,8 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                 Some(prev.map_partitions_named(
                     "updateStateByKey",
                     self.remember_partitioner,
-                    Arc::new(move |_, it: BoxIter<(K, S)>| {
-                        update(Box::new(it.map(|(k, s)| (k, Vec::new(), Some(s)))))
+                    Arc::new(move |_, it: PartIter<(K, S)>| {
+                        part_iter(update(Box::new(it.map(|(k, s)| (k, Vec::new(), Some(s))))))
                     }),
                 ))
             }
@@ -125,8 +125,8 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                     Some(grouped.map_partitions_named(
                         "updateStateByKey",
                         self.remember_partitioner,
-                        Arc::new(move |_, it: BoxIter<(K, Vec<V>)>| {
-                            update(Box::new(it.map(|(k, vs)| (k, vs, None))))
+                        Arc::new(move |_, it: PartIter<(K, Vec<V>)>| {
+                            part_iter(update(Box::new(it.map(|(k, vs)| (k, vs, None)))))
                         }),
                     ))
                 }

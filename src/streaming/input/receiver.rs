@@ -58,7 +58,7 @@ use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::storage::block_manager::BlockId;
 use crate::storage::StorageLevel;
@@ -479,7 +479,7 @@ impl<T: Data> RddBase for ReceivedBlockRdd<T> {
 impl<T: Data> TypedRdd<T> for ReceivedBlockRdd<T> {
     fn compute(&self, _split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
         match self.records.lock().take() {
-            Some(records) => Ok(Box::new(records.into_iter())),
+            Some(records) => Ok(part_iter(records.into_iter())),
             None => Err(TaskError::Failed(format!(
                 "{} was handed to the block manager already; receivers keep no copy",
                 crate::rdd::describe(self)

@@ -25,7 +25,7 @@ use crate::dependency::Dependency;
 use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
-use crate::rdd::{iterator, BoxIter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::rdd::{iterator, part_iter, ComputeResult, Data, PartIter, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
 use crate::streaming::state::spec::MappingFunction;
 use crate::streaming::state::state_impl::State;
@@ -240,7 +240,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedRdd<Record<K, S, E>>
             self.do_full_scan.load(Ordering::SeqCst),
             self.delta_chain_threshold,
         )?;
-        Ok(Box::new(std::iter::once(record)))
+        Ok(part_iter(std::iter::once(record)))
     }
 }
 
@@ -282,16 +282,16 @@ where
         .map_partitions_named(
             "mapWithState",
             true,
-            Arc::new(move |_, it: BoxIter<(K, (S, u64))>| {
+            Arc::new(move |_, it: PartIter<(K, (S, u64))>| {
                 let mut map =
                     StateMap::create(threshold).expect("the threshold was validated above");
                 for (k, (s, t)) in it {
                     map.put(k, s, t).expect("a created StateMap accepts puts");
                 }
-                Box::new(std::iter::once(MapWithStateRDDRecord {
+                part_iter(std::iter::once(MapWithStateRDDRecord {
                     state_map: map,
                     mapped_data: Vec::new(),
-                })) as BoxIter<Record<K, S, E>>
+                }))
             }),
         );
     let empty: Rdd<(K, V)> = sc.empty_rdd::<(K, V)>().partition_by(partitioner.clone());
