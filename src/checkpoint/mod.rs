@@ -3,8 +3,8 @@
 //! the step after each job that writes what the job's lineage marked.
 //!
 //! * `rdd.checkpoint()` / `rdd.local_checkpoint()` only **mark** the RDD
-//!   ([`CheckpointState::Initialized`]); nothing is computed.
-//! * After every job, [`do_checkpoint`] walks the job's final RDD: a marked RDD is checkpointed
+//!   (`CheckpointState::Initialized`); nothing is computed.
+//! * After every job, `do_checkpoint` walks the job's final RDD: a marked RDD is checkpointed
 //!   and the walk stops there on that path, unless the local property
 //!   `sparklet.checkpoint.checkpointAllMarkedAncestors` is `"true"` (streaming sets it), in
 //!   which case its marked ancestors are checkpointed first. Each RDD does this at most once in
@@ -12,7 +12,7 @@
 //! * Checkpointing an RDD runs **another job** over it (Spark's `writeRDDToCheckpointDirectory`):
 //!   an RDD that is not persisted is therefore computed twice; a persisted one is read from the
 //!   cache by that job. The state moves `Initialized → InProgress → Checkpointed`, and then
-//!   [`mark_checkpointed`] cuts the lineage: the RDD's parents are dropped, and from now on
+//!   `mark_checkpointed` cuts the lineage: the RDD's parents are dropped, and from now on
 //!   `dependencies()` is one OneToOne dependency on the checkpoint RDD, whose partitions
 //!   `compute_or_read_checkpoint` reads.
 
@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::rdd::{dependencies, Data, RddBase, TypedRdd};
 use crate::storage::StorageLevel;
 
-/// The local property that makes [`do_checkpoint`] checkpoint marked ancestors too.
+/// The local property that makes `do_checkpoint` checkpoint marked ancestors too.
 pub const CHECKPOINT_ALL_MARKED_ANCESTORS: &str =
     "sparklet.checkpoint.checkpointAllMarkedAncestors";
 
