@@ -67,12 +67,10 @@ impl<T: Data> OutputDStream for ForEachDStream<T> {
     }
 }
 
-/// How an element prints: strings as they are (Scala's `toString`), anything else as `Debug`.
+/// How an element prints: Scala's `toString` of the value (see [`crate::scala_string`]), or
+/// `Debug` when serde cannot describe it.
 pub(crate) fn element_to_string<T: Data>(v: &T) -> String {
-    match (v as &dyn Any).downcast_ref::<String>() {
-        Some(s) => s.clone(),
-        None => format!("{v:?}"),
-    }
+    crate::scala_string::scala_string(v).unwrap_or_else(|| format!("{v:?}"))
 }
 
 /// Spark's `DStream.print(num)` text for one batch, given the first `num + 1` elements.
@@ -117,8 +115,8 @@ mod tests {
             "-------------------------------------------\nTime: 2000 ms\n\
              -------------------------------------------\na\nb\n...\n\n"
         );
-        let s = print_batch(Time::new(1000), &[(1, 2)], 10);
-        assert!(s.contains("\n(1, 2)\n\n"));
+        let s = print_batch(Time::new(1000), &[("a".to_string(), 2)], 10);
+        assert!(s.contains("\n(a,2)\n\n"), "{s}");
     }
 
     #[test]
