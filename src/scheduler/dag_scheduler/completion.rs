@@ -46,7 +46,16 @@ impl DagScheduler {
                 }
                 match output {
                     TaskOutput::MapStatus(status) => self.handle_map_output(&rt, status),
-                    TaskOutput::Result(value) => self.handle_result(&rt, value),
+                    TaskOutput::Result(value) => {
+                        let finished = self.handle_result(&rt, value);
+                        // The task's result function holds the job's RDD: let go of it before
+                        // the caller has its results, so that an RDD the caller drops next is
+                        // dropped for good (and its checkpoint files cleaned, when asked).
+                        drop(rt);
+                        if let Some((reply, results)) = finished {
+                            let _ = reply.send(Ok(results));
+                        }
+                    }
                 }
             }
             TaskEndReason::ExceptionFailure { message, cause } => {
@@ -114,23 +123,25 @@ impl DagScheduler {
         }
     }
 
-    pub(super) fn handle_result(&mut self, rt: &RunningTask, value: Box<dyn Any + Send>) {
+    /// Records a result task's value; when it was the job's last, ends the job and returns its
+    /// reply channel and results for the caller to send (after letting go of the task).
+    pub(super) fn handle_result(
+        &mut self,
+        rt: &RunningTask,
+        value: Box<dyn Any + Send>,
+    ) -> Option<(mpsc::Sender<JobResults>, Vec<Box<dyn Any + Send>>)> {
         let Some(Stage {
             kind: StageKind::Result { job_id },
             ..
         }) = self.stages.get(&rt.stage_id)
         else {
-            return;
+            return None;
         };
         let job_id = *job_id;
-        let Some(job) = self.jobs.get_mut(&job_id) else {
-            return;
-        };
-        let Some(index) = job.partitions.iter().position(|&p| p == rt.partition) else {
-            return;
-        };
+        let job = self.jobs.get_mut(&job_id)?;
+        let index = job.partitions.iter().position(|&p| p == rt.partition)?;
         if job.results[index].is_some() {
-            return;
+            return None;
         }
         job.results[index] = Some(value);
         job.finished += 1;
@@ -149,15 +160,18 @@ impl DagScheduler {
                 stage_ids,
                 results,
                 reply,
+                func,
                 ..
             } = job;
+            drop(func);
             self.cleanup_job(job_id, &stage_ids);
             let results = results
                 .into_iter()
                 .map(|r| r.expect("every partition of a finished job has a result"))
                 .collect();
-            let _ = reply.send(Ok(results));
+            return Some((reply, results));
         }
+        None
     }
 
     pub(super) fn handle_fetch_failed(
