@@ -429,3 +429,38 @@ fn with_the_wall_clock_every_line_arrives_in_some_batch() {
     assert!(info.blocks_stored >= 1);
     ssc.stop(true, false);
 }
+
+/// Spark's graceful stop: the receiver stops first, and batches go on until everything it
+/// received was processed. The block interval is an hour, so the lines are still in the
+/// receiver's buffer when `stop` is called: a stop that is not graceful would drop them.
+#[test]
+fn a_graceful_stop_processes_every_line_received() {
+    let sc = context_with(
+        "local[2]",
+        &[
+            ("sparklet.streaming.blockInterval", "1h"),
+            ("sparklet.streaming.gracefulStopTimeout", "60s"),
+        ],
+    );
+    let ssc = StreamingContext::new(&sc, Duration::milliseconds(50));
+    let (server, port) = listener();
+    let lines = ssc.socket_text_stream("127.0.0.1", port);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    lines.foreach_rdd(move |rdd, _| {
+        s.lock().extend(rdd.collect()?);
+        Ok(())
+    });
+    ssc.start().unwrap();
+    let mut peer = accept(&server);
+    let sent: Vec<String> = (0..40).map(|i| format!("line {i}")).collect();
+    peer.write_all((sent.join("\n") + "\n").as_bytes()).unwrap();
+    wait_until("the receiver has the 40 lines", || records(&lines) == 40);
+    ssc.stop(false, true);
+    assert_eq!(sorted(seen.lock().clone()), sorted(sent));
+    // Stopped for good: nothing runs afterwards.
+    let after = seen.lock().len();
+    assert!(ssc.is_stopped());
+    assert_eq!(seen.lock().len(), after);
+    sc.stop();
+}

@@ -25,11 +25,16 @@ use crate::streaming::clock::{Clock, ManualClock, SystemClock};
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::graph::{DStreamGraph, InputDStream};
 use crate::streaming::input::queue::QueueInputDStream;
+use crate::streaming::input::receiver::time_ms;
 use crate::streaming::time::{Duration, DurationMillis, Time};
 use crate::SparkContext;
 
 /// Conf key: unpersist RDDs that `clear_metadata` forgets (Spark's `spark.streaming.unpersist`).
 pub const UNPERSIST: &str = "sparklet.streaming.unpersist";
+
+/// How long a graceful `stop` waits for received data to be processed (Spark's
+/// `spark.streaming.gracefulStopTimeout`; default 10 batch durations).
+pub const GRACEFUL_STOP_TIMEOUT: &str = "sparklet.streaming.gracefulStopTimeout";
 
 /// Spark's `StreamingContextState`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -509,14 +514,18 @@ impl StreamingContext {
                             cv.wait_for(&mut stopped, wait);
                         }
                     }
-                    if let Err(e) = env.run_batch(next) {
+                    let result = env.run_batch(next);
+                    if let Err(e) = result {
                         crate::log::warn(
                             "JobScheduler",
                             &format!("Error running job streaming job {next}: {e}"),
                         );
                         env.report(e);
-                        env.stop_signal.1.notify_all();
                     }
+                    // Wakes `await_termination*` (an error) and a graceful `stop` (one more
+                    // batch took received data), under the lock they wait with.
+                    let _signal = env.stop_signal.0.lock();
+                    env.stop_signal.1.notify_all();
                     next = next + env.batch_duration;
                 }
             })
@@ -579,15 +588,29 @@ impl StreamingContext {
     }
 
     /// Stops generating batches and the receivers, and the Spark context too when asked.
-    /// (`graceful` has no extra effect: batches run to completion before `stop` returns.)
+    ///
+    /// Graceful (Spark's `stop(stopGracefully = true)`): the receivers stop first and keep what
+    /// they received; batches go on until every received record was given to a batch, or
+    /// `sparklet.streaming.gracefulStopTimeout` (default 10 batch durations) passes; the batch
+    /// in progress then completes. Not graceful: the batch in progress completes and what the
+    /// receivers hold is dropped. With the manual clock no batch comes after `stop`, so a
+    /// graceful stop cannot wait for one (Spark would sit out the timeout).
     pub fn stop(&self, stop_spark_context: bool, graceful: bool) {
-        let _ = graceful;
         {
             let mut state = self.env.state.lock();
             if *state == State::Stopped {
                 return;
             }
             *state = State::Stopped;
+        }
+        let inputs = self.env.graph.lock().inputs.clone();
+        if graceful {
+            // Spark's ReceiverTracker.stop(graceful = true).
+            for input in &inputs {
+                input.stop_receiving();
+            }
+            // Spark's JobGenerator.stop(processReceivedData = true).
+            self.wait_for_received_data_to_be_processed(&inputs);
         }
         *self.env.stop_signal.0.lock() = true;
         self.env.stop_signal.1.notify_all();
@@ -596,12 +619,43 @@ impl StreamingContext {
                 let _ = t.join();
             }
         }
-        let inputs = self.env.graph.lock().inputs.clone();
         for input in inputs {
             input.stop();
         }
         if stop_spark_context {
             self.env.sc.stop();
+        }
+    }
+
+    /// Waits while the batch timer runs and a receiver still holds data no batch took, for at
+    /// most the graceful stop timeout. Returns at once without a running timer, or when called
+    /// from a batch (the timer thread itself).
+    fn wait_for_received_data_to_be_processed(&self, inputs: &[Arc<dyn InputDStream>]) {
+        let timer_elsewhere = self
+            .env
+            .timer
+            .lock()
+            .as_ref()
+            .is_some_and(|t| t.thread().id() != std::thread::current().id());
+        if !timer_elsewhere {
+            return;
+        }
+        let default_ms = self.env.batch_duration.milliseconds().saturating_mul(10);
+        let timeout_ms =
+            time_ms(self.env.sc.conf(), GRACEFUL_STOP_TIMEOUT, default_ms).unwrap_or(default_ms);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms);
+        let (stopped, cv) = &self.env.stop_signal;
+        let mut guard = stopped.lock();
+        while inputs.iter().any(|i| i.has_unallocated_data()) {
+            if cv.wait_until(&mut guard, deadline).timed_out() {
+                crate::log::warn(
+                    "JobGenerator",
+                    &format!(
+                        "Timed out after {timeout_ms} ms waiting for received data to be                          processed; stopping anyway"
+                    ),
+                );
+                return;
+            }
         }
     }
 

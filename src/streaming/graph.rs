@@ -24,8 +24,15 @@ pub(crate) trait InputDStream: DStreamBase {
     fn start(&self) -> Result<()> {
         Ok(())
     }
-    /// Stops the receiver, if any.
+    /// Stops the receiver, if any, and forgets what no batch took.
     fn stop(&self) {}
+    /// Stops the receiver, if any, keeping what it received for the next batches (the first
+    /// step of a graceful stop).
+    fn stop_receiving(&self) {}
+    /// Whether a receiver holds data no batch has taken yet.
+    fn has_unallocated_data(&self) -> bool {
+        false
+    }
     /// Spark warns for sources that cannot be recovered from a checkpoint.
     fn supports_checkpointing(&self) -> bool {
         true

@@ -12,7 +12,7 @@ pub mod state;
 pub(crate) mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{StreamingContext, UNPERSIST};
+pub use context::{StreamingContext, GRACEFUL_STOP_TIMEOUT, UNPERSIST};
 pub use dstream::handle::DStream;
 pub use input::receiver::{ReceiverInfo, BLOCK_INTERVAL, RESTART_DELAY};
 pub use state::{MapWithStateDStream, State, StateSpec};

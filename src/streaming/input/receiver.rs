@@ -275,6 +275,12 @@ impl<T: Data> ReceiverSupervisor<T> {
         std::mem::take(&mut *self.unallocated.lock())
     }
 
+    /// Whether records are buffered or blocks stored that no batch has taken yet.
+    pub(crate) fn has_unallocated_data(&self) -> bool {
+        let _generator = self.generator.lock();
+        !self.buffer.lock().is_empty() || !self.unallocated.lock().is_empty()
+    }
+
     /// Blocks stored but never allocated (at stop: no batch will read them).
     pub(crate) fn take_unallocated(&self) -> Vec<Arc<dyn RddBase>> {
         let _generator = self.generator.lock();

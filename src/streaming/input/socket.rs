@@ -67,6 +67,9 @@ const MAX_READ_WAIT_MS: u64 = 50;
 enum ReceiverState {
     Initialized,
     Started,
+    /// The receiver thread is stopped, but blocks it stored still go to batches (a graceful
+    /// stop in progress).
+    Draining,
     Stopped,
 }
 
@@ -210,7 +213,7 @@ impl InputDStream for SocketInputDStream {
         let mut state = self.state.lock();
         match *state {
             ReceiverState::Started => return Ok(()),
-            ReceiverState::Stopped => {
+            ReceiverState::Draining | ReceiverState::Stopped => {
                 return Err(Error::IllegalState(format!(
                     "the receiver of SocketInputDStream[{}] was stopped; it cannot be started \
                      again",
@@ -230,21 +233,38 @@ impl InputDStream for SocketInputDStream {
         Ok(())
     }
 
-    /// Stops the receiver thread and waits for it. Blocks stored but never given to a batch
-    /// are removed.
-    fn stop(&self) {
+    /// Stops the receiver thread and waits for it; what it received still goes to batches.
+    fn stop_receiving(&self) {
         {
             let mut state = self.state.lock();
-            if *state == ReceiverState::Stopped {
+            if *state != ReceiverState::Started {
                 return;
             }
-            *state = ReceiverState::Stopped;
+            *state = ReceiverState::Draining;
         }
         self.receiver.on_stop();
         if let Some(handle) = self.thread.lock().take() {
             if handle.thread().id() != std::thread::current().id() {
                 let _ = handle.join();
             }
+        }
+    }
+
+    fn has_unallocated_data(&self) -> bool {
+        *self.state.lock() == ReceiverState::Draining
+            && self.receiver.supervisor.has_unallocated_data()
+    }
+
+    /// Stops the receiver thread and waits for it. Blocks stored but never given to a batch
+    /// are removed.
+    fn stop(&self) {
+        self.stop_receiving();
+        {
+            let mut state = self.state.lock();
+            if *state == ReceiverState::Stopped {
+                return;
+            }
+            *state = ReceiverState::Stopped;
         }
         for carrier in self.receiver.supervisor.take_unallocated() {
             crate::storage::unpersist(&carrier, false);
@@ -256,7 +276,10 @@ impl TypedDStream<String> for SocketInputDStream {
     /// Spark's `ReceiverInputDStream.compute`: a `BlockRDD` over the blocks of this batch.
     fn compute(&self, time: Time) -> Result<Option<Rdd<String>>> {
         self.clean_old_batches();
-        let started = *self.state.lock() == ReceiverState::Started;
+        let started = matches!(
+            *self.state.lock(),
+            ReceiverState::Started | ReceiverState::Draining
+        );
         let blocks: Vec<Arc<dyn RddBase>> = {
             let mut last = self.last_allocated.lock();
             if started && last.is_none_or(|l| time > l) {
