@@ -651,7 +651,8 @@ impl StreamingContext {
                 crate::log::warn(
                     "JobGenerator",
                     &format!(
-                        "Timed out after {timeout_ms} ms waiting for received data to be                          processed; stopping anyway"
+                        "Timed out after {timeout_ms} ms waiting for received data to be \
+                         processed; stopping anyway"
                     ),
                 );
                 return;
