@@ -111,6 +111,14 @@ fn a_context_without_outputs_does_not_start() {
     );
 }
 
+#[test]
+fn a_bad_graceful_stop_timeout_is_refused_at_start() {
+    let sc = context_with("local[2]", &[(GRACEFUL_STOP_TIMEOUT, "soon")]);
+    let ssc = manual(&sc);
+    numbers(&ssc, 3).foreach_rdd(|_, _| Ok(()));
+    assert_err(ssc.start(), "InvalidArgument", GRACEFUL_STOP_TIMEOUT);
+}
+
 // ------------------------------------------------------------ refused once started
 
 const ADDING_AFTER_START: &str = "Adding new inputs, transformations, and output operations after \

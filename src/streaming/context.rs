@@ -442,6 +442,8 @@ impl StreamingContext {
                 "No output operations registered, so nothing to execute".into(),
             ));
         }
+        // A graceful `stop` cannot report a bad setting (it returns nothing): refuse it here.
+        time_ms(self.env.sc.conf(), GRACEFUL_STOP_TIMEOUT, 0)?;
         let batch = self.env.batch_duration;
         if batch.is_zero() {
             return Err(Error::InvalidArgument(
