@@ -57,3 +57,4 @@ pub mod prelude {
         SparkContext, SparkListenerEvent, StorageLevel, TaskEndKind,
     };
 }
+pub(crate) mod xxh64;

@@ -7,20 +7,27 @@
 //! `part-NNNNN`; if that name is already taken, another attempt of the same task won, and the
 //! existing file is kept (Spark's rule). Files whose names start with `.` are never read.
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! All integers are little endian.
 //!
 //! | offset | size | field |
 //! |-------:|-----:|-------|
 //! | 0      | 8    | magic bytes `89 53 50 4B 43 4B 50 54` (`\x89SPKCKPT`) |
-//! | 8      | 4    | format version, `u32` = 1 |
+//! | 8      | 4    | format version, `u32` = 2 |
 //! | 12     | 4    | `serializer::SERIALIZER_ID` of the writer, `u32` |
 //! | 16     | 8    | element count, `u64` |
 //! | 24     | 8    | payload length in bytes, `u64` |
 //! | 32     | 8    | payload checksum: XXH64 (seed 0) of the payload, `u64` |
-//! | 40     | 8    | header checksum: XXH64 (seed 0) of bytes 0..40, `u64` |
-//! | 48     | payload length | the elements, each encoded by `crate::serializer`, back to back |
+//! | 40     | 8    | partition index of this part, `u64` |
+//! | 48     | 8    | partition count of the checkpointed RDD, `u64` |
+//! | 56     | 8    | header checksum: XXH64 (seed 0) of bytes 0..56, `u64` |
+//! | 64     | payload length | the elements, each encoded by `crate::serializer`, back to back |
+//!
+//! Version 2 added the partition index and count, so that a part deleted, duplicated or swapped
+//! in a checkpoint folder is found (each file is valid on its own; only its place is wrong).
+//! Spark's part files carry no such fields. Version 1 files are refused with a message saying
+//! to recompute the checkpoint.
 //!
 //! The writer serializes elements into a 1 MiB buffer, hashes the fresh bytes every 32 KiB while
 //! they are in cache, and hands each full buffer to a `checkpoint-writer` helper thread (started
@@ -34,15 +41,20 @@
 //!
 //! - **A file is accepted only if every check passes**, in this order: it exists; it holds at
 //!   least a header; magic; version; header checksum; serializer id; file length is exactly
-//!   48 + payload length (so truncation and trailing bytes are found from the file's size alone,
+//!   64 + payload length (so truncation and trailing bytes are found from the file's size alone,
 //!   before any payload is read); then, while decoding, exactly `count` elements fill exactly the
 //!   payload, whose checksum matches (an element that fails to decode is reported as damage if
-//!   the checksum fails, else as "does not decode as T"). Any failure is
+//!   the checksum fails, else as "does not decode as T"). A reader of a checkpoint RDD also
+//!   checks the partition index and count against the file's place. Any failure is
 //!   [`Error::CorruptCheckpoint`] naming the file; only other I/O failures (permissions, EIO) are
 //!   [`Error::Io`].
-//! - **Nothing is allocated from an untrusted length beyond the bytes present**: each element is
-//!   decoded with a limit of the payload bytes not yet read, and the result vector's capacity is
-//!   capped by the payload length.
+//! - **Nothing is allocated from an untrusted length beyond the bytes present**: the file's size
+//!   comes from its metadata, never from reading it whole; each element is decoded with a limit
+//!   of the payload bytes not yet read, and the result vector's capacity is capped by the
+//!   payload length.
+//! - **Work is bounded by the bytes present**: a count larger than the payload's bytes is refused
+//!   before decoding (every element of a non-zero-sized type takes at least one byte, which the
+//!   writer checks too); zero-sized elements are capped at [`MAX_ZERO_SIZED_ELEMENTS`].
 //! - **No input makes this module panic**, whatever the bytes (tested by property tests).
 //! - **Only complete files ever carry a final name**: the temp file this call created is deleted
 //!   on every error (and on a panic of the values iterator), and a final file is never replaced.
@@ -57,16 +69,19 @@ use std::thread::JoinHandle;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::checkpoint::xxh64::{read_u64, xxh64, Xxh64};
 use crate::error::{Error, Result};
 use crate::serializer;
+use crate::xxh64::{read_u64, xxh64, Xxh64};
 
 /// The first eight bytes of every checkpoint file.
 pub const MAGIC: [u8; 8] = *b"\x89SPKCKPT";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Length of the fixed header that precedes the payload.
-pub const HEADER_LEN: usize = 48;
+pub const HEADER_LEN: usize = 64;
+/// A partition of zero-sized elements (`()`) may hold at most this many: their count is the only
+/// thing on disk, and a corrupt count must not make a reader loop for hours.
+pub const MAX_ZERO_SIZED_ELEMENTS: u64 = 1 << 32;
 /// Name of the file holding the RDD's partitioner (Spark's `checkpointPartitionerFileName`).
 pub const PARTITIONER_FILE_NAME: &str = "_partitioner";
 
@@ -99,22 +114,29 @@ pub fn temp_file_name(index: usize, attempt: u32) -> String {
 /// already exists, another attempt won, its file is kept and this attempt's temp file deleted.
 /// On any error the temp file is deleted and [`Error::Io`] names the path at fault.
 ///
+/// `num_partitions` is the RDD's partition count, stored in the header with `index`.
+///
 /// ```
 /// use sparklet::checkpoint::file::{read_partition, write_partition};
 /// let dir = tempfile::tempdir().unwrap();
-/// let path = write_partition(dir.path(), 3, 0, ["a", "b"].into_iter()).unwrap();
+/// let path = write_partition(dir.path(), 3, 4, 0, ["a", "b"].into_iter()).unwrap();
 /// assert!(path.ends_with("part-00003"));
 /// assert_eq!(read_partition::<String>(&path).unwrap(), ["a", "b"]);
 /// ```
 pub fn write_partition<T: Serialize>(
     dir: &Path,
     index: usize,
+    num_partitions: usize,
     attempt: u32,
     values: impl Iterator<Item = T>,
 ) -> Result<PathBuf> {
     let final_path = dir.join(part_file_name(index));
     let temp_path = dir.join(temp_file_name(index, attempt));
-    write_framed(&temp_path, values)?;
+    let place = Place {
+        index: index as u64,
+        num_partitions: num_partitions as u64,
+    };
+    write_framed(&temp_path, place, values)?;
     publish(&temp_path, &final_path, attempt)?;
     Ok(final_path)
 }
@@ -123,102 +145,17 @@ pub fn write_partition<T: Serialize>(
 ///
 /// Nothing is returned unless every check of the module docs passes; any damage (missing,
 /// truncated, flipped bytes, trailing bytes, another serializer, another element type) is
-/// [`Error::CorruptCheckpoint`] naming `path`. For constant memory use [`PartitionReader`].
+/// [`Error::CorruptCheckpoint`] naming `path`. The file is streamed through a
+/// [`PartitionReader`]: only the decoded values are held, never the file's bytes.
 pub fn read_partition<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let (header, bytes) = read_checked(path)?;
-    serializer::deserialize_exact_seq(&bytes[HEADER_LEN..], header.count).map_err(|e| {
-        Error::corrupt(
-            path,
-            format!(
-                "the payload does not decode as {}: {e}",
-                std::any::type_name::<T>()
-            ),
-        )
-    })
+    PartitionReader::<T>::open(path)?.read_all()
 }
 
-/// Reads a whole part file and checks it (header, length, payload checksum) before anything
-/// is decoded: all damage is found here, before a single value is handed out.
-fn read_checked(path: &Path) -> Result<(Header, Vec<u8>)> {
-    let bytes = fs::read(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => Error::corrupt(path, "checkpoint file does not exist"),
-        _ => Error::io(path, e),
-    })?;
-    let Some(raw) = bytes.first_chunk::<HEADER_LEN>() else {
-        let reason = format!(
-            "truncated: {} bytes, less than the {HEADER_LEN}-byte header",
-            bytes.len()
-        );
-        return Err(Error::corrupt(path, reason));
-    };
-    let header = Header::decode(raw).map_err(|reason| Error::corrupt(path, reason))?;
-    check_length(path, &header, bytes.len() as u64)?;
-    let computed = xxh64(&bytes[HEADER_LEN..], 0);
-    if computed != header.payload_checksum {
-        let reason = format!(
-            "payload checksum mismatch (stored {:016x}, computed {computed:016x})",
-            header.payload_checksum
-        );
-        return Err(Error::corrupt(path, reason));
-    }
-    Ok((header, bytes))
-}
-
-/// A checked part file, decoded one value at a time from memory (no vector of all values).
-pub struct CheckedPartition<T> {
-    path: PathBuf,
-    bytes: Vec<u8>,
-    pos: usize,
-    left: u64,
-    _t: PhantomData<fn() -> T>,
-}
-
-impl<T: DeserializeOwned> CheckedPartition<T> {
-    /// Reads and checks `path` (see [`read_partition`] for what is checked).
-    pub fn open(path: &Path) -> Result<Self> {
-        let (header, bytes) = read_checked(path)?;
-        Ok(CheckedPartition {
-            path: path.to_path_buf(),
-            bytes,
-            pos: HEADER_LEN,
-            left: header.count,
-            _t: PhantomData,
-        })
-    }
-}
-
-impl<T: DeserializeOwned> Iterator for CheckedPartition<T> {
-    type Item = Result<T>;
-
-    fn next(&mut self) -> Option<Result<T>> {
-        if self.left == 0 {
-            if self.pos != self.bytes.len() {
-                let left = self.bytes.len() - self.pos;
-                self.pos = self.bytes.len();
-                return Some(Err(Error::corrupt(
-                    &self.path,
-                    format!("{left} bytes left after the last element"),
-                )));
-            }
-            return None;
-        }
-        self.left -= 1;
-        match serializer::deserialize_prefix::<T>(&self.bytes[self.pos..]) {
-            Ok((value, used)) => {
-                self.pos += used;
-                Some(Ok(value))
-            }
-            Err(e) => {
-                self.left = 0;
-                self.pos = self.bytes.len();
-                let reason = format!(
-                    "the payload does not decode as {}: {e}",
-                    std::any::type_name::<T>()
-                );
-                Some(Err(Error::corrupt(&self.path, reason)))
-            }
-        }
-    }
+/// Where a part file belongs: its partition index and the RDD's partition count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Place {
+    index: u64,
+    num_partitions: u64,
 }
 
 /// A file must be exactly the header plus the payload the header announces.
@@ -227,7 +164,7 @@ fn check_length(path: &Path, header: &Header, file_len: u64) -> Result<()> {
     if expected_len == Some(file_len) {
         return Ok(());
     }
-    let present = file_len - HEADER_LEN as u64;
+    let present = file_len.saturating_sub(HEADER_LEN as u64);
     let reason = if present < header.payload_len {
         format!(
             "truncated: header says {} payload bytes, only {present} present",
@@ -263,7 +200,11 @@ pub fn write_blob_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let temp_path = path.with_file_name(format!(".{name}-tmp"));
     // Only the driver writes these files: a temp file left by a crashed earlier write is stale.
     let _ = fs::remove_file(&temp_path);
-    write_framed(&temp_path, std::iter::once(bytes))?;
+    let place = Place {
+        index: 0,
+        num_partitions: 1,
+    };
+    write_framed(&temp_path, place, std::iter::once(bytes))?;
     let mut guard = TempFile::new(&temp_path);
     fs::rename(&temp_path, path).map_err(|e| Error::io(path, e))?;
     guard.disarm();
@@ -316,8 +257,8 @@ pub fn read_partitioner_file(dir: &Path) -> Result<Option<Vec<u8>>> {
 /// use sparklet::checkpoint::file::{list_part_files, write_partition};
 /// let dir = tempfile::tempdir().unwrap();
 /// assert!(list_part_files(dir.path()).unwrap().is_empty());
-/// write_partition(dir.path(), 0, 0, [1u8].into_iter()).unwrap();
-/// write_partition(dir.path(), 1, 0, [2u8].into_iter()).unwrap();
+/// write_partition(dir.path(), 0, 2, 0, [1u8].into_iter()).unwrap();
+/// write_partition(dir.path(), 1, 2, 0, [2u8].into_iter()).unwrap();
 /// assert_eq!(list_part_files(dir.path()).unwrap().len(), 2);
 /// ```
 pub fn list_part_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -380,6 +321,7 @@ pub struct PartitionReader<T> {
     count: u64,
     decoded: u64,
     payload_checksum: u64,
+    place: Place,
     done: bool,
     _elements: PhantomData<fn() -> T>,
 }
@@ -387,29 +329,53 @@ pub struct PartitionReader<T> {
 impl<T: DeserializeOwned> PartitionReader<T> {
     /// Opens `path` and checks its header and size against the module's format.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut file = File::open(path).map_err(|e| match e.kind() {
+        let file = File::open(path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => Error::corrupt(path, "checkpoint file does not exist"),
             _ => Error::io(path, e),
         })?;
+        Self::open_file(path, file, true)
+    }
+
+    /// The checks of `open` on an open file; `count_as_t` also bounds the count for `T`.
+    fn open_file(path: &Path, mut file: File, count_as_t: bool) -> Result<Self> {
         let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-        if file_len < HEADER_LEN as u64 {
+        let mut raw = [0u8; HEADER_LEN];
+        let present = usize::try_from(file_len).map_or(HEADER_LEN, |n| n.min(HEADER_LEN));
+        file.read_exact(&mut raw[..present])
+            .map_err(|e| read_error(path, e))?;
+        // Magic and version first, so that an older, shorter header is named as such.
+        Header::check_magic_and_version(&raw[..present])
+            .map_err(|reason| Error::corrupt(path, reason))?;
+        if present < HEADER_LEN {
             let reason =
                 format!("truncated: {file_len} bytes, less than the {HEADER_LEN}-byte header");
             return Err(Error::corrupt(path, reason));
         }
-        let mut raw = [0u8; HEADER_LEN];
-        file.read_exact(&mut raw).map_err(|e| read_error(path, e))?;
         let header = Header::decode(&raw).map_err(|reason| Error::corrupt(path, reason))?;
         check_length(path, &header, file_len)?;
+        if count_as_t {
+            check_count::<T>(path, &header)?;
+        }
         Ok(PartitionReader {
             path: path.to_path_buf(),
             input: PayloadReader::new(file, header.payload_len),
             count: header.count,
             decoded: 0,
             payload_checksum: header.payload_checksum,
+            place: header.place,
             done: false,
             _elements: PhantomData,
         })
+    }
+
+    /// Checks the header of `path` (not the payload) and returns the RDD's partition count it
+    /// records.
+    pub fn open_header(path: &Path) -> Result<u64> {
+        let file = File::open(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::corrupt(path, "checkpoint file does not exist"),
+            _ => Error::io(path, e),
+        })?;
+        Ok(Self::open_file(path, file, false)?.place.num_partitions)
     }
 
     /// The element count the header announces.
@@ -420,6 +386,41 @@ impl<T: DeserializeOwned> PartitionReader<T> {
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Checks that this file is partition `index` of an RDD of `num_partitions` partitions, as
+    /// its header says: a part deleted, duplicated or swapped in a folder fails here.
+    pub fn check_place(&self, index: usize, num_partitions: usize) -> Result<()> {
+        let expected = Place {
+            index: index as u64,
+            num_partitions: num_partitions as u64,
+        };
+        if self.place == expected {
+            return Ok(());
+        }
+        let reason = format!(
+            "Invalid checkpoint file: its header says it is partition {} of {}, but it is read \
+             as partition {index} of {num_partitions} (a part file was deleted, duplicated, \
+             renamed or copied from another checkpoint)",
+            self.place.index, self.place.num_partitions
+        );
+        Err(Error::corrupt(&self.path, reason))
+    }
+
+    /// The RDD's partition count, as the header says.
+    pub fn num_partitions(&self) -> u64 {
+        self.place.num_partitions
+    }
+
+    /// Decodes every element; the first error ends the read.
+    pub fn read_all(self) -> Result<Vec<T>> {
+        // The count is bounded by the payload's bytes (see `check_count`).
+        let capacity = usize::try_from(self.count.min(self.input.unread())).unwrap_or(0);
+        let mut out = Vec::with_capacity(capacity);
+        for value in self {
+            out.push(value?);
+        }
+        Ok(out)
     }
 
     /// The end-of-file checks: no bytes left over, payload checksum.
@@ -498,12 +499,39 @@ impl<T: DeserializeOwned> Iterator for PartitionReader<T> {
     }
 }
 
+/// A count the payload cannot hold is corrupt: each element of a type that is not zero-sized
+/// takes at least one byte; zero-sized elements are capped at [`MAX_ZERO_SIZED_ELEMENTS`].
+fn check_count<T>(path: &Path, header: &Header) -> Result<()> {
+    let reason = if std::mem::size_of::<T>() == 0 {
+        (header.count > MAX_ZERO_SIZED_ELEMENTS).then(|| {
+            format!(
+                "header says {} elements of the zero-sized {}, more than the \
+                 {MAX_ZERO_SIZED_ELEMENTS} a partition may hold",
+                header.count,
+                std::any::type_name::<T>()
+            )
+        })
+    } else {
+        (header.count > header.payload_len).then(|| {
+            format!(
+                "header says {} elements, but the payload has only {} bytes: the payload \
+                 does not decode as {}",
+                header.count,
+                header.payload_len,
+                std::any::type_name::<T>()
+            )
+        })
+    };
+    reason.map_or(Ok(()), |r| Err(Error::corrupt(path, r)))
+}
+
 /// The fixed header of the table in the module docs.
 struct Header {
     serializer_id: u32,
     count: u64,
     payload_len: u64,
     payload_checksum: u64,
+    place: Place,
 }
 
 impl Header {
@@ -515,9 +543,40 @@ impl Header {
         raw[16..24].copy_from_slice(&self.count.to_le_bytes());
         raw[24..32].copy_from_slice(&self.payload_len.to_le_bytes());
         raw[32..40].copy_from_slice(&self.payload_checksum.to_le_bytes());
-        let header_checksum = xxh64(&raw[0..40], 0);
-        raw[40..48].copy_from_slice(&header_checksum.to_le_bytes());
+        raw[40..48].copy_from_slice(&self.place.index.to_le_bytes());
+        raw[48..56].copy_from_slice(&self.place.num_partitions.to_le_bytes());
+        let header_checksum = xxh64(&raw[0..56], 0);
+        raw[56..64].copy_from_slice(&header_checksum.to_le_bytes());
         raw
+    }
+
+    /// Checks the magic bytes and the version in what is present of a header (a file shorter
+    /// than them is left to the length check).
+    fn check_magic_and_version(raw: &[u8]) -> std::result::Result<(), String> {
+        if raw.len() >= 8 && raw[0..8] != MAGIC {
+            return Err(format!(
+                "not a sparklet checkpoint file (magic bytes {:02x?})",
+                &raw[0..8]
+            ));
+        }
+        let Some(version) = raw.get(8..12) else {
+            return Ok(());
+        };
+        let version = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
+        if version == 1 {
+            return Err(format!(
+                "checkpoint format version 1 (written by an older sparklet, without partition \
+                 index and count) is no longer read; this build reads version {FORMAT_VERSION}: \
+                 delete the checkpoint and let it be written again"
+            ));
+        }
+        if version != FORMAT_VERSION {
+            return Err(format!(
+                "unsupported checkpoint format version {version} \
+                 (this build reads version {FORMAT_VERSION})"
+            ));
+        }
+        Ok(())
     }
 
     /// Checks magic, version, header checksum and serializer, in that order.
@@ -525,20 +584,8 @@ impl Header {
         let u32_at =
             |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
         let u64_at = |at: usize| read_u64(&raw[at..at + 8]);
-        if raw[0..8] != MAGIC {
-            return Err(format!(
-                "not a sparklet checkpoint file (magic bytes {:02x?})",
-                &raw[0..8]
-            ));
-        }
-        let version = u32_at(8);
-        if version != FORMAT_VERSION {
-            return Err(format!(
-                "unsupported checkpoint format version {version} \
-                 (this build reads version {FORMAT_VERSION})"
-            ));
-        }
-        let (stored, computed) = (u64_at(40), xxh64(&raw[0..40], 0));
+        Header::check_magic_and_version(raw)?;
+        let (stored, computed) = (u64_at(56), xxh64(&raw[0..56], 0));
         if stored != computed {
             return Err(format!(
                 "header checksum mismatch (stored {stored:016x}, computed {computed:016x})"
@@ -556,13 +603,21 @@ impl Header {
             count: u64_at(16),
             payload_len: u64_at(24),
             payload_checksum: u64_at(32),
+            place: Place {
+                index: u64_at(40),
+                num_partitions: u64_at(48),
+            },
         })
     }
 }
 
 /// Streams values into a new file at `path` in the module's format. On error the file is
 /// removed; on success it stays at `path` for the caller to publish.
-fn write_framed<T: Serialize>(path: &Path, values: impl Iterator<Item = T>) -> Result<()> {
+fn write_framed<T: Serialize>(
+    path: &Path,
+    place: Place,
+    values: impl Iterator<Item = T>,
+) -> Result<()> {
     // `create_new`: an existing temp file belongs to someone else and must not be deleted.
     let file = OpenOptions::new()
         .write(true)
@@ -585,7 +640,22 @@ fn write_framed<T: Serialize>(path: &Path, values: impl Iterator<Item = T>) -> R
             }
         }
     }
-    out.finish(count).map_err(|e| Error::io(path, e))?;
+    out.hash_new_bytes();
+    // What is written must be readable: see `check_count`.
+    let unreadable = if std::mem::size_of::<T>() == 0 {
+        count > MAX_ZERO_SIZED_ELEMENTS
+    } else {
+        count > out.payload_len
+    };
+    if unreadable {
+        return Err(Error::InvalidArgument(format!(
+            "cannot checkpoint {count} elements of {} in {} bytes: elements must serialize to \
+             at least one byte each (at most {MAX_ZERO_SIZED_ELEMENTS} zero-sized ones)",
+            std::any::type_name::<T>(),
+            out.payload_len
+        )));
+    }
+    out.finish(count, place).map_err(|e| Error::io(path, e))?;
     guard.disarm();
     Ok(())
 }
@@ -679,7 +749,7 @@ impl PayloadWriter {
         Ok(())
     }
 
-    fn finish(mut self, count: u64) -> io::Result<()> {
+    fn finish(mut self, count: u64, place: Place) -> io::Result<()> {
         self.hash_new_bytes();
         let mut file = self.sink.close(std::mem::take(&mut self.buf))?;
         let header = Header {
@@ -687,6 +757,7 @@ impl PayloadWriter {
             count,
             payload_len: self.payload_len,
             payload_checksum: self.hasher.digest(),
+            place,
         };
         file.seek(SeekFrom::Start(0))?;
         file.write_all(&header.encode())

@@ -19,7 +19,6 @@
 pub mod file;
 pub(crate) mod local;
 pub(crate) mod reliable;
-mod xxh64;
 
 use std::any::Any;
 use std::path::PathBuf;

@@ -46,9 +46,10 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
             message: format!("Failed to create checkpoint path: {e}"),
         })?;
         let dir = self.dir.clone();
-        let partitions = (0..num_partitions(&*rdd)).collect();
+        let parts = num_partitions(&*rdd);
+        let partitions = (0..parts).collect();
         sc.run_job_with_context(&rdd, partitions, move |ctx, values| {
-            file::write_partition(&dir, ctx.partition_id, ctx.attempt_number, values)
+            file::write_partition(&dir, ctx.partition_id, parts, ctx.attempt_number, values)
                 .map_err(TaskError::Cause)
         })?;
         let partitioner = rdd.partitioner();
@@ -94,15 +95,30 @@ pub(crate) struct ReliableCheckpointRdd<T> {
 
 impl<T: Data> ReliableCheckpointRdd<T> {
     /// Opens a checkpoint folder: the part files must be `part-00000 .. part-<n-1>` with no
-    /// gap. The partitioner is the one given, else read from `_partitioner` (an unreadable one
-    /// only loses the partitioner, with a warning, as in Spark).
+    /// gap, and the first must say (in its header) that the RDD had n partitions; each task
+    /// checks its own file's index and count again. The partitioner is the one given, else
+    /// read from `_partitioner` (an unreadable one, or one of another partition count, only
+    /// loses the partitioner, with a warning, as in Spark).
     pub(crate) fn open(
         sc: &SparkContext,
         dir: &Path,
         partitioner: Option<Partitioner>,
     ) -> Result<Self> {
-        let parts = file::list_part_files(dir)?.len();
-        let partitioner = partitioner.or_else(|| read_partitioner(dir));
+        let files = file::list_part_files(dir)?;
+        let parts = files.len();
+        if let Some(first) = files.first() {
+            let written = file::PartitionReader::<()>::open_header(first)?;
+            if written != parts as u64 {
+                let reason = format!(
+                    "Invalid checkpoint file: the checkpointed RDD had {written} partitions, the \
+                     folder holds {parts} part files (a part file was deleted or added)"
+                );
+                return Err(Error::corrupt(first, reason));
+            }
+        }
+        let partitioner = partitioner
+            .or_else(|| read_partitioner(dir))
+            .filter(|p| partitioner_fits(dir, p, parts));
         Ok(ReliableCheckpointRdd {
             core: RddCore::new(sc, "checkpoint"),
             dir: dir.to_path_buf(),
@@ -111,6 +127,23 @@ impl<T: Data> ReliableCheckpointRdd<T> {
             _t: std::marker::PhantomData,
         })
     }
+}
+
+/// A `_partitioner` of another partition count than the checkpoint's is not this RDD's: trusting
+/// it would let a join skip its shuffle and pair the wrong partitions.
+fn partitioner_fits(dir: &Path, p: &Partitioner, parts: usize) -> bool {
+    let fits = p.num_partitions() == parts;
+    if !fits {
+        crate::log::warn(
+            "ReliableCheckpointRDD",
+            &format!(
+                "Ignoring the partitioner in {}: it has {} partitions, the checkpoint {parts}",
+                dir.join(file::PARTITIONER_FILE_NAME).display(),
+                p.num_partitions()
+            ),
+        );
+    }
+    fits
 }
 
 fn read_partitioner(dir: &Path) -> Option<Partitioner> {
@@ -159,14 +192,14 @@ impl<T: Data> RddBase for ReliableCheckpointRdd<T> {
 
 impl<T: Data> TypedRdd<T> for ReliableCheckpointRdd<T> {
     fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<T> {
-        // The file is checked whole (header, length, checksum) before a value is returned; the
-        // values are then decoded one at a time from memory. A value that does not decode after
-        // the checksum matched (a file of another element type) fails the task with the file's
-        // name.
+        // The file is checked whole (header, place, length, checksum, every element decodes)
+        // before a value is returned, streamed through a fixed buffer: only the values are
+        // held. Any failure, a value that does not decode as T included, fails the task with
+        // `CorruptCheckpoint` naming the file; nothing panics.
         let path = self.dir.join(file::part_file_name(split));
-        let values = file::CheckedPartition::<T>::open(&path).map_err(TaskError::Cause)?;
-        Ok(part_iter(
-            values.map(|v| v.unwrap_or_else(|e| panic!("{e}"))),
-        ))
+        let read = file::PartitionReader::<T>::open(&path)
+            .and_then(|reader| reader.check_place(split, self.parts).map(|()| reader))
+            .and_then(file::PartitionReader::read_all);
+        Ok(part_iter(read.map_err(TaskError::Cause)?.into_iter()))
     }
 }

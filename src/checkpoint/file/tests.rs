@@ -6,6 +6,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+/// The partition count test files claim (larger than any index the tests write).
+const TEST_PARTS: usize = 1000;
+
 fn pairs(n: u64) -> Vec<(u64, String)> {
     (0..n).map(|i| (i, format!("value-{i}"))).collect()
 }
@@ -13,7 +16,7 @@ fn pairs(n: u64) -> Vec<(u64, String)> {
 /// A valid partition of a few small pairs; returns (dir guard, path).
 fn small_file() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_partition(dir.path(), 0, 0, pairs(4).into_iter()).unwrap();
+    let path = write_partition(dir.path(), 0, TEST_PARTS, 0, pairs(4).into_iter()).unwrap();
     (dir, path)
 }
 
@@ -24,6 +27,10 @@ fn framed(payload: &[u8], count: u64) -> Vec<u8> {
         count,
         payload_len: payload.len() as u64,
         payload_checksum: xxh64(payload, 0),
+        place: Place {
+            index: 0,
+            num_partitions: 1,
+        },
     };
     let mut bytes = header.encode().to_vec();
     bytes.extend_from_slice(payload);
@@ -34,8 +41,8 @@ fn framed(payload: &[u8], count: u64) -> Vec<u8> {
 fn rewrite_header(path: &Path, edit: impl FnOnce(&mut [u8])) {
     let mut bytes = fs::read(path).unwrap();
     edit(&mut bytes[..HEADER_LEN]);
-    let checksum = xxh64(&bytes[0..40], 0);
-    bytes[40..48].copy_from_slice(&checksum.to_le_bytes());
+    let checksum = xxh64(&bytes[0..56], 0);
+    bytes[56..64].copy_from_slice(&checksum.to_le_bytes());
     fs::write(path, bytes).unwrap();
 }
 
@@ -102,7 +109,7 @@ fn xxh64_streaming_equals_one_shot() {
 #[test]
 fn round_trips_an_empty_partition() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_partition(dir.path(), 0, 0, std::iter::empty::<u64>()).unwrap();
+    let path = write_partition(dir.path(), 0, TEST_PARTS, 0, std::iter::empty::<u64>()).unwrap();
     assert_eq!(fs::metadata(&path).unwrap().len(), HEADER_LEN as u64);
     assert_eq!(read_partition::<u64>(&path).unwrap(), Vec::<u64>::new());
 }
@@ -111,7 +118,7 @@ fn round_trips_an_empty_partition() {
 fn round_trips_many_elements_across_buffer_boundaries() {
     let dir = tempfile::tempdir().unwrap();
     let values = pairs(150_000); // ~4 MiB: several write and read buffers
-    let path = write_partition(dir.path(), 12, 3, values.iter()).unwrap();
+    let path = write_partition(dir.path(), 12, TEST_PARTS, 3, values.iter()).unwrap();
     assert_eq!(path, dir.path().join("part-00012"));
     assert_eq!(read_partition::<(u64, String)>(&path).unwrap(), values);
 }
@@ -125,7 +132,7 @@ fn round_trips_strings_including_one_larger_than_the_buffer() {
         "x".repeat(3 * IO_BUF + 5),
         "end".into(),
     ];
-    let path = write_partition(dir.path(), 0, 0, values.iter()).unwrap();
+    let path = write_partition(dir.path(), 0, TEST_PARTS, 0, values.iter()).unwrap();
     assert_eq!(read_partition::<String>(&path).unwrap(), values);
 }
 
@@ -174,7 +181,7 @@ fn round_trips_nested_types() {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let path = write_partition(dir.path(), 0, 0, values.iter()).unwrap();
+    let path = write_partition(dir.path(), 0, TEST_PARTS, 0, values.iter()).unwrap();
     assert_eq!(read_partition::<Record>(&path).unwrap(), values);
 }
 
@@ -191,7 +198,8 @@ fn leaf_clone(r: &Record) -> Record {
 #[test]
 fn round_trips_zero_sized_elements() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_partition(dir.path(), 0, 0, std::iter::repeat_n((), 1000)).unwrap();
+    let path =
+        write_partition(dir.path(), 0, TEST_PARTS, 0, std::iter::repeat_n((), 1000)).unwrap();
     assert_eq!(fs::metadata(&path).unwrap().len(), HEADER_LEN as u64);
     assert_eq!(read_partition::<()>(&path).unwrap().len(), 1000);
 }
@@ -205,12 +213,14 @@ fn header_layout_matches_the_documented_table() {
         bytes[0..8],
         [0x89, b'S', b'P', b'K', b'C', b'K', b'P', b'T']
     );
-    assert_eq!(bytes[8..12], 1u32.to_le_bytes());
+    assert_eq!(bytes[8..12], 2u32.to_le_bytes());
     assert_eq!(bytes[12..16], serializer::SERIALIZER_ID.to_le_bytes());
     assert_eq!(bytes[16..24], 4u64.to_le_bytes());
     assert_eq!(bytes[24..32], (payload.len() as u64).to_le_bytes());
     assert_eq!(bytes[32..40], xxh64(payload, 0).to_le_bytes());
-    assert_eq!(bytes[40..48], xxh64(&bytes[0..40], 0).to_le_bytes());
+    assert_eq!(bytes[40..48], 0u64.to_le_bytes());
+    assert_eq!(bytes[48..56], (TEST_PARTS as u64).to_le_bytes());
+    assert_eq!(bytes[56..64], xxh64(&bytes[0..56], 0).to_le_bytes());
     let mut expected = Vec::new();
     for p in pairs(4) {
         serializer::serialize_into(&mut expected, &p).unwrap();
@@ -314,11 +324,11 @@ fn wrong_magic_is_corrupt() {
 #[test]
 fn wrong_version_is_corrupt() {
     let (_dir, path) = small_file();
-    rewrite_header(&path, |h| h[8..12].copy_from_slice(&2u32.to_le_bytes()));
+    rewrite_header(&path, |h| h[8..12].copy_from_slice(&3u32.to_le_bytes()));
     assert_corrupt(
         read_err::<(u64, String)>(&path),
         &path,
-        "unsupported checkpoint format version 2",
+        "unsupported checkpoint format version 3",
     );
 }
 
@@ -408,8 +418,8 @@ fn write_leaves_only_the_final_file() {
 #[test]
 fn attempt_race_keeps_the_existing_final_file() {
     let dir = tempfile::tempdir().unwrap();
-    let first = write_partition(dir.path(), 2, 0, [1u32, 2, 3].into_iter()).unwrap();
-    let second = write_partition(dir.path(), 2, 1, [9u32].into_iter()).unwrap();
+    let first = write_partition(dir.path(), 2, TEST_PARTS, 0, [1u32, 2, 3].into_iter()).unwrap();
+    let second = write_partition(dir.path(), 2, TEST_PARTS, 1, [9u32].into_iter()).unwrap();
     assert_eq!(first, second);
     assert_eq!(read_partition::<u32>(&first).unwrap(), [1, 2, 3]);
     assert_eq!(dir_names(dir.path()), ["part-00002"]);
@@ -437,7 +447,7 @@ fn serialization_error_deletes_the_temp_file_and_names_it() {
                 Err(Unserializable)
             }
         });
-        let err = write_partition(dir.path(), 4, 1, values).unwrap_err();
+        let err = write_partition(dir.path(), 4, TEST_PARTS, 1, values).unwrap_err();
         let temp = dir.path().join(".part-00004-attempt-1");
         let needle = format!("element {fail_at}");
         assert!(
@@ -462,7 +472,7 @@ fn panicking_values_iterator_deletes_the_temp_file() {
                     i
                 }
             });
-            write_partition(&d, 0, 0, values)
+            write_partition(&d, 0, TEST_PARTS, 0, values)
         });
         assert!(outcome.is_err());
         assert!(dir_names(dir.path()).is_empty());
@@ -473,7 +483,7 @@ fn panicking_values_iterator_deletes_the_temp_file() {
 fn missing_directory_on_write_is_an_io_error_naming_the_temp_file() {
     let dir = tempfile::tempdir().unwrap();
     let gone = dir.path().join("rdd-9");
-    let err = write_partition(&gone, 0, 0, [1u8].into_iter()).unwrap_err();
+    let err = write_partition(&gone, 0, TEST_PARTS, 0, [1u8].into_iter()).unwrap_err();
     assert!(matches!(&err, Error::Io { path, .. } if path == &gone.join(".part-00000-attempt-0")));
 }
 
@@ -483,7 +493,7 @@ fn someone_elses_temp_file_is_left_alone() {
     let temp = dir.path().join(".part-00000-attempt-0");
     fs::write(&temp, b"theirs").unwrap();
     assert!(matches!(
-        write_partition(dir.path(), 0, 0, [1u8].into_iter()),
+        write_partition(dir.path(), 0, TEST_PARTS, 0, [1u8].into_iter()),
         Err(Error::Io { .. })
     ));
     assert_eq!(fs::read(&temp).unwrap(), b"theirs");
@@ -499,7 +509,7 @@ fn list_of_an_empty_directory_is_empty() {
 fn list_sorts_numerically_and_skips_temp_and_partitioner_files() {
     let dir = tempfile::tempdir().unwrap();
     for i in [10, 3, 0, 7, 1, 2, 4, 5, 6, 8, 9] {
-        write_partition(dir.path(), i, 0, [i].into_iter()).unwrap();
+        write_partition(dir.path(), i, TEST_PARTS, 0, [i].into_iter()).unwrap();
     }
     fs::write(dir.path().join(".part-00011-attempt-0"), b"half").unwrap();
     write_partitioner_file(dir.path(), b"p").unwrap();
@@ -514,7 +524,7 @@ fn list_sorts_numerically_and_skips_temp_and_partitioner_files() {
 fn list_with_a_gap_names_the_file_after_it() {
     let dir = tempfile::tempdir().unwrap();
     for i in [0, 1, 3] {
-        write_partition(dir.path(), i, 0, [i].into_iter()).unwrap();
+        write_partition(dir.path(), i, TEST_PARTS, 0, [i].into_iter()).unwrap();
     }
     let err = list_part_files(dir.path()).unwrap_err();
     assert_corrupt(
@@ -534,8 +544,8 @@ fn list_rejects_badly_named_part_files() {
         "part-+0001",
     ] {
         let dir = tempfile::tempdir().unwrap();
-        write_partition(dir.path(), 0, 0, [0u8].into_iter()).unwrap();
-        write_partition(dir.path(), 1, 0, [1u8].into_iter()).unwrap();
+        write_partition(dir.path(), 0, TEST_PARTS, 0, [0u8].into_iter()).unwrap();
+        write_partition(dir.path(), 1, TEST_PARTS, 0, [1u8].into_iter()).unwrap();
         fs::write(dir.path().join(bad), b"").unwrap();
         let err = list_part_files(dir.path()).unwrap_err();
         assert_corrupt(err, &dir.path().join(bad), "Invalid checkpoint file");
@@ -588,7 +598,15 @@ fn damaged_partitioner_file_is_an_error_naming_it() {
         "truncated",
     );
     fs::remove_file(&path).unwrap();
-    write_framed(&path, [vec![1u8], vec![2]].into_iter()).unwrap();
+    write_framed(
+        &path,
+        Place {
+            index: 0,
+            num_partitions: 1,
+        },
+        [vec![1u8], vec![2]].into_iter(),
+    )
+    .unwrap();
     assert_corrupt(
         read_partitioner_file(dir.path()).unwrap_err(),
         &path,
@@ -606,7 +624,7 @@ proptest! {
         mask in 1u8..=255,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let path = write_partition(dir.path(), 0, 0, values.iter()).unwrap();
+        let path = write_partition(dir.path(), 0, TEST_PARTS, 0, values.iter()).unwrap();
         prop_assert_eq!(&read_partition::<(u64, String)>(&path).unwrap(), &values);
         let mut bytes = fs::read(&path).unwrap();
         let pos = at.index(bytes.len());
@@ -637,4 +655,95 @@ proptest! {
         let _ = read_partition::<BTreeMap<String, Vec<u64>>>(&path);
         let _ = read_partition::<Shape>(&path);
     }
+}
+
+/// Issue 16, defect 5: a part of zero-sized elements whose header claims 2^40 of them (checksums
+/// valid) is refused at once instead of decoding `()` for hours.
+#[test]
+fn a_huge_count_of_zero_sized_elements_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_partition(dir.path(), 0, TEST_PARTS, 0, std::iter::repeat_n((), 3)).unwrap();
+    rewrite_header(&path, |h| {
+        h[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes())
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(read_partition::<()>(&p).map(|v| v.len()));
+    });
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("reading 2^40 zero-sized elements hung");
+    assert_corrupt(result.unwrap_err(), &path, "zero-sized");
+}
+
+/// Issue 16, defect 5: a count the payload cannot hold (valid checksums) is refused before any
+/// element is decoded.
+#[test]
+fn a_count_larger_than_the_payload_is_refused() {
+    let (_dir, path) = small_file();
+    rewrite_header(&path, |h| {
+        h[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes())
+    });
+    assert_corrupt(read_err::<(u64, String)>(&path), &path, "payload has only");
+}
+
+/// Issue 16, defect 5: 3 GiB of trailing bytes (a sparse file, no disk used) are found from the
+/// file's metadata, before anything is read into memory.
+#[test]
+fn gigabytes_of_trailing_bytes_are_refused_from_the_file_size() {
+    let (_dir, path) = small_file();
+    let file = OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(3 << 30).unwrap();
+    drop(file);
+    assert_corrupt(read_err::<(u64, String)>(&path), &path, "unexpected bytes");
+}
+
+/// Issue 16, defect 6: a version 1 file (no partition index and count) is refused with a
+/// message saying what to do.
+#[test]
+fn a_version_1_file_is_refused_clearly() {
+    let (_dir, path) = small_file();
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    bytes.truncate(48);
+    fs::write(&path, &bytes).unwrap();
+    assert_corrupt(read_err::<(u64, String)>(&path), &path, "version 1");
+}
+
+/// Issue 16, defect 6: a part read in another place than its header names is refused.
+#[test]
+fn a_part_read_in_another_place_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_partition(dir.path(), 1, 3, 0, [1u8].into_iter()).unwrap();
+    let reader = PartitionReader::<u8>::open(&path).unwrap();
+    reader.check_place(1, 3).unwrap();
+    assert_corrupt(
+        reader.check_place(0, 3).unwrap_err(),
+        &path,
+        "partition 1 of 3",
+    );
+    assert_corrupt(
+        reader.check_place(1, 2).unwrap_err(),
+        &path,
+        "partition 1 of 3",
+    );
+}
+
+/// What is written must be readable: more elements than bytes is refused at write time.
+#[test]
+fn elements_that_serialize_to_nothing_are_refused_at_write() {
+    #[derive(Serialize)]
+    struct Skipped {
+        #[serde(skip)]
+        _x: u32,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let values = (0..3).map(|_| Skipped { _x: 1 });
+    let err = write_partition(dir.path(), 0, TEST_PARTS, 0, values).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert!(
+        fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "no file left"
+    );
 }
