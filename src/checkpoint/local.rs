@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::{num_partitions, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::storage::block_manager::{get_block, BlockId};
+use crate::storage::block_manager::BlockId;
 
 /// Writes one RDD's local checkpoint: makes sure every partition is cached.
 pub(crate) struct LocalWriter<T: Data> {
@@ -105,7 +105,7 @@ impl<T: Data> TypedRdd<T> for LocalCheckpointRdd<T> {
             rdd_id: self.rdd_id,
             split,
         };
-        get_block::<T>(block, ctx).ok_or_else(|| {
+        crate::rdd::read_block::<T>(block, ctx).ok_or_else(|| {
             TaskError::Failed(format!(
                 "Checkpoint block {block} not found! The executor that held it may have died, or \
                  the RDD was unpersisted. Local checkpoints are not fault-tolerant: use \

@@ -25,7 +25,7 @@ use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::rdd::{ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::storage::block_manager::{get_block, BlockId};
+use crate::storage::block_manager::BlockId;
 
 /// Spark's `BlockRDD`: one partition per stored block, no parents.
 pub(crate) struct BlockRdd<T> {
@@ -68,7 +68,7 @@ impl<T: Data> BlockRdd<T> {
             return;
         }
         for carrier in &self.blocks {
-            crate::storage::unpersist(carrier, false);
+            crate::rdd::unpersist(carrier, false);
         }
     }
 
@@ -124,7 +124,7 @@ impl<T: Data> TypedRdd<T> for BlockRdd<T> {
                 crate::rdd::describe(self)
             ))
         })?;
-        get_block::<T>(block, ctx).ok_or_else(|| {
+        crate::rdd::read_block::<T>(block, ctx).ok_or_else(|| {
             let stream_block = self.blocks[split].core().name.lock().clone();
             let named = stream_block.map_or(String::new(), |n| format!(" ({n})"));
             TaskError::Failed(format!(

@@ -302,7 +302,7 @@ impl<T: Data> Rdd<T> {
     /// Keeps the partitions at `level` once computed (lazy). Persisting again at the same level
     /// is fine; another level is `Error::StorageLevelChange` (unpersist first).
     pub fn persist(&self, level: StorageLevel) -> Result<Rdd<T>> {
-        crate::storage::persist(&self.base(), level)?;
+        crate::rdd::persist(&self.base(), level)?;
         Ok(self.clone())
     }
 
@@ -313,7 +313,7 @@ impl<T: Data> Rdd<T> {
 
     /// Removes every cached copy and resets the level to NONE.
     pub fn unpersist(&self, blocking: bool) -> Rdd<T> {
-        crate::storage::unpersist(&self.base(), blocking);
+        crate::rdd::unpersist(&self.base(), blocking);
         self.clone()
     }
 

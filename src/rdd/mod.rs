@@ -29,6 +29,49 @@ pub(crate) mod parallel_collection;
 pub(crate) mod shuffled;
 pub(crate) mod union;
 
+pub(crate) use persist::{persist, unpersist};
+
+/// Spark's `RDD.persist` / `unpersist` (storage levels are set on the RDD; storage itself
+/// knows no RDDs).
+mod persist {
+    use std::sync::Arc;
+
+    use crate::error::{Error, Result};
+    use crate::rdd::RddBase;
+    use crate::storage::StorageLevel;
+
+    /// Spark's `RDD.persist(level)`: sets the level (lazy); a different level than the one set is
+    /// refused.
+    pub(crate) fn persist(rdd: &Arc<dyn RddBase>, level: StorageLevel) -> Result<()> {
+        let core = rdd.core();
+        // A locally checkpointed RDD takes any level, adapted to use disk (Spark's allowOverride).
+        let (level, allow_override) = if core.checkpoint.lock().is_local() {
+            (level.with_disk(), true)
+        } else {
+            (level, false)
+        };
+        let mut current = core.storage_level.lock();
+        if *current != StorageLevel::NONE && *current != level && !allow_override {
+            return Err(Error::StorageLevelChange {
+                current: current.to_string(),
+                requested: level.to_string(),
+            });
+        }
+        if *current == StorageLevel::NONE {
+            core.sc.env().register_persistent(rdd);
+        }
+        *current = level;
+        Ok(())
+    }
+
+    /// Spark's `RDD.unpersist(blocking)`: removes every copy and resets the level to NONE.
+    pub(crate) fn unpersist(rdd: &Arc<dyn RddBase>, _blocking: bool) {
+        let core = rdd.core();
+        *core.storage_level.lock() = StorageLevel::NONE;
+        core.sc.env().remove_rdd(core.id);
+    }
+}
+
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -39,8 +82,10 @@ use crate::checkpoint::CheckpointState;
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::partitioner::Partitioner;
+use crate::scheduler::listener::SparkListenerEvent;
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::storage::StorageLevel;
+use crate::storage::block_manager::BlockId;
+use crate::storage::{ArcVecIter, BlockCluster, BlockData, StorageLevel};
 
 /// Element types of RDDs and DStreams: cloneable, thread-safe, printable and serializable.
 pub trait Data:
@@ -284,7 +329,7 @@ pub(crate) fn iterator<T: Data>(
 ) -> ComputeResult<T> {
     let level = rdd.core().storage_level();
     if level != StorageLevel::NONE {
-        crate::storage::get_or_compute(rdd, split, level, ctx)
+        get_or_compute(rdd, split, level, ctx)
     } else {
         compute_or_read_checkpoint(rdd, split, ctx)
     }
@@ -302,6 +347,78 @@ pub(crate) fn compute_or_read_checkpoint<T: Data>(
         Some(cp) => iterator(&*cp, split, ctx),
         None => rdd.compute(split, ctx),
     }
+}
+
+/// Spark's `RDD.getOrCompute`: the block manager's `getOrElseUpdate` with a closure that
+/// computes the partition through [`compute_or_read_checkpoint`]. The block manager finds the
+/// block on this executor or another, or runs the closure once and stores its values at `level`.
+pub(crate) fn get_or_compute<T: Data>(
+    rdd: &dyn TypedRdd<T>,
+    split: usize,
+    level: StorageLevel,
+    ctx: &TaskContext,
+) -> ComputeResult<T> {
+    let id = BlockId {
+        rdd_id: rdd.core().id,
+        split,
+    };
+    let estimate = |values: &[T]| rdd.estimate_size(values);
+    let data = crate::storage::get_or_else_update(&TaskBlocks(ctx), id, level, &estimate, || {
+        compute_or_read_checkpoint(rdd, split, ctx).map(Iterator::collect)
+    })?;
+    Ok(block_iter(data))
+}
+
+/// Reads a stored block (from any executor) as a partition's iterator, for `BlockRDD`.
+pub(crate) fn read_block<T: Data>(id: BlockId, ctx: &TaskContext) -> Option<PartIter<T>> {
+    crate::storage::get_block(&TaskBlocks(ctx), id).map(block_iter)
+}
+
+fn block_iter<T: Data>(data: BlockData<T>) -> PartIter<T> {
+    match data {
+        BlockData::Shared(values) => part_iter(ArcVecIter::new(values)),
+        BlockData::Owned(values) => part_iter(values.into_iter()),
+    }
+}
+
+/// The executors around a task's block manager, as the block manager sees them; its lost
+/// blocks are posted to the listener bus here (storage knows no listener events).
+struct TaskBlocks<'a>(&'a TaskContext);
+
+impl BlockCluster for TaskBlocks<'_> {
+    fn local(&self) -> (&str, &crate::storage::BlockManager) {
+        (&self.0.executor.id, &self.0.executor.block_manager)
+    }
+    fn master(&self) -> &crate::storage::BlockManagerMaster {
+        &self.0.env.block_manager_master
+    }
+    fn executor_ids(&self) -> Vec<String> {
+        self.0
+            .env
+            .executors()
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    }
+    fn with_peer(&self, id: &str, f: &mut dyn FnMut(&crate::storage::BlockManager)) {
+        if let Some(executor) = self.0.env.executor(id) {
+            f(&executor.block_manager);
+        }
+    }
+    fn block_lost(&self, id: BlockId, executor_id: &str, reason: &str) {
+        self.0.env.bus.post(SparkListenerEvent::BlockLost {
+            block_id: id.to_string(),
+            executor_id: executor_id.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// Whether every partition of `rdd` is persisted and has a cached copy somewhere (the DAG
+/// scheduler then needs none of its parents).
+pub(crate) fn all_cached(rdd: &dyn RddBase, master: &crate::storage::BlockManagerMaster) -> bool {
+    rdd.core().storage_level() != StorageLevel::NONE
+        && master.all_cached(rdd.core().id, num_partitions(rdd))
 }
 
 /// Spark's `toString`: `[name ]ClassName[id] at op`.

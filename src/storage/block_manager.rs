@@ -1,10 +1,15 @@
 //! The block manager of one executor and the driver's view of all blocks (Spark's
-//! `BlockManager`, `BlockInfoManager`, `BlockManagerMasterEndpoint`), and `getOrCompute`.
+//! `BlockManager`, `BlockInfoManager`, `BlockManagerMasterEndpoint`), and `getOrElseUpdate`.
 //!
-//! A persisted RDD partition is the block `rdd_<rddId>_<split>`. [`get_or_compute`] (called
-//! only by `rdd::iterator`) looks for it in this executor's memory, then on its disk, then on
-//! the executors the [`BlockManagerMaster`] says hold a copy; only if none has it is the
-//! partition computed (by `compute_or_read_checkpoint`) and stored at the RDD's level:
+//! Layering: **storage knows no RDDs and no scheduler**. It uses only the serializer, the
+//! checksum and the error type; the executors around it and the events it reports come
+//! through the [`BlockCluster`] trait its caller implements.
+//!
+//! A persisted RDD partition is the block `rdd_<rddId>_<split>`. [`get_or_else_update`]
+//! (called only by `rdd::get_or_compute`) looks for it in this executor's memory, then on its
+//! disk, then on the executors the [`BlockManagerMaster`] says hold a copy; only if none has it
+//! are the values made by the caller's closure (Spark's `makeIterator`: the RDD layer's
+//! `compute_or_read_checkpoint`) and stored at the RDD's level:
 //!
 //! * deserialized memory levels keep the values; `_SER` levels keep serialized bytes;
 //! * a block that does not fit in memory goes to disk when the level allows, else it is not
@@ -26,11 +31,10 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use crate::error::Result;
-use crate::executor::Executor;
-use crate::rdd::{compute_or_read_checkpoint, part_iter, ComputeResult, Data, PartIter, TypedRdd};
-use crate::scheduler::listener::SparkListenerEvent;
-use crate::scheduler::task::TaskContext;
 use crate::serializer;
 use crate::storage::disk_store::DiskStore;
 use crate::storage::memory_store::{Evicted, MemoryStore, MemoryValue};
@@ -70,7 +74,7 @@ enum Found {
 /// How to serialize a type-erased `Arc<Vec<T>>` (to spill a deserialized block to disk).
 type SerializeFn = fn(&(dyn Any + Send + Sync)) -> std::result::Result<Vec<u8>, String>;
 
-fn serialize_values<T: Data>(
+fn serialize_values<T: BlockValue>(
     any: &(dyn Any + Send + Sync),
 ) -> std::result::Result<Vec<u8>, String> {
     let values = any
@@ -292,15 +296,12 @@ impl BlockManagerMaster {
             .unwrap_or_default()
     }
 
-    /// Whether every partition of `rdd` has a cached copy somewhere.
-    pub(crate) fn all_cached(&self, rdd: &dyn crate::rdd::RddBase) -> bool {
-        let id = rdd.core().id;
-        let n = crate::rdd::num_partitions(rdd);
-        if rdd.core().storage_level() == StorageLevel::NONE || n == 0 {
-            return false;
-        }
+    /// Whether each of the `num_partitions` blocks `rdd_<rdd_id>_*` has a copy somewhere (false
+    /// for none).
+    pub(crate) fn all_cached(&self, rdd_id: usize, num_partitions: usize) -> bool {
         let locs = self.locations.lock();
-        (0..n).all(|split| locs.contains_key(&BlockId { rdd_id: id, split }))
+        num_partitions > 0
+            && (0..num_partitions).all(|split| locs.contains_key(&BlockId { rdd_id, split }))
     }
 
     /// Forgets every block of an RDD.
@@ -318,33 +319,63 @@ impl BlockManagerMaster {
     }
 }
 
-/// Spark's `RDD.getOrCompute`: the cached block if any executor has it, else compute it with
-/// `compute_or_read_checkpoint` and store it at `level`.
-pub(crate) fn get_or_compute<T: Data>(
-    rdd: &dyn TypedRdd<T>,
-    split: usize,
+/// What a block holds once read or stored: shared values (deserialized memory) or a fresh copy.
+pub(crate) enum BlockData<T> {
+    /// The memory store's own vector, shared.
+    Shared(Arc<Vec<T>>),
+    /// Values decoded from bytes, or computed and not kept deserialized.
+    Owned(Vec<T>),
+}
+
+/// The element types a block can hold: what the serializer and the memory store need.
+pub(crate) trait BlockValue:
+    Clone + Send + Sync + Serialize + DeserializeOwned + 'static
+{
+}
+impl<T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static> BlockValue for T {}
+
+/// The executors around one block manager, as its caller (the RDD layer, from a task) knows
+/// them. Storage knows no RDDs, no scheduler and no listener bus: what it needs of them comes
+/// through this trait, and what it has to report (a lost block) goes out through it.
+pub(crate) trait BlockCluster {
+    /// This executor's id and block manager.
+    fn local(&self) -> (&str, &BlockManager);
+    /// The driver's record of block locations.
+    fn master(&self) -> &BlockManagerMaster;
+    /// The ids of the live executors, in the order they started.
+    fn executor_ids(&self) -> Vec<String>;
+    /// Calls `f` with the block manager of live executor `id` (not called if it is gone).
+    fn with_peer(&self, id: &str, f: &mut dyn FnMut(&BlockManager));
+    /// A copy of block `id` on `executor_id` could not be read and was dropped (Spark logs
+    /// and recomputes; the caller posts a `BlockLost` event).
+    fn block_lost(&self, id: BlockId, executor_id: &str, reason: &str);
+}
+
+/// Spark's `BlockManager.getOrElseUpdate`: the block if any executor has it, else the values
+/// of `make_values` stored at `level` (and returned). Two tasks of one executor asking for the
+/// same missing block run `make_values` once; no lock is held while it runs. `estimate` gives
+/// the memory of deserialized values (Spark's `SizeEstimator`).
+pub(crate) fn get_or_else_update<T: BlockValue, E>(
+    cluster: &dyn BlockCluster,
+    id: BlockId,
     level: StorageLevel,
-    ctx: &TaskContext,
-) -> ComputeResult<T> {
-    let id = BlockId {
-        rdd_id: rdd.core().id,
-        split,
-    };
-    let bm = &ctx.executor.block_manager;
+    estimate: &dyn Fn(&[T]) -> u64,
+    make_values: impl FnOnce() -> std::result::Result<Vec<T>, E>,
+) -> std::result::Result<BlockData<T>, E> {
+    let bm = cluster.local().1;
     loop {
-        if let Some(values) = get_block::<T>(id, ctx) {
+        if let Some(values) = get_block::<T>(cluster, id) {
             return Ok(values);
         }
         match bm.begin_compute(id) {
             Ok(guard) => {
-                let computed = compute_or_read_checkpoint(rdd, split, ctx)?;
-                let values: Vec<T> = computed.collect();
+                let values = make_values()?;
                 let size = if level.use_memory() && level.deserialized() {
-                    rdd.estimate_size(&values)
+                    estimate(&values)
                 } else {
                     0
                 };
-                let out = store_block(id, values, size, level, ctx);
+                let out = store_block(cluster, id, values, size, level);
                 drop(guard);
                 return Ok(out);
             }
@@ -360,90 +391,94 @@ pub(crate) fn get_or_compute<T: Data>(
 
 /// Reads a block from this executor, else from another that holds it. A copy that cannot be
 /// read is dropped and reported as lost.
-pub(crate) fn get_block<T: Data>(id: BlockId, ctx: &TaskContext) -> Option<PartIter<T>> {
-    let local = &ctx.executor;
-    if let Some(values) = read_from(local, id, ctx) {
+pub(crate) fn get_block<T: BlockValue>(
+    cluster: &dyn BlockCluster,
+    id: BlockId,
+) -> Option<BlockData<T>> {
+    let (local_id, local) = cluster.local();
+    if let Some(values) = read_from(cluster, local_id, local, id) {
         return Some(values);
     }
-    for loc in ctx.env.block_manager_master.locations(id) {
-        if loc == local.id {
+    for loc in cluster.master().locations(id) {
+        if loc == local_id {
             continue;
         }
-        if let Some(remote) = ctx.env.executor(&loc) {
-            if let Some(values) = read_from(&remote, id, ctx) {
-                return Some(values);
-            }
+        let mut found = None;
+        cluster.with_peer(&loc, &mut |bm| found = read_from(cluster, &loc, bm, id));
+        if found.is_some() {
+            return found;
         }
     }
     None
 }
 
-fn read_from<T: Data>(
-    executor: &Arc<Executor>,
+fn read_from<T: BlockValue>(
+    cluster: &dyn BlockCluster,
+    executor_id: &str,
+    bm: &BlockManager,
     id: BlockId,
-    ctx: &TaskContext,
-) -> Option<PartIter<T>> {
-    let found = match executor.block_manager.get_local(id) {
+) -> Option<BlockData<T>> {
+    let found = match bm.get_local(id) {
         Ok(found) => found?,
         Err(reason) => {
-            block_lost(executor, id, ctx, &reason);
+            block_lost(cluster, executor_id, bm, id, &reason);
             return None;
         }
     };
-    let decoded: std::result::Result<PartIter<T>, String> = match found {
+    let decoded: std::result::Result<BlockData<T>, String> = match found {
         Found::Memory(MemoryValue::Values(any)) => any
             .downcast::<Vec<T>>()
-            .map(|v| part_iter(ArcVecIter::new(v)))
+            .map(BlockData::Shared)
             .map_err(|_| "block of an unexpected type".to_string()),
         Found::Memory(MemoryValue::Bytes(bytes)) => {
-            serializer::deserialize_seq::<T>(&bytes).map(|v| part_iter(v.into_iter()))
+            serializer::deserialize_seq::<T>(&bytes).map(BlockData::Owned)
         }
-        Found::Disk(bytes) => {
-            serializer::deserialize_seq::<T>(&bytes).map(|v| part_iter(v.into_iter()))
-        }
+        Found::Disk(bytes) => serializer::deserialize_seq::<T>(&bytes).map(BlockData::Owned),
     };
     match decoded {
         Ok(values) => Some(values),
         Err(reason) => {
-            block_lost(executor, id, ctx, &format!("cannot decode: {reason}"));
+            let reason = format!("cannot decode: {reason}");
+            block_lost(cluster, executor_id, bm, id, &reason);
             None
         }
     }
 }
 
 /// Drops an unreadable block and says so (Spark logs and recomputes).
-fn block_lost(executor: &Executor, id: BlockId, ctx: &TaskContext, reason: &str) {
-    executor.block_manager.remove_block(id);
-    ctx.env.block_manager_master.unregister(id, &executor.id);
+fn block_lost(
+    cluster: &dyn BlockCluster,
+    executor_id: &str,
+    bm: &BlockManager,
+    id: BlockId,
+    reason: &str,
+) {
+    bm.remove_block(id);
+    cluster.master().unregister(id, executor_id);
     crate::log::warn(
         "BlockManager",
-        &format!("block {id} on executor {} is lost: {reason}", executor.id),
+        &format!("block {id} on executor {executor_id} is lost: {reason}"),
     );
-    ctx.env.bus.post(SparkListenerEvent::BlockLost {
-        block_id: id.to_string(),
-        executor_id: executor.id.clone(),
-        reason: reason.to_string(),
-    });
+    cluster.block_lost(id, executor_id, reason);
 }
 
 /// Stores freshly computed values at `level` (with replicas) and returns them to iterate.
 /// `size` is the estimated memory of the values (used by deserialized levels).
-fn store_block<T: Data>(
+fn store_block<T: BlockValue>(
+    cluster: &dyn BlockCluster,
     id: BlockId,
     values: Vec<T>,
     size: u64,
     level: StorageLevel,
-    ctx: &TaskContext,
-) -> PartIter<T> {
-    let (value, size, spill, out): (MemoryValue, u64, Option<SerializeFn>, PartIter<T>) =
+) -> BlockData<T> {
+    let (value, size, spill, out): (MemoryValue, u64, Option<SerializeFn>, BlockData<T>) =
         if level.use_memory() && level.deserialized() {
             let arc: Arc<Vec<T>> = Arc::new(values);
-            let out = part_iter(ArcVecIter::new(arc.clone()));
             (
-                MemoryValue::Values(arc),
+                MemoryValue::Values(arc.clone()),
                 size,
                 Some(serialize_values::<T> as SerializeFn),
-                out,
+                BlockData::Shared(arc),
             )
         } else {
             match serializer::serialize_seq(values.iter()) {
@@ -453,23 +488,21 @@ fn store_block<T: Data>(
                         MemoryValue::Bytes(Arc::new(bytes)),
                         size,
                         None,
-                        part_iter(values.into_iter()),
+                        BlockData::Owned(values),
                     )
                 }
                 Err(e) => {
                     crate::log::warn("BlockManager", &format!("cannot serialize {id}: {e}"));
-                    return part_iter(values.into_iter());
+                    return BlockData::Owned(values);
                 }
             }
         };
-    let master = &ctx.env.block_manager_master;
-    let mut targets = vec![ctx.executor.clone()];
+    let master = cluster.master();
+    let (local_id, local) = cluster.local();
+    let mut targets = vec![local_id.to_string()];
     if level.replication() > 1 {
-        let peers = ctx.env.executors();
-        let me = peers
-            .iter()
-            .position(|e| e.id == ctx.executor.id)
-            .unwrap_or(0);
+        let peers = cluster.executor_ids();
+        let me = peers.iter().position(|e| e == local_id).unwrap_or(0);
         let n = peers.len();
         targets.extend(
             (1..n)
@@ -478,18 +511,23 @@ fn store_block<T: Data>(
         );
     }
     for target in targets {
-        let (stored, dropped) = target
-            .block_manager
-            .put(id, value.clone(), size, spill, level);
-        for d in dropped {
-            master.unregister(d, &target.id);
-        }
-        match stored {
-            Ok(()) => master.register(id, &target.id),
-            Err(reason) => crate::log::warn(
-                "BlockManager",
-                &format!("{id} not stored on executor {}: {reason}", target.id),
-            ),
+        let mut put = |bm: &BlockManager| {
+            let (stored, dropped) = bm.put(id, value.clone(), size, spill, level);
+            for d in dropped {
+                master.unregister(d, &target);
+            }
+            match stored {
+                Ok(()) => master.register(id, &target),
+                Err(reason) => crate::log::warn(
+                    "BlockManager",
+                    &format!("{id} not stored on executor {target}: {reason}"),
+                ),
+            }
+        };
+        if target == local_id {
+            put(local);
+        } else {
+            cluster.with_peer(&target, &mut put);
         }
     }
     out

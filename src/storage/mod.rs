@@ -1,5 +1,10 @@
 //! Block storage (Spark's `storage` package): storage levels, each executor's `BlockManager`,
 //! and the driver's `BlockManagerMaster`.
+//!
+//! Layering: **storage knows no RDDs and no scheduler** (it imports neither module): the RDD
+//! layer hands the block manager a closure that makes a missing
+//! block (Spark's `getOrElseUpdate`) and a [`BlockCluster`] through which storage reaches
+//! other executors and reports lost blocks. `persist`/`unpersist` live in `rdd`.
 
 pub(crate) mod block_manager;
 mod disk_store;
@@ -8,7 +13,10 @@ mod memory_store;
 pub(crate) use memory_store::estimate_size;
 mod storage_level;
 
-pub(crate) use block_manager::{get_or_compute, ArcVecIter, BlockManager, BlockManagerMaster};
+pub(crate) use block_manager::{
+    get_block, get_or_else_update, ArcVecIter, BlockCluster, BlockData, BlockManager,
+    BlockManagerMaster,
+};
 pub use storage_level::StorageLevel;
 
 /// Storage facts of one persisted RDD (Spark's `RDDInfo`), from
@@ -29,40 +37,4 @@ pub struct RddInfo {
     pub mem_size: u64,
     /// Bytes held on disk, summed over copies.
     pub disk_size: u64,
-}
-
-use std::sync::Arc;
-
-use crate::error::{Error, Result};
-use crate::rdd::RddBase;
-
-/// Spark's `RDD.persist(level)`: sets the level (lazy); a different level than the one set is
-/// refused.
-pub(crate) fn persist(rdd: &Arc<dyn RddBase>, level: StorageLevel) -> Result<()> {
-    let core = rdd.core();
-    // A locally checkpointed RDD takes any level, adapted to use disk (Spark's allowOverride).
-    let (level, allow_override) = if core.checkpoint.lock().is_local() {
-        (level.with_disk(), true)
-    } else {
-        (level, false)
-    };
-    let mut current = core.storage_level.lock();
-    if *current != StorageLevel::NONE && *current != level && !allow_override {
-        return Err(Error::StorageLevelChange {
-            current: current.to_string(),
-            requested: level.to_string(),
-        });
-    }
-    if *current == StorageLevel::NONE {
-        core.sc.env().register_persistent(rdd);
-    }
-    *current = level;
-    Ok(())
-}
-
-/// Spark's `RDD.unpersist(blocking)`: removes every copy and resets the level to NONE.
-pub(crate) fn unpersist(rdd: &Arc<dyn RddBase>, _blocking: bool) {
-    let core = rdd.core();
-    *core.storage_level.lock() = StorageLevel::NONE;
-    core.sc.env().remove_rdd(core.id);
 }

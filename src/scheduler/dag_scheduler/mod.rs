@@ -353,7 +353,7 @@ impl DagScheduler {
             if !visited.insert(rdd.core().id) {
                 continue;
             }
-            if self.env.block_manager_master.all_cached(&*rdd) {
+            if crate::rdd::all_cached(&*rdd, &self.env.block_manager_master) {
                 continue;
             }
             for dep in dependencies(&*rdd) {

@@ -308,7 +308,7 @@ pub(crate) fn clear_metadata(stream: &dyn DStreamBase, time: Time, unpersist: bo
         };
         if unpersist {
             for g in old {
-                crate::storage::unpersist(&g.base, false);
+                crate::rdd::unpersist(&g.base, false);
             }
         }
     }

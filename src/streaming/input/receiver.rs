@@ -323,7 +323,7 @@ impl<T: Data> ReceiverSupervisor<T> {
         let carrier = Arc::new(ReceivedBlockRdd::new(&self.sc, records));
         *carrier.core.name.lock() = Some(format!("input-{}-{number}", self.stream_id));
         let base: Arc<dyn RddBase> = carrier.clone();
-        crate::storage::persist(&base, RECEIVER_STORAGE_LEVEL).map_err(|e| e.to_string())?;
+        crate::rdd::persist(&base, RECEIVER_STORAGE_LEVEL).map_err(|e| e.to_string())?;
         // The receiver is a long-running task on its executor; it stores like one.
         let ctx = TaskContext {
             partition_id: 0,
@@ -338,11 +338,11 @@ impl<T: Data> ReceiverSupervisor<T> {
         };
         let copies = env.block_manager_master.locations(id).len();
         if let Err(e) = stored {
-            crate::storage::unpersist(&base, false);
+            crate::rdd::unpersist(&base, false);
             return Err(format!("{e:?}"));
         }
         if copies == 0 {
-            crate::storage::unpersist(&base, false);
+            crate::rdd::unpersist(&base, false);
             return Err("no block manager could store it".to_string());
         }
         let wanted = RECEIVER_STORAGE_LEVEL.replication();

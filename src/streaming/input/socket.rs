@@ -267,7 +267,7 @@ impl InputDStream for SocketInputDStream {
             *state = ReceiverState::Stopped;
         }
         for carrier in self.receiver.supervisor.take_unallocated() {
-            crate::storage::unpersist(&carrier, false);
+            crate::rdd::unpersist(&carrier, false);
         }
     }
 }
