@@ -2,7 +2,7 @@
 //! race, part listing rules.
 use super::*;
 use proptest::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
