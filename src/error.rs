@@ -55,17 +55,66 @@ pub enum Error {
     Io {
         /// The file, folder or address involved.
         path: PathBuf,
-        /// The operating system's message.
+        /// What failed, with the operating system's message.
         message: String,
+        /// The operating system's error, when there is one: [`std::error::Error::source`].
+        source: Option<OsError>,
     },
+
+    // ---- sparklet's own fault ----
+    /// A broken internal invariant (a bug in sparklet, never the caller's input): please report
+    /// it with the message.
+    Internal(String),
 }
+
+/// The operating system's error behind an [`Error::Io`], shared so that `Error` stays `Clone`.
+/// Two are equal when their kind and message are.
+#[derive(Debug, Clone)]
+pub struct OsError(pub std::sync::Arc<std::io::Error>);
+
+impl PartialEq for OsError {
+    fn eq(&self, other: &OsError) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for OsError {}
 
 impl Error {
     /// An [`Error::Io`] from a `std::io::Error` and the path it happened on.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let os = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+    /// let err = sparklet::Error::io("/data", os);
+    /// let source = err.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+    /// assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied);
+    /// ```
     pub fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Error {
+        Error::io_context(path, "", err)
+    }
+
+    /// An [`Error::Io`] whose message starts with `context` (what was being done), keeping
+    /// `err` as the source.
+    pub fn io_context(path: impl Into<PathBuf>, context: &str, err: std::io::Error) -> Error {
+        let message = if context.is_empty() {
+            err.to_string()
+        } else {
+            format!("{context}: {err}")
+        };
         Error::Io {
             path: path.into(),
-            message: err.to_string(),
+            message,
+            source: Some(OsError(std::sync::Arc::new(err))),
+        }
+    }
+
+    /// An [`Error::Io`] without an operating system error behind it.
+    pub fn io_message(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::Io {
+            path: path.into(),
+            message: message.into(),
+            source: None,
         }
     }
 
@@ -93,9 +142,24 @@ impl fmt::Display for Error {
             Error::CorruptCheckpoint { path, reason } => {
                 write!(f, "corrupt checkpoint file {}: {reason}", path.display())
             }
-            Error::Io { path, message } => write!(f, "I/O error on {}: {message}", path.display()),
+            Error::Io { path, message, .. } => {
+                write!(f, "I/O error on {}: {message}", path.display())
+            }
+            Error::Internal(msg) => write!(
+                f,
+                "internal error (a bug in sparklet, please report it): {msg}"
+            ),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io {
+                source: Some(os), ..
+            } => Some(&*os.0),
+            _ => None,
+        }
+    }
+}

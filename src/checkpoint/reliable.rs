@@ -41,10 +41,8 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
             .upgrade()
             .ok_or_else(|| Error::IllegalState("the RDD to checkpoint is gone".into()))?;
         let sc = rdd.core().sc.clone();
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::Io {
-            path: self.dir.clone(),
-            message: format!("Failed to create checkpoint path: {e}"),
-        })?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::io_context(&self.dir, "Failed to create checkpoint path", e))?;
         let dir = self.dir.clone();
         let parts = num_partitions(&*rdd);
         let partitions = (0..parts).collect();

@@ -71,10 +71,8 @@ impl HadoopRdd {
 
 /// The file, or the visible files of a folder in name order (Hadoop skips `_` and `.` files).
 fn input_files(path: &Path) -> Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        message: format!("Input path does not exist: {e}"),
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io_context(path, "Input path does not exist", e))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }

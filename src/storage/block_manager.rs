@@ -34,7 +34,7 @@ use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::serializer;
 use crate::storage::disk_store::DiskStore;
 use crate::storage::memory_store::{Evicted, MemoryStore, MemoryValue};
@@ -72,15 +72,37 @@ enum Found {
 }
 
 /// How to serialize a type-erased `Arc<Vec<T>>` (to spill a deserialized block to disk).
-type SerializeFn = fn(&(dyn Any + Send + Sync)) -> std::result::Result<Vec<u8>, String>;
+type SerializeFn = fn(&(dyn Any + Send + Sync)) -> Result<Vec<u8>>;
 
-fn serialize_values<T: BlockValue>(
-    any: &(dyn Any + Send + Sync),
-) -> std::result::Result<Vec<u8>, String> {
-    let values = any
-        .downcast_ref::<Vec<T>>()
-        .ok_or("block of an unexpected type")?;
-    serializer::serialize_seq(values.iter())
+fn serialize_values<T: BlockValue>(any: &(dyn Any + Send + Sync)) -> Result<Vec<u8>> {
+    let values = any.downcast_ref::<Vec<T>>().ok_or_else(|| {
+        Error::Internal("a block's spill function was registered for another type".into())
+    })?;
+    serializer::serialize_seq(values.iter()).map_err(cannot_serialize)
+}
+
+/// A block whose values the serializer refuses.
+fn cannot_serialize(message: String) -> Error {
+    Error::InvalidArgument(format!("cannot serialize a block: {message}"))
+}
+
+/// Why a block was not stored (it is then simply not cached).
+enum NotStored {
+    DoesNotFit,
+    NoSerializer,
+}
+
+impl NotStored {
+    fn into_error(self, id: BlockId) -> Error {
+        match self {
+            NotStored::DoesNotFit => Error::IllegalState(format!(
+                "{id} does not fit in memory and its level has no disk"
+            )),
+            NotStored::NoSerializer => {
+                Error::Internal(format!("{id} has no serializer to spill it to disk"))
+            }
+        }
+    }
 }
 
 /// One executor's blocks.
@@ -156,15 +178,11 @@ impl BlockManager {
     }
 
     /// The block from memory, else from disk (`Err` when the disk copy cannot be read).
-    fn get_local(&self, id: BlockId) -> std::result::Result<Option<Found>, String> {
+    fn get_local(&self, id: BlockId) -> Result<Option<Found>> {
         if let Some(v) = self.memory.lock().get(id) {
             return Ok(Some(Found::Memory(v)));
         }
-        match self.disk.get(id) {
-            Ok(Some(bytes)) => Ok(Some(Found::Disk(bytes))),
-            Ok(None) => Ok(None),
-            Err(e) => Err(e.to_string()),
-        }
+        Ok(self.disk.get(id)?.map(Found::Disk))
     }
 
     /// The number of distinct blocks held (memory or disk).
@@ -215,7 +233,7 @@ impl BlockManager {
         size: u64,
         spill: Option<SerializeFn>,
         level: StorageLevel,
-    ) -> (std::result::Result<(), String>, Vec<BlockId>) {
+    ) -> (Result<()>, Vec<BlockId>) {
         let mut dropped = Vec::new();
         if level.use_memory() {
             let put = self.memory.lock().put(id, value.clone(), size, level);
@@ -228,16 +246,16 @@ impl BlockManager {
             }
         }
         if !level.use_disk() {
-            return (Err(format!("{id} does not fit in memory")), dropped);
+            return (Err(NotStored::DoesNotFit.into_error(id)), dropped);
         }
         let bytes = match &value {
             MemoryValue::Bytes(b) => Ok(b.clone()),
             MemoryValue::Values(any) => match spill {
                 Some(f) => f(&**any).map(Arc::new),
-                None => Err("no serializer for the block".to_string()),
+                None => Err(NotStored::NoSerializer.into_error(id)),
             },
         };
-        let result = bytes.and_then(|b| self.disk.put(id, &b).map_err(|e| e.to_string()));
+        let result = bytes.and_then(|b| self.disk.put(id, &b));
         (result, dropped)
     }
 
@@ -420,8 +438,8 @@ fn read_from<T: BlockValue>(
 ) -> Option<BlockData<T>> {
     let found = match bm.get_local(id) {
         Ok(found) => found?,
-        Err(reason) => {
-            block_lost(cluster, executor_id, bm, id, &reason);
+        Err(e) => {
+            block_lost(cluster, executor_id, bm, id, &e.to_string());
             return None;
         }
     };

@@ -281,11 +281,14 @@ impl Header {
 
     /// Checks the magic bytes and the version in what is present of a header (a file shorter
     /// than them is left to the length check).
-    fn check_magic_and_version(raw: &[u8]) -> std::result::Result<(), String> {
+    fn check_magic_and_version(path: &Path, raw: &[u8]) -> Result<()> {
         if raw.len() >= 8 && raw[0..8] != MAGIC {
-            return Err(format!(
-                "not a sparklet checkpoint file (magic bytes {:02x?})",
-                &raw[0..8]
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "not a sparklet checkpoint file (magic bytes {:02x?})",
+                    &raw[0..8]
+                ),
             ));
         }
         let Some(version) = raw.get(8..12) else {
@@ -293,38 +296,51 @@ impl Header {
         };
         let version = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
         if version == 1 {
-            return Err(format!(
-                "checkpoint format version 1 (written by an older sparklet, without partition \
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "checkpoint format version 1 (written by an older sparklet, without partition \
                  index and count) is no longer read; this build reads version {FORMAT_VERSION}: \
                  delete the checkpoint and let it be written again"
+                ),
             ));
         }
         if version != FORMAT_VERSION {
-            return Err(format!(
-                "unsupported checkpoint format version {version} \
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "unsupported checkpoint format version {version} \
                  (this build reads version {FORMAT_VERSION})"
+                ),
             ));
         }
         Ok(())
     }
 
-    /// Checks magic, version, header checksum and serializer, in that order.
-    fn decode(raw: &[u8; HEADER_LEN]) -> std::result::Result<Header, String> {
+    /// Checks magic, version, header checksum and serializer, in that order; any failure is
+    /// [`Error::CorruptCheckpoint`] naming `path`.
+    fn decode(path: &Path, raw: &[u8; HEADER_LEN]) -> Result<Header> {
         let u32_at =
             |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
         let u64_at = |at: usize| read_u64(&raw[at..at + 8]);
-        Header::check_magic_and_version(raw)?;
+        Header::check_magic_and_version(path, raw)?;
         let (stored, computed) = (u64_at(56), xxh64(&raw[0..56], 0));
         if stored != computed {
-            return Err(format!(
-                "header checksum mismatch (stored {stored:016x}, computed {computed:016x})"
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "header checksum mismatch (stored {stored:016x}, computed {computed:016x})"
+                ),
             ));
         }
         let serializer_id = u32_at(12);
         if serializer_id != serializer::SERIALIZER_ID {
-            return Err(format!(
-                "written with serializer {serializer_id}, this build reads serializer {}",
-                serializer::SERIALIZER_ID
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "written with serializer {serializer_id}, this build reads serializer {}",
+                    serializer::SERIALIZER_ID
+                ),
             ));
         }
         Ok(Header {

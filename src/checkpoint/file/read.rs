@@ -82,14 +82,13 @@ impl<T: DeserializeOwned> PartitionReader<T> {
         file.read_exact(&mut raw[..present])
             .map_err(|e| read_error(path, e))?;
         // Magic and version first, so that an older, shorter header is named as such.
-        Header::check_magic_and_version(&raw[..present])
-            .map_err(|reason| Error::corrupt(path, reason))?;
+        Header::check_magic_and_version(path, &raw[..present])?;
         if present < HEADER_LEN {
             let reason =
                 format!("truncated: {file_len} bytes, less than the {HEADER_LEN}-byte header");
             return Err(Error::corrupt(path, reason));
         }
-        let header = Header::decode(&raw).map_err(|reason| Error::corrupt(path, reason))?;
+        let header = Header::decode(path, &raw)?;
         check_length(path, &header, file_len)?;
         if count_as_t {
             check_count::<T>(path, &header)?;

@@ -451,7 +451,7 @@ fn serialization_error_deletes_the_temp_file_and_names_it() {
         let temp = dir.path().join(".part-00004-attempt-1");
         let needle = format!("element {fail_at}");
         assert!(
-            matches!(&err, Error::Io { path, message }
+            matches!(&err, Error::Io { path, message, .. }
                 if path == &temp && message.contains(&needle)),
             "{err}"
         );

@@ -67,9 +67,8 @@ pub(super) fn write_framed<T: Serialize>(
     let mut out = PayloadWriter::new(file);
     let mut count = 0u64;
     for value in values {
-        serializer::serialize_into(&mut out.buf, &value).map_err(|message| Error::Io {
-            path: path.to_path_buf(),
-            message: format!("cannot serialize element {count}: {message}"),
+        serializer::serialize_into(&mut out.buf, &value).map_err(|message| {
+            Error::io_message(path, format!("cannot serialize element {count}: {message}"))
         })?;
         count += 1;
         if out.buf.len() - out.hashed >= HASH_STEP {
@@ -114,12 +113,11 @@ fn publish(temp: &Path, final_path: &Path, attempt: u32) -> Result<()> {
                 Ok(())
             }
             Err(_) if final_path.exists() => Ok(()),
-            Err(e) => Err(Error::Io {
-                path: final_path.to_path_buf(),
-                message: format!(
-                    "Checkpoint failed: failed to save output of task attempt {attempt}: {e}"
-                ),
-            }),
+            Err(e) => Err(Error::io_context(
+                final_path,
+                &format!("Checkpoint failed: failed to save output of task attempt {attempt}"),
+                e,
+            )),
         },
     }
 }

@@ -160,10 +160,8 @@ impl FileInputDStream {
 /// The visible regular files of `dir` with their modification times (ms since the epoch).
 /// Entries that vanish while being listed are skipped.
 fn list_visible_files(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
-        path: dir.to_path_buf(),
-        message: format!("cannot list the folder of a file stream: {e}"),
-    })?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io_context(dir, "cannot list the folder of a file stream", e))?;
     let mut files = Vec::new();
     for entry in entries {
         let Ok(entry) = entry else { continue };
