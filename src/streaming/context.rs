@@ -63,6 +63,43 @@ pub(crate) struct StreamingEnv {
     recovered: Mutex<Option<Checkpoint>>,
     stop_signal: (Mutex<bool>, Condvar),
     timer: Mutex<Option<JoinHandle<()>>>,
+    /// The thread inside `run_batches`, if any; `stop` from another thread waits on the
+    /// condvar until the batch in progress completed.
+    batch_thread: (Mutex<Option<std::thread::ThreadId>>, Condvar),
+}
+
+/// Sets a local property on the calling thread for the life of the guard, then restores the
+/// value it had (nothing a batch sets on the caller's thread outlives the call).
+struct LocalPropertyGuard<'a> {
+    sc: &'a SparkContext,
+    key: &'static str,
+    previous: Option<String>,
+}
+
+impl<'a> LocalPropertyGuard<'a> {
+    fn set(sc: &'a SparkContext, key: &'static str, value: &str) -> Self {
+        let previous = sc.get_local_property(key);
+        sc.set_local_property(key, Some(value));
+        LocalPropertyGuard { sc, key, previous }
+    }
+}
+
+impl Drop for LocalPropertyGuard<'_> {
+    fn drop(&mut self) {
+        self.sc
+            .set_local_property(self.key, self.previous.as_deref());
+    }
+}
+
+/// Marks the calling thread as the one running `run_batches`; clears the mark and wakes a
+/// waiting `stop` on drop (also when a batch panics).
+struct BatchThreadGuard<'a>(&'a StreamingEnv);
+
+impl Drop for BatchThreadGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.batch_thread.0.lock() = None;
+        self.0.batch_thread.1.notify_all();
+    }
 }
 
 impl StreamingEnv {
@@ -110,11 +147,15 @@ impl StreamingEnv {
     }
 
     /// Runs the batch at `time`: generate the jobs, run them in order, clear old metadata.
+    ///
+    /// No lock of the context is held while user code runs: the output streams are cloned out
+    /// of the graph lock before they compute their RDDs (a transform closure may call back into
+    /// the context), and the jobs run after that.
     fn run_batch(&self, time: Time) -> Result<()> {
         *self.last_batch.lock() = Some(time);
-        self.sc
-            .set_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS, Some("true"));
-        let jobs = self.graph.lock().generate_jobs(time);
+        let _property = LocalPropertyGuard::set(&self.sc, CHECKPOINT_ALL_MARKED_ANCESTORS, "true");
+        let outputs = self.graph.lock().outputs.clone();
+        let jobs = crate::streaming::graph::generate_jobs(&outputs, time);
         // Spark's DoCheckpoint after generating (the batch is pending) ...
         self.write_checkpoint(time, vec![time], false);
         let mut first_error = None;
@@ -131,7 +172,7 @@ impl StreamingEnv {
             }
         }
         let unpersist = self.sc.conf().get_bool(UNPERSIST, true).unwrap_or(true);
-        self.graph.lock().clear_metadata(time, unpersist);
+        crate::streaming::graph::clear_metadata(&outputs, time, unpersist);
         // ... and after the batch completed and its metadata was cleared.
         self.write_checkpoint(time, Vec::new(), true);
         match first_error {
@@ -152,15 +193,18 @@ impl StreamingEnv {
         let Some(dir) = self.checkpoint_dir.lock().clone() else {
             return;
         };
-        let graph = self.graph.lock();
+        let (zero_time, streams, inputs) = {
+            let graph = self.graph.lock();
+            (graph.zero_time, graph.all_streams(), graph.inputs.clone())
+        };
         let mut checkpoint = Checkpoint {
             checkpoint_time: time,
-            zero_time: graph.zero_time.unwrap_or_default(),
+            zero_time: zero_time.unwrap_or_default(),
             batch_duration: self.batch_duration,
             pending_times: pending,
             ..Checkpoint::default()
         };
-        for stream in graph.all_streams() {
+        for stream in &streams {
             let core = stream.core();
             let current: Vec<(Time, std::path::PathBuf)> = core
                 .generated
@@ -191,14 +235,13 @@ impl StreamingEnv {
                 checkpoint.stream_files.insert(core.id, current);
             }
         }
-        for input in &graph.inputs {
+        for input in &inputs {
             let keep_after =
                 time - (*input.core().remember_duration.lock()).unwrap_or(self.batch_duration);
             if let Some(state) = input.checkpoint_state(keep_after) {
                 checkpoint.input_states.insert(input.core().id, state);
             }
         }
-        drop(graph);
         if let Err(e) = crate::streaming::checkpoint::write(&dir, &checkpoint) {
             crate::log::warn(
                 "CheckpointWriter",
@@ -211,8 +254,11 @@ impl StreamingEnv {
     /// Spark's `restoreCheckpointData`: the recovered streams get their checkpointed RDDs back
     /// and the inputs their positions. Returns the batch to run next (the checkpoint's own).
     fn restore(&self, checkpoint: &Checkpoint) -> Result<Time> {
-        let graph = self.graph.lock();
-        for stream in graph.all_streams() {
+        let (streams, inputs) = {
+            let graph = self.graph.lock();
+            (graph.all_streams(), graph.inputs.clone())
+        };
+        for stream in &streams {
             let core = stream.core();
             let Some(files) = checkpoint.stream_files.get(&core.id) else {
                 continue;
@@ -226,7 +272,7 @@ impl StreamingEnv {
                 core.checkpoint_files.lock().insert(*t, path.clone());
             }
         }
-        for input in &graph.inputs {
+        for input in &inputs {
             if let Some(state) = checkpoint.input_states.get(&input.core().id) {
                 input.restore_state(state)?;
             }
@@ -299,6 +345,7 @@ impl StreamingContext {
                 recovered: Mutex::new(None),
                 stop_signal: (Mutex::new(false), Condvar::new()),
                 timer: Mutex::new(None),
+                batch_thread: (Mutex::new(None), Condvar::new()),
             }),
         }
     }
@@ -363,7 +410,9 @@ impl StreamingContext {
         Ok(())
     }
 
-    /// Makes every stream remember its RDDs for at least `d` (Spark's `ssc.remember`).
+    /// Makes every stream remember its RDDs for at least `d` (Spark's `ssc.remember`). The
+    /// streams take it at `start()`; called later (even from a transform), it is kept for no
+    /// stream, as in Spark where the graph reads it only when it starts.
     pub fn remember(&self, d: Duration) {
         self.env.graph.lock().remember_duration = Some(d);
     }
@@ -411,8 +460,12 @@ impl StreamingContext {
         DStream::from_arc(stream)
     }
 
+    /// Registers an input stream; after start it was refused (`DStreamCore::new` reported
+    /// it) and is never registered, as in Spark where the constructor throws.
     pub(crate) fn add_input(&self, stream: Arc<dyn InputDStream>) {
-        self.env.graph.lock().inputs.push(stream);
+        if self.env.is_initialized_state() {
+            self.env.graph.lock().inputs.push(stream);
+        }
     }
 
     /// Starts generating batches. Validates the graph first with Spark's rules.
@@ -538,7 +591,34 @@ impl StreamingContext {
 
     /// Manual clock only: advances the clock by `n` batches, running each batch's jobs and
     /// waiting for them. Returns the first failed job's error (after running all `n` batches).
+    ///
+    /// A `stop` (from an output operation, a transform or another thread) ends the call after
+    /// the batch in progress: no batch runs on a stopped context, and the call returns what the
+    /// batches that ran returned (`Ok` when they succeeded), as Spark's generator simply stops
+    /// generating. Called from within a batch (an output operation or a transform), or while
+    /// another thread runs batches, it is refused with `Error::IllegalState`: the nested batch
+    /// would run out of order.
     pub fn run_batches(&self, n: usize) -> Result<()> {
+        let me = std::thread::current().id();
+        {
+            let mut running = self.env.batch_thread.0.lock();
+            match *running {
+                Some(t) if t == me => {
+                    return Err(Error::IllegalState(
+                        "run_batches cannot be called from within a batch (an output operation                          or a transform of this StreamingContext): the nested batch would run                          out of order"
+                            .into(),
+                    ))
+                }
+                Some(_) => {
+                    return Err(Error::IllegalState(
+                        "run_batches is already running on another thread; batches run one at                          a time, in order"
+                            .into(),
+                    ))
+                }
+                None => *running = Some(me),
+            }
+        }
+        let _running = BatchThreadGuard(&self.env);
         self.env.take_error()?;
         let Some(clock) = self.env.manual.clone() else {
             return Err(Error::IllegalState(
@@ -552,6 +632,9 @@ impl StreamingContext {
         }
         let mut first_error = None;
         for _ in 0..n {
+            if *self.env.state.lock() != State::Active {
+                break;
+            }
             let last = (*self.env.last_batch.lock()).unwrap_or_default();
             let time = last + self.env.batch_duration;
             clock.set_time(time.milliseconds());
@@ -563,6 +646,17 @@ impl StreamingContext {
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// Waits until no other thread is inside `run_batches` (a `stop` from the batch's own
+    /// thread does not wait: its batch completes after `stop` returns).
+    fn wait_for_batch_in_progress(&self) {
+        let me = std::thread::current().id();
+        let (running, cv) = &self.env.batch_thread;
+        let mut running = running.lock();
+        while running.is_some_and(|t| t != me) {
+            cv.wait(&mut running);
         }
     }
 
@@ -596,7 +690,10 @@ impl StreamingContext {
     /// `sparklet.streaming.gracefulStopTimeout` (default 10 batch durations) passes; the batch
     /// in progress then completes. Not graceful: the batch in progress completes and what the
     /// receivers hold is dropped. With the manual clock no batch comes after `stop`, so a
-    /// graceful stop cannot wait for one (Spark would sit out the timeout).
+    /// graceful stop cannot wait for one (Spark would sit out the timeout); a `run_batches`
+    /// running on another thread ends after its batch in progress, which `stop` waits for.
+    /// `stop` may be called from an output operation or a transform: the batch in progress
+    /// then completes after `stop` returns, and no batch follows.
     pub fn stop(&self, stop_spark_context: bool, graceful: bool) {
         {
             let mut state = self.env.state.lock();
@@ -621,6 +718,7 @@ impl StreamingContext {
                 let _ = t.join();
             }
         }
+        self.wait_for_batch_in_progress();
         for input in inputs {
             input.stop();
         }

@@ -1,0 +1,254 @@
+//! Hardening (issue 16): user code that calls back into its StreamingContext never hangs,
+//! nothing `run_batches` sets on the caller's thread outlives the call, `stop` ends a running
+//! `run_batches`, and bad checkpoints, bad durations and dropped contexts are clear errors.
+//!
+//! Every risky call runs on a thread watched with a generous `recv_timeout`, so a regression
+//! fails the test instead of hanging the suite.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+
+use common::context;
+use parking_lot::Mutex;
+use sparklet::checkpoint::CHECKPOINT_ALL_MARKED_ANCESTORS;
+use sparklet::prelude::*;
+use sparklet::streaming::*;
+
+const GUARD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `f` on a thread and returns its value, failing the test if it takes longer than 60 s.
+fn within_guard<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(GUARD)
+        .unwrap_or_else(|_| panic!("{what} hung (or panicked)"))
+}
+
+fn manual(sc: &SparkContext) -> StreamingContext {
+    StreamingContext::with_manual_clock(sc, Duration::seconds(1))
+}
+
+fn numbers(ssc: &StreamingContext, batches: usize) -> DStream<i64> {
+    ssc.queue_stream((0..batches as i64).map(|i| vec![i]).collect(), true)
+}
+
+fn message(r: &Result<()>) -> String {
+    match r {
+        Err(Error::IllegalState(m)) | Err(Error::InvalidArgument(m)) => m.clone(),
+        Err(Error::CorruptCheckpoint { .. }) => format!("{r:?}"),
+        other => panic!("expected an IllegalState or InvalidArgument error, got {other:?}"),
+    }
+}
+
+// ------------------------------------------------ defect 2: callbacks into the context
+
+/// Issue 16, defect 2: `ssc.remember` from a transform closure used to hang on the graph lock.
+#[test]
+fn remember_from_a_transform_does_not_hang() {
+    let r = within_guard("remember from transform", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let inner = ssc.clone();
+        numbers(&ssc, 2)
+            .transform(move |rdd, _| {
+                inner.remember(Duration::seconds(5));
+                rdd.clone()
+            })
+            .foreach_rdd(|_, _| Ok(()));
+        ssc.start().expect("start");
+        let r = ssc.run_batches(2);
+        ssc.stop(false, false);
+        r
+    });
+    r.expect("remember from a transform works");
+}
+
+/// Issue 16, defect 2: `queue_stream` from a transform closure used to hang; Spark refuses a
+/// stream added after start (`StreamingContextSuite` "should not allow adding new inputs after
+/// start" wording from `DStream.validateAtInit`).
+#[test]
+fn queue_stream_from_a_transform_is_refused_not_hung() {
+    let r = within_guard("queue_stream from transform", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let inner = ssc.clone();
+        numbers(&ssc, 2)
+            .transform(move |rdd, _| {
+                let _ = inner.queue_stream(vec![vec![1i64]], true);
+                rdd.clone()
+            })
+            .foreach_rdd(|_, _| Ok(()));
+        ssc.start().expect("start");
+        let r = ssc.run_batches(1);
+        ssc.stop(false, false);
+        r
+    });
+    assert!(
+        message(&r).contains(
+            "Adding new inputs, transformations, and output operations after starting a context \
+             is not supported"
+        ),
+        "{r:?}"
+    );
+}
+
+/// Issue 16, defects 2 and 3: `ssc.stop` from a transform closure used to hang; now the
+/// context stops and `run_batches` returns after the batch in progress.
+#[test]
+fn stop_from_a_transform_stops_after_the_batch() {
+    let (r, batches, stopped) = within_guard("stop from transform", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let inner = ssc.clone();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s = seen.clone();
+        numbers(&ssc, 10)
+            .transform(move |rdd, time| {
+                if time.milliseconds() == 2000 {
+                    inner.stop(false, false);
+                }
+                rdd.clone()
+            })
+            .foreach_rdd(move |_, _| {
+                s.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            });
+        ssc.start().expect("start");
+        let r = ssc.run_batches(10);
+        (r, seen.load(Ordering::SeqCst), ssc.is_stopped())
+    });
+    r.expect("a stopped context ends run_batches with Ok");
+    assert_eq!(
+        batches, 2,
+        "the batch in progress completes, no batch after it"
+    );
+    assert!(stopped);
+}
+
+// ------------------------------------------------ defect 3: state that outlives the call
+
+/// Issue 16, defect 3: `run_batches` used to leave `checkpointAllMarkedAncestors = true` on
+/// the caller's thread.
+#[test]
+fn run_batches_restores_the_callers_local_property() {
+    let sc = context("local[2]");
+    let ssc = manual(&sc);
+    numbers(&ssc, 3).foreach_rdd(|_, _| Ok(()));
+    ssc.start().expect("start");
+    ssc.run_batches(1).expect("batch");
+    assert_eq!(sc.get_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS), None);
+    sc.set_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS, Some("false"));
+    ssc.run_batches(1).expect("batch");
+    assert_eq!(
+        sc.get_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS)
+            .as_deref(),
+        Some("false")
+    );
+    ssc.stop(false, false);
+}
+
+/// Issue 16, defect 3: restored on a failed batch too.
+#[test]
+fn run_batches_restores_the_local_property_after_a_failed_batch() {
+    let sc = context("local[2]");
+    let ssc = manual(&sc);
+    numbers(&ssc, 3).foreach_rdd(|_, _| Err(Error::InvalidArgument("boom".into())));
+    ssc.start().expect("start");
+    assert!(ssc.run_batches(1).is_err());
+    assert_eq!(sc.get_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS), None);
+    ssc.stop(false, false);
+}
+
+/// Issue 16, defect 3: `ssc.stop()` from `foreach_rdd` used to let all 200 batches run.
+#[test]
+fn stop_from_foreach_rdd_ends_run_batches() {
+    let (r, batches) = within_guard("stop from foreach_rdd", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let inner = ssc.clone();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s = seen.clone();
+        numbers(&ssc, 5).foreach_rdd(move |_, _| {
+            if s.fetch_add(1, Ordering::SeqCst) + 1 == 3 {
+                inner.stop(false, false);
+            }
+            Ok(())
+        });
+        ssc.start().expect("start");
+        let r = ssc.run_batches(200);
+        (r, seen.load(Ordering::SeqCst))
+    });
+    r.expect("Ok: the user stopped the context");
+    assert_eq!(batches, 3);
+}
+
+/// Issue 16, defect 3: `ssc.stop()` from another thread while `run_batches(200)` runs stops
+/// after the batch in progress (`stop` waits for it to complete).
+#[test]
+fn stop_from_another_thread_ends_run_batches() {
+    let (r, batches) = within_guard("stop from another thread", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s = seen.clone();
+        let (at3_tx, at3_rx) = mpsc::channel::<()>();
+        let at3_tx = Mutex::new(at3_tx);
+        let watcher = ssc.clone();
+        numbers(&ssc, 5).foreach_rdd(move |_, _| {
+            if s.fetch_add(1, Ordering::SeqCst) + 1 == 3 {
+                let _ = at3_tx.lock().send(());
+                // The batch in progress goes on until the other thread has asked to stop.
+                let deadline = std::time::Instant::now() + GUARD;
+                while !watcher.is_stopped() && std::time::Instant::now() < deadline {
+                    std::thread::yield_now();
+                }
+            }
+            Ok(())
+        });
+        ssc.start().expect("start");
+        let stopper = ssc.clone();
+        let t = std::thread::spawn(move || {
+            at3_rx.recv().expect("batch 3");
+            stopper.stop(false, false);
+        });
+        let r = ssc.run_batches(200);
+        t.join().expect("stopper");
+        (r, seen.load(Ordering::SeqCst))
+    });
+    r.expect("Ok: the user stopped the context");
+    assert_eq!(batches, 3);
+}
+
+/// Issue 16, defect 3: `run_batches` from inside `foreach_rdd` used to run a nested batch out
+/// of order; it is refused.
+#[test]
+fn run_batches_from_foreach_rdd_is_refused() {
+    let (nested, outer, times) = within_guard("nested run_batches", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let inner = ssc.clone();
+        let nested = Arc::new(Mutex::new(None));
+        let times = Arc::new(Mutex::new(Vec::new()));
+        let (n, t) = (nested.clone(), times.clone());
+        numbers(&ssc, 5).foreach_rdd(move |_, time| {
+            t.lock().push(time.milliseconds());
+            if time.milliseconds() == 1000 {
+                *n.lock() = Some(inner.run_batches(1));
+            }
+            Ok(())
+        });
+        ssc.start().expect("start");
+        let outer = ssc.run_batches(2);
+        ssc.stop(false, false);
+        let nested = nested.lock().take().expect("nested call ran");
+        let times = times.lock().clone();
+        (nested, outer, times)
+    });
+    assert!(message(&nested).contains("run_batches"), "{nested:?}");
+    outer.expect("the outer batches run");
+    assert_eq!(times, vec![1000, 2000]);
+}
