@@ -103,6 +103,38 @@ impl Drop for BatchThreadGuard<'_> {
 }
 
 impl StreamingEnv {
+    fn new(sc: &SparkContext, batch: Duration, manual: Option<Arc<ManualClock>>) -> StreamingEnv {
+        let clock: Arc<dyn Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        StreamingEnv {
+            sc: sc.clone(),
+            batch_duration: batch,
+            graph: Mutex::new(DStreamGraph::default()),
+            state: Mutex::new(State::Initialized),
+            pending_error: Mutex::new(None),
+            checkpoint_dir: Mutex::new(None),
+            next_stream_id: AtomicUsize::new(0),
+            clock,
+            manual,
+            last_batch: Mutex::new(None),
+            recovered: Mutex::new(None),
+            stop_signal: (Mutex::new(false), Condvar::new()),
+            timer: Mutex::new(None),
+            batch_thread: (Mutex::new(None), Condvar::new()),
+        }
+    }
+
+    /// A stopped context owned by no `StreamingContext`, for the streams a DStream builds after
+    /// its own context was dropped: they are refused (as after `stop`) and never run.
+    pub(crate) fn orphan(sc: &SparkContext, batch: Duration) -> Arc<StreamingEnv> {
+        let env = StreamingEnv::new(sc, batch, None);
+        *env.state.lock() = State::Stopped;
+        *env.stop_signal.0.lock() = true;
+        Arc::new(env)
+    }
+
     pub(crate) fn new_stream_id(&self) -> usize {
         self.next_stream_id.fetch_add(1, Ordering::SeqCst)
     }
@@ -202,6 +234,7 @@ impl StreamingEnv {
             zero_time: zero_time.unwrap_or_default(),
             batch_duration: self.batch_duration,
             pending_times: pending,
+            streams: stream_records(&streams),
             ..Checkpoint::default()
         };
         for stream in &streams {
@@ -258,6 +291,12 @@ impl StreamingEnv {
             let graph = self.graph.lock();
             (graph.all_streams(), graph.inputs.clone())
         };
+        let dir = self.checkpoint_dir.lock().clone().unwrap_or_default();
+        crate::streaming::checkpoint::check_graph_matches(
+            &dir,
+            &checkpoint.streams,
+            &stream_records(&streams),
+        )?;
         for stream in &streams {
             let core = stream.core();
             let Some(files) = checkpoint.stream_files.get(&core.id) else {
@@ -285,6 +324,26 @@ impl StreamingEnv {
             .min();
         Ok(first.unwrap_or(checkpoint.checkpoint_time))
     }
+}
+
+/// What a metadata checkpoint records of each stream (id order).
+fn stream_records(
+    streams: &[Arc<dyn crate::streaming::dstream::DStreamBase>],
+) -> Vec<crate::streaming::checkpoint::StreamRecord> {
+    streams
+        .iter()
+        .map(|s| crate::streaming::checkpoint::StreamRecord {
+            id: s.core().id,
+            class_name: s.class_name().to_string(),
+            element_type: s
+                .core()
+                .element_type
+                .get()
+                .copied()
+                .unwrap_or("?")
+                .to_string(),
+        })
+        .collect()
 }
 
 /// The streaming entry point.
@@ -326,27 +385,8 @@ impl StreamingContext {
         batch: Duration,
         manual: Option<Arc<ManualClock>>,
     ) -> StreamingContext {
-        let clock: Arc<dyn Clock> = match &manual {
-            Some(m) => m.clone(),
-            None => Arc::new(SystemClock),
-        };
         StreamingContext {
-            env: Arc::new(StreamingEnv {
-                sc: sc.clone(),
-                batch_duration: batch,
-                graph: Mutex::new(DStreamGraph::default()),
-                state: Mutex::new(State::Initialized),
-                pending_error: Mutex::new(None),
-                checkpoint_dir: Mutex::new(None),
-                next_stream_id: AtomicUsize::new(0),
-                clock,
-                manual,
-                last_batch: Mutex::new(None),
-                recovered: Mutex::new(None),
-                stop_signal: (Mutex::new(false), Condvar::new()),
-                timer: Mutex::new(None),
-                batch_thread: (Mutex::new(None), Condvar::new()),
-            }),
+            env: Arc::new(StreamingEnv::new(sc, batch, manual)),
         }
     }
 

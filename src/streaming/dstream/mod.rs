@@ -59,6 +59,9 @@ pub(crate) struct DStreamCore {
     pub(crate) generated: Mutex<BTreeMap<Time, GeneratedRdd>>,
     /// Reads back a checkpointed RDD of this stream's element type (set by the typed handle).
     pub(crate) restorer: std::sync::OnceLock<Restorer>,
+    /// The Rust type name of the elements (set by the typed handle), recorded in metadata
+    /// checkpoints.
+    pub(crate) element_type: std::sync::OnceLock<&'static str>,
     /// Spark's `DStreamCheckpointData`: every checkpoint folder of this stream's RDDs seen so
     /// far, by batch time.
     pub(crate) checkpoint_files: Mutex<BTreeMap<Time, std::path::PathBuf>>,
@@ -83,6 +86,7 @@ impl DStreamCore {
             must_checkpoint,
             generated: Mutex::new(BTreeMap::new()),
             restorer: std::sync::OnceLock::new(),
+            element_type: std::sync::OnceLock::new(),
             checkpoint_files: Mutex::new(BTreeMap::new()),
         }
     }
