@@ -334,3 +334,135 @@ fn dstream_methods_after_the_context_is_dropped_do_not_panic() {
     m.print(3);
     assert!(m.generated_rdd_times().is_empty());
 }
+
+// ------------------------------------------------ defect 4: bad durations and sizes
+
+/// Issue 16, defect 4: `window(0, 0)` used to be accepted and never output.
+#[test]
+fn a_zero_window_or_slide_is_refused() {
+    for (window, slide, text) in [
+        (
+            0,
+            0,
+            "The window duration of windowed DStream (0 ms) must be positive",
+        ),
+        (
+            2000,
+            0,
+            "The slide duration of windowed DStream (0 ms) must be positive",
+        ),
+    ] {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        numbers(&ssc, 3)
+            .window(
+                Duration::milliseconds(window),
+                Duration::milliseconds(slide),
+            )
+            .foreach_rdd(|_, _| Ok(()));
+        let r = ssc.start();
+        assert!(message(&r).contains(text), "{r:?}");
+    }
+    for (window, slide, text) in [
+        (
+            0,
+            1000,
+            "The window duration of ReducedWindowedDStream (0 ms) must be positive",
+        ),
+        (
+            2000,
+            0,
+            "The slide duration of ReducedWindowedDStream (0 ms) must be positive",
+        ),
+    ] {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        numbers(&ssc, 3)
+            .map(|x| (x, 1i64))
+            .reduce_by_key_and_window_inv(
+                |a, b| a + b,
+                |a, b| a - b,
+                Duration::milliseconds(window),
+                Duration::milliseconds(slide),
+            )
+            .foreach_rdd(|_, _| Ok(()));
+        let r = ssc.start();
+        assert!(message(&r).contains(text), "{r:?}");
+    }
+}
+
+/// Issue 16, defect 4: `Duration::seconds(u64::MAX)` and `Time + Duration` used to wrap (or
+/// panic in debug builds); they saturate, and a batch duration that leaves no room for a batch
+/// time is refused at `start()`.
+#[test]
+fn durations_and_times_saturate_and_a_huge_batch_is_refused() {
+    assert_eq!(Duration::seconds(u64::MAX).milliseconds(), u64::MAX);
+    assert_eq!(Duration::minutes(u64::MAX).milliseconds(), u64::MAX);
+    assert_eq!(
+        (Duration::milliseconds(u64::MAX) + Duration::seconds(1)).milliseconds(),
+        u64::MAX
+    );
+    assert_eq!(
+        (Time::new(u64::MAX - 1) + Duration::seconds(1)).milliseconds(),
+        u64::MAX
+    );
+    assert!(Duration::checked_seconds(u64::MAX).is_err());
+    assert_eq!(
+        Duration::checked_seconds(3).expect("3 s").milliseconds(),
+        3000
+    );
+    let sc = context("local[2]");
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(u64::MAX));
+    numbers(&ssc, 3).foreach_rdd(|_, _| Ok(()));
+    let r = ssc.start();
+    assert!(message(&r).contains("batch duration"), "{r:?}");
+}
+
+/// Issue 16, defect 4: `print(usize::MAX)` used to overflow `n + 1`.
+#[test]
+fn print_with_the_largest_count_prints_the_batch() {
+    let sc = context("local[2]");
+    let ssc = manual(&sc);
+    numbers(&ssc, 2).print(usize::MAX);
+    ssc.start().expect("start");
+    ssc.run_batches(2).expect("batches");
+    ssc.stop(false, false);
+}
+
+/// Issue 16, defect 4: `StateSpec.num_partitions(0)` used to drop every record silently.
+#[test]
+fn a_state_spec_of_zero_partitions_is_refused() {
+    let sc = context("local[2]");
+    let ssc = manual(&sc);
+    let spec = StateSpec::function(|_k: &i64, v: Option<i64>, s: &mut State<i64>| {
+        s.update(v.unwrap_or(0));
+        v
+    })
+    .num_partitions(0);
+    numbers(&ssc, 2)
+        .map(|x| (x, x))
+        .map_with_state(spec)
+        .foreach_rdd(|_, _| Ok(()));
+    let r = ssc.start();
+    assert!(message(&r).contains("Number of partitions (0)"), "{r:?}");
+}
+
+/// Issue 16, defect 4: an initial state RDD of another SparkContext used to give wrong
+/// results or a confusing shuffle error.
+#[test]
+fn an_initial_state_of_another_context_is_refused() {
+    let sc = context("local[2]");
+    let other = context("local[1]");
+    let ssc = manual(&sc);
+    let spec = StateSpec::function(|_k: &i64, v: Option<i64>, s: &mut State<i64>| {
+        s.update(v.unwrap_or(0));
+        v
+    })
+    .initial_state(other.parallelize(vec![(1i64, 10i64)], 1));
+    numbers(&ssc, 2)
+        .map(|x| (x, x))
+        .map_with_state(spec)
+        .foreach_rdd(|_, _| Ok(()));
+    let r = ssc.start();
+    assert!(message(&r).contains("another SparkContext"), "{r:?}");
+}

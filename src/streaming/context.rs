@@ -543,6 +543,17 @@ impl StreamingContext {
                 "the batch duration must be positive".into(),
             ));
         }
+        // Time arithmetic saturates; a batch duration that leaves no room for batch times
+        // (e.g. `Duration::seconds(u64::MAX)`, saturated) is refused here instead.
+        let now = self.env.clock.time_ms();
+        let room = (now / batch.milliseconds())
+            .checked_add(2)
+            .and_then(|n| n.checked_mul(batch.milliseconds()));
+        if room.is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "the batch duration {batch} is too long: batch times would overflow"
+            )));
+        }
         // Spark's RecurringTimer: the first batch is the next multiple of the batch duration;
         // after a recovery, the graph keeps its zero time and the checkpoint's batch runs again.
         let recovered = self.env.recovered.lock().take();

@@ -241,10 +241,11 @@ impl<T: Data> DStream<T> {
         }
     }
 
-    /// Prints the first `n` elements of each batch, in Spark's format.
+    /// Prints the first `n` elements of each batch, in Spark's format (`n = usize::MAX`
+    /// prints them all).
     pub fn print(&self, n: usize) {
         self.foreach_rdd(move |rdd, time| {
-            let first = rdd.take(n + 1)?;
+            let first = rdd.take(n.saturating_add(1))?;
             print!("{}", print_batch(time, &first, n));
             Ok(())
         });
