@@ -5,13 +5,13 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::rdd::{BoxIter, Data};
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::mapped::{TransformedDStream, UnionDStream};
 use crate::streaming::dstream::output::{
     element_to_string, print_batch, rdd_to_file_name, ForEachDStream,
 };
 use crate::streaming::dstream::window::WindowedDStream;
 use crate::streaming::dstream::{DStreamBase, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
 

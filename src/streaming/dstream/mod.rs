@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use crate::error::{Error, Result};
 use crate::rdd::{Data, RddBase};
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::{Rdd, SparkContext};
 

@@ -17,9 +17,9 @@ use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::Data;
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::state::rdd::{
     create_from_pair_rdd, create_from_stamped, MapWithStateRDDRecord, MapWithStateRdd,
 };
