@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::checkpoint::file::{read_blob_file, write_blob_file};
 use crate::error::{Error, Result};
 use crate::serializer;
+use crate::streaming::dstream::StreamId;
 use crate::streaming::time::{Duration, Time};
 
 /// How many metadata checkpoint files are kept.
@@ -35,9 +36,9 @@ pub(crate) struct Checkpoint {
     pub(crate) batch_duration: Duration,
     pub(crate) pending_times: Vec<Time>,
     /// Stream id → (batch time → checkpoint folder of that batch's RDD).
-    pub(crate) stream_files: BTreeMap<usize, Vec<(Time, PathBuf)>>,
+    pub(crate) stream_files: BTreeMap<StreamId, Vec<(Time, PathBuf)>>,
     /// Input stream id → the input's own state (e.g. which queued batches each time took).
-    pub(crate) input_states: BTreeMap<usize, Vec<u8>>,
+    pub(crate) input_states: BTreeMap<StreamId, Vec<u8>>,
     /// Every stream of the graph that wrote it, by id: what `start()` checks the rebuilt graph
     /// against before restoring anything.
     pub(crate) streams: Vec<StreamRecord>,
@@ -46,7 +47,7 @@ pub(crate) struct Checkpoint {
 /// What a metadata checkpoint records of one stream of the graph.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StreamRecord {
-    pub(crate) id: usize,
+    pub(crate) id: StreamId,
     /// Spark's class name (`MappedDStream`, `StateDStream`, ...).
     pub(crate) class_name: String,
     /// The Rust type name of the stream's elements.

@@ -260,14 +260,16 @@ impl StreamingEnv {
                 }
             }
             if !current.is_empty() {
-                checkpoint.stream_files.insert(core.id, current);
+                checkpoint.stream_files.insert(core.stream_id(), current);
             }
         }
         for input in &inputs {
             let keep_after =
                 time - (*input.core().remember_duration.lock()).unwrap_or(self.batch_duration);
             if let Some(state) = input.checkpoint_state(keep_after) {
-                checkpoint.input_states.insert(input.core().id, state);
+                checkpoint
+                    .input_states
+                    .insert(input.core().stream_id(), state);
             }
         }
         if let Err(e) = crate::streaming::checkpoint::write(&dir, &checkpoint) {
@@ -294,7 +296,7 @@ impl StreamingEnv {
         )?;
         for stream in &streams {
             let core = stream.core();
-            let Some(files) = checkpoint.stream_files.get(&core.id) else {
+            let Some(files) = checkpoint.stream_files.get(&core.stream_id()) else {
                 continue;
             };
             let Some(restorer) = core.restorer.get() else {
@@ -307,7 +309,7 @@ impl StreamingEnv {
             }
         }
         for input in &inputs {
-            if let Some(state) = checkpoint.input_states.get(&input.core().id) {
+            if let Some(state) = checkpoint.input_states.get(&input.core().stream_id()) {
                 input.restore_state(state)?;
             }
         }
@@ -328,7 +330,7 @@ fn stream_records(
     streams
         .iter()
         .map(|s| crate::streaming::checkpoint::StreamRecord {
-            id: s.core().id,
+            id: s.core().stream_id(),
             class_name: s.class_name().to_string(),
             element_type: s
                 .core()

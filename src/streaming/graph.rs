@@ -89,12 +89,12 @@ impl DStreamGraph {
         let mut out = Vec::new();
         let mut stack = self.output_bases();
         while let Some(s) = stack.pop() {
-            if seen.insert(s.core().id) {
+            if seen.insert(s.core().stream_id()) {
                 stack.extend(s.dependencies());
                 out.push(s);
             }
         }
-        out.sort_by_key(|s| s.core().id);
+        out.sort_by_key(|s| s.core().stream_id());
         out
     }
 }

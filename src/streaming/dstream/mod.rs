@@ -46,6 +46,29 @@ pub(crate) struct GeneratedRdd {
     pub(crate) typed: Arc<dyn Any + Send + Sync>,
 }
 
+/// A stream's id within its context (Spark's `DStream.id`), in creation order: the key of the
+/// per-stream maps of a metadata checkpoint, by which a rebuilt graph is matched.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub(crate) struct StreamId(pub(crate) usize);
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// The fields every DStream shares (Spark's fields on `DStream`).
 pub(crate) struct DStreamCore {
     pub(crate) id: usize,
@@ -100,6 +123,11 @@ impl DStreamCore {
 
     pub(crate) fn is_initialized(&self) -> bool {
         self.zero_time.lock().is_some()
+    }
+
+    /// The stream's id as a [`StreamId`] (`id` stays a `usize` for the receiver code).
+    pub(crate) fn stream_id(&self) -> StreamId {
+        StreamId(self.id)
     }
 }
 
