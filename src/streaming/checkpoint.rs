@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::checkpoint::file::{read_blob_file, write_blob_file};
 use crate::error::{Error, Result};
 use crate::serializer;
+use crate::streaming::dstream::StreamId;
 use crate::streaming::time::{Duration, Time};
 
 /// How many metadata checkpoint files are kept.
@@ -35,9 +36,61 @@ pub(crate) struct Checkpoint {
     pub(crate) batch_duration: Duration,
     pub(crate) pending_times: Vec<Time>,
     /// Stream id → (batch time → checkpoint folder of that batch's RDD).
-    pub(crate) stream_files: BTreeMap<usize, Vec<(Time, PathBuf)>>,
+    pub(crate) stream_files: BTreeMap<StreamId, Vec<(Time, PathBuf)>>,
     /// Input stream id → the input's own state (e.g. which queued batches each time took).
-    pub(crate) input_states: BTreeMap<usize, Vec<u8>>,
+    pub(crate) input_states: BTreeMap<StreamId, Vec<u8>>,
+    /// Every stream of the graph that wrote it, by id: what `start()` checks the rebuilt graph
+    /// against before restoring anything.
+    pub(crate) streams: Vec<StreamRecord>,
+}
+
+/// What a metadata checkpoint records of one stream of the graph.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StreamRecord {
+    pub(crate) id: StreamId,
+    /// Spark's class name (`MappedDStream`, `StateDStream`, ...).
+    pub(crate) class_name: String,
+    /// The Rust type name of the stream's elements.
+    pub(crate) element_type: String,
+}
+
+impl std::fmt::Display for StreamRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stream {} ({} of {})",
+            self.id, self.class_name, self.element_type
+        )
+    }
+}
+
+/// Checks that the rebuilt graph's streams are the checkpoint's, stream by stream: an error
+/// naming the first stream that differs (the program must build the same streams, in the same
+/// order, as the one that wrote the checkpoint).
+pub(crate) fn check_graph_matches(
+    dir: &Path,
+    written: &[StreamRecord],
+    rebuilt: &[StreamRecord],
+) -> Result<()> {
+    let mismatch = |what: String| {
+        Err(Error::IllegalState(format!(
+            "The DStream graph does not match the checkpoint in {}: {what}. Recovery needs \
+             create() to build the same streams, in the same order, as the program that wrote \
+             the checkpoint",
+            dir.display()
+        )))
+    };
+    for (i, w) in written.iter().enumerate() {
+        match rebuilt.get(i) {
+            Some(r) if r == w => {}
+            Some(r) => return mismatch(format!("{r} was {w} when the checkpoint was written")),
+            None => return mismatch(format!("{w} of the checkpoint is missing")),
+        }
+    }
+    if let Some(extra) = rebuilt.get(written.len()) {
+        return mismatch(format!("{extra} is not in the checkpoint"));
+    }
+    Ok(())
 }
 
 /// `checkpoint-<ms>` or `checkpoint-<ms>.bk`: the time and whether it is the backup name.

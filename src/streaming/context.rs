@@ -1,4 +1,5 @@
-//! The streaming entry point (Spark's `StreamingContext`, `JobScheduler` and `JobGenerator`).
+//! The streaming entry point (Spark's `StreamingContext` and `JobGenerator`'s timer). What
+//! streams see of the context, and the work of one batch, live in `streaming::env`.
 //!
 //! A `StreamingContext` owns the DStream graph and generates one batch per batch duration: at
 //! each batch time it asks every output stream for its job (which computes the lineage's RDDs
@@ -10,20 +11,17 @@
 //! [`StreamingContext::run_batches`], which runs the batches on the calling thread, so tests are
 //! deterministic; with [`StreamingContext::new`] a `JobGenerator` thread follows wall time.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
-use parking_lot::{Condvar, Mutex};
-
-use crate::checkpoint::CHECKPOINT_ALL_MARKED_ANCESTORS;
 use crate::error::{Error, Result};
 use crate::rdd::Data;
-use crate::streaming::checkpoint::Checkpoint;
-use crate::streaming::clock::{Clock, ManualClock, SystemClock};
+use crate::streaming::clock::ManualClock;
 use crate::streaming::dstream::handle::DStream;
-use crate::streaming::graph::{DStreamGraph, InputDStream};
+/// Re-exported where streams have always found it.
+pub(crate) use crate::streaming::env::StreamingEnv;
+use crate::streaming::env::{BatchThreadGuard, State};
+use crate::streaming::graph::InputDStream;
 use crate::streaming::input::queue::QueueInputDStream;
 use crate::streaming::input::receiver::time_ms;
 use crate::streaming::time::{Duration, DurationMillis, Time};
@@ -35,211 +33,6 @@ pub const UNPERSIST: &str = "sparklet.streaming.unpersist";
 /// How long a graceful `stop` waits for received data to be processed (Spark's
 /// `spark.streaming.gracefulStopTimeout`; default 10 batch durations).
 pub const GRACEFUL_STOP_TIMEOUT: &str = "sparklet.streaming.gracefulStopTimeout";
-
-/// Spark's `StreamingContextState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    Initialized,
-    Active,
-    Stopped,
-}
-
-/// What streams see of their context (Spark's `StreamingContext` fields).
-pub(crate) struct StreamingEnv {
-    pub(crate) sc: SparkContext,
-    pub(crate) batch_duration: Duration,
-    pub(crate) graph: Mutex<DStreamGraph>,
-    pub(crate) state: Mutex<State>,
-    /// The first error to report from the next call that returns a `Result` (a stream created
-    /// after start, a failed batch).
-    pending_error: Mutex<Option<Error>>,
-    pub(crate) checkpoint_dir: Mutex<Option<PathBuf>>,
-    next_stream_id: AtomicUsize,
-    clock: Arc<dyn Clock>,
-    manual: Option<Arc<ManualClock>>,
-    /// The last batch time generated.
-    last_batch: Mutex<Option<Time>>,
-    /// The metadata checkpoint `get_or_create` recovered, applied at `start()`.
-    recovered: Mutex<Option<Checkpoint>>,
-    stop_signal: (Mutex<bool>, Condvar),
-    timer: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl StreamingEnv {
-    pub(crate) fn new_stream_id(&self) -> usize {
-        self.next_stream_id.fetch_add(1, Ordering::SeqCst)
-    }
-
-    /// Spark refuses new streams once the context started (D5); the refusal surfaces from the
-    /// next call that returns a `Result`.
-    pub(crate) fn check_can_add_stream(&self) {
-        let state = *self.state.lock();
-        let doing = match state {
-            State::Initialized => return,
-            State::Active => "starting",
-            State::Stopped => "stopping",
-        };
-        self.report(Error::IllegalState(format!(
-            "Adding new inputs, transformations, and output operations after {doing} a context \
-             is not supported"
-        )));
-    }
-
-    /// Records an error for the next `Result`-returning call (the first one wins), and wakes
-    /// `await_termination_or_timeout`.
-    pub(crate) fn report(&self, e: Error) {
-        {
-            let mut pending = self.pending_error.lock();
-            if pending.is_none() {
-                *pending = Some(e);
-            }
-        }
-        self.stop_signal.1.notify_all();
-    }
-
-    /// Whether the context has not started yet (streams and outputs may still be added).
-    pub(crate) fn is_initialized_state(&self) -> bool {
-        *self.state.lock() == State::Initialized
-    }
-
-    fn take_error(&self) -> Result<()> {
-        match self.pending_error.lock().take() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// Runs the batch at `time`: generate the jobs, run them in order, clear old metadata.
-    fn run_batch(&self, time: Time) -> Result<()> {
-        *self.last_batch.lock() = Some(time);
-        self.sc
-            .set_local_property(CHECKPOINT_ALL_MARKED_ANCESTORS, Some("true"));
-        let jobs = self.graph.lock().generate_jobs(time);
-        // Spark's DoCheckpoint after generating (the batch is pending) ...
-        self.write_checkpoint(time, vec![time], false);
-        let mut first_error = None;
-        match jobs {
-            Ok(jobs) => {
-                for job in jobs {
-                    if let Err(e) = job() {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            Err(e) => {
-                first_error = Some(e);
-            }
-        }
-        let unpersist = self.sc.conf().get_bool(UNPERSIST, true).unwrap_or(true);
-        self.graph.lock().clear_metadata(time, unpersist);
-        // ... and after the batch completed and its metadata was cleared.
-        self.write_checkpoint(time, Vec::new(), true);
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    fn is_stopped(&self) -> bool {
-        *self.stop_signal.0.lock()
-    }
-
-    /// Spark's `DoCheckpoint`: records each stream's checkpointed RDDs and writes the metadata
-    /// checkpoint (when a checkpoint folder is set). After a completed batch
-    /// (`clear_old_files`), RDD checkpoint folders older than every stream still needs are
-    /// deleted (Spark's `clearCheckpointData`). A failed write is reported, not fatal.
-    fn write_checkpoint(&self, time: Time, pending: Vec<Time>, clear_old_files: bool) {
-        let Some(dir) = self.checkpoint_dir.lock().clone() else {
-            return;
-        };
-        let graph = self.graph.lock();
-        let mut checkpoint = Checkpoint {
-            checkpoint_time: time,
-            zero_time: graph.zero_time.unwrap_or_default(),
-            batch_duration: self.batch_duration,
-            pending_times: pending,
-            ..Checkpoint::default()
-        };
-        for stream in graph.all_streams() {
-            let core = stream.core();
-            let current: Vec<(Time, std::path::PathBuf)> = core
-                .generated
-                .lock()
-                .iter()
-                .filter_map(|(t, g)| {
-                    g.base
-                        .core()
-                        .checkpoint
-                        .lock()
-                        .checkpoint_file()
-                        .map(|f| (*t, f))
-                })
-                .collect();
-            let mut seen = core.checkpoint_files.lock();
-            seen.extend(current.iter().cloned());
-            if clear_old_files {
-                if let Some(oldest) = current.first().map(|(t, _)| *t) {
-                    let old: Vec<Time> = seen.range(..oldest).map(|(t, _)| *t).collect();
-                    for t in old {
-                        if let Some(path) = seen.remove(&t) {
-                            let _ = std::fs::remove_dir_all(path);
-                        }
-                    }
-                }
-            }
-            if !current.is_empty() {
-                checkpoint.stream_files.insert(core.id, current);
-            }
-        }
-        for input in &graph.inputs {
-            let keep_after =
-                time - (*input.core().remember_duration.lock()).unwrap_or(self.batch_duration);
-            if let Some(state) = input.checkpoint_state(keep_after) {
-                checkpoint.input_states.insert(input.core().id, state);
-            }
-        }
-        drop(graph);
-        if let Err(e) = crate::streaming::checkpoint::write(&dir, &checkpoint) {
-            crate::log::warn(
-                "CheckpointWriter",
-                &format!("Could not write checkpoint for time {time}: {e}"),
-            );
-            self.report(e);
-        }
-    }
-
-    /// Spark's `restoreCheckpointData`: the recovered streams get their checkpointed RDDs back
-    /// and the inputs their positions. Returns the batch to run next (the checkpoint's own).
-    fn restore(&self, checkpoint: &Checkpoint) -> Result<Time> {
-        let graph = self.graph.lock();
-        for stream in graph.all_streams() {
-            let core = stream.core();
-            let Some(files) = checkpoint.stream_files.get(&core.id) else {
-                continue;
-            };
-            let Some(restorer) = core.restorer.get() else {
-                continue;
-            };
-            for (t, path) in files {
-                let g = restorer(path)?;
-                core.generated.lock().insert(*t, g);
-                core.checkpoint_files.lock().insert(*t, path.clone());
-            }
-        }
-        for input in &graph.inputs {
-            if let Some(state) = checkpoint.input_states.get(&input.core().id) {
-                input.restore_state(state)?;
-            }
-        }
-        let first = checkpoint
-            .pending_times
-            .iter()
-            .copied()
-            .chain([checkpoint.checkpoint_time])
-            .min();
-        Ok(first.unwrap_or(checkpoint.checkpoint_time))
-    }
-}
 
 /// The streaming entry point.
 ///
@@ -280,26 +73,8 @@ impl StreamingContext {
         batch: Duration,
         manual: Option<Arc<ManualClock>>,
     ) -> StreamingContext {
-        let clock: Arc<dyn Clock> = match &manual {
-            Some(m) => m.clone(),
-            None => Arc::new(SystemClock),
-        };
         StreamingContext {
-            env: Arc::new(StreamingEnv {
-                sc: sc.clone(),
-                batch_duration: batch,
-                graph: Mutex::new(DStreamGraph::default()),
-                state: Mutex::new(State::Initialized),
-                pending_error: Mutex::new(None),
-                checkpoint_dir: Mutex::new(None),
-                next_stream_id: AtomicUsize::new(0),
-                clock,
-                manual,
-                last_batch: Mutex::new(None),
-                recovered: Mutex::new(None),
-                stop_signal: (Mutex::new(false), Condvar::new()),
-                timer: Mutex::new(None),
-            }),
+            env: Arc::new(StreamingEnv::new(sc, batch, manual)),
         }
     }
 
@@ -363,7 +138,9 @@ impl StreamingContext {
         Ok(())
     }
 
-    /// Makes every stream remember its RDDs for at least `d` (Spark's `ssc.remember`).
+    /// Makes every stream remember its RDDs for at least `d` (Spark's `ssc.remember`). The
+    /// streams take it at `start()`; called later (even from a transform), it is kept for no
+    /// stream, as in Spark where the graph reads it only when it starts.
     pub fn remember(&self, d: Duration) {
         self.env.graph.lock().remember_duration = Some(d);
     }
@@ -411,8 +188,12 @@ impl StreamingContext {
         DStream::from_arc(stream)
     }
 
+    /// Registers an input stream; after start it was refused (`DStreamCore::new` reported
+    /// it) and is never registered, as in Spark where the constructor throws.
     pub(crate) fn add_input(&self, stream: Arc<dyn InputDStream>) {
-        self.env.graph.lock().inputs.push(stream);
+        if self.env.is_initialized_state() {
+            self.env.graph.lock().inputs.push(stream);
+        }
     }
 
     /// Starts generating batches. Validates the graph first with Spark's rules.
@@ -449,6 +230,17 @@ impl StreamingContext {
             return Err(Error::InvalidArgument(
                 "the batch duration must be positive".into(),
             ));
+        }
+        // Time arithmetic saturates; a batch duration that leaves no room for batch times
+        // (e.g. `Duration::seconds(u64::MAX)`, saturated) is refused here instead.
+        let now = self.env.clock.time_ms();
+        let room = (now / batch.milliseconds())
+            .checked_add(2)
+            .and_then(|n| n.checked_mul(batch.milliseconds()));
+        if room.is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "the batch duration {batch} is too long: batch times would overflow"
+            )));
         }
         // Spark's RecurringTimer: the first batch is the next multiple of the batch duration;
         // after a recovery, the graph keeps its zero time and the checkpoint's batch runs again.
@@ -538,7 +330,34 @@ impl StreamingContext {
 
     /// Manual clock only: advances the clock by `n` batches, running each batch's jobs and
     /// waiting for them. Returns the first failed job's error (after running all `n` batches).
+    ///
+    /// A `stop` (from an output operation, a transform or another thread) ends the call after
+    /// the batch in progress: no batch runs on a stopped context, and the call returns what the
+    /// batches that ran returned (`Ok` when they succeeded), as Spark's generator simply stops
+    /// generating. Called from within a batch (an output operation or a transform), or while
+    /// another thread runs batches, it is refused with `Error::IllegalState`: the nested batch
+    /// would run out of order.
     pub fn run_batches(&self, n: usize) -> Result<()> {
+        let me = std::thread::current().id();
+        {
+            let mut running = self.env.batch_thread.0.lock();
+            match *running {
+                Some(t) if t == me => {
+                    return Err(Error::IllegalState(
+                        "run_batches cannot be called from within a batch (an output operation                          or a transform of this StreamingContext): the nested batch would run                          out of order"
+                            .into(),
+                    ))
+                }
+                Some(_) => {
+                    return Err(Error::IllegalState(
+                        "run_batches is already running on another thread; batches run one at                          a time, in order"
+                            .into(),
+                    ))
+                }
+                None => *running = Some(me),
+            }
+        }
+        let _running = BatchThreadGuard(&self.env);
         self.env.take_error()?;
         let Some(clock) = self.env.manual.clone() else {
             return Err(Error::IllegalState(
@@ -552,6 +371,9 @@ impl StreamingContext {
         }
         let mut first_error = None;
         for _ in 0..n {
+            if *self.env.state.lock() != State::Active {
+                break;
+            }
             let last = (*self.env.last_batch.lock()).unwrap_or_default();
             let time = last + self.env.batch_duration;
             clock.set_time(time.milliseconds());
@@ -563,6 +385,17 @@ impl StreamingContext {
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// Waits until no other thread is inside `run_batches` (a `stop` from the batch's own
+    /// thread does not wait: its batch completes after `stop` returns).
+    fn wait_for_batch_in_progress(&self) {
+        let me = std::thread::current().id();
+        let (running, cv) = &self.env.batch_thread;
+        let mut running = running.lock();
+        while running.is_some_and(|t| t != me) {
+            cv.wait(&mut running);
         }
     }
 
@@ -596,7 +429,10 @@ impl StreamingContext {
     /// `sparklet.streaming.gracefulStopTimeout` (default 10 batch durations) passes; the batch
     /// in progress then completes. Not graceful: the batch in progress completes and what the
     /// receivers hold is dropped. With the manual clock no batch comes after `stop`, so a
-    /// graceful stop cannot wait for one (Spark would sit out the timeout).
+    /// graceful stop cannot wait for one (Spark would sit out the timeout); a `run_batches`
+    /// running on another thread ends after its batch in progress, which `stop` waits for.
+    /// `stop` may be called from an output operation or a transform: the batch in progress
+    /// then completes after `stop` returns, and no batch follows.
     pub fn stop(&self, stop_spark_context: bool, graceful: bool) {
         {
             let mut state = self.env.state.lock();
@@ -621,6 +457,7 @@ impl StreamingContext {
                 let _ = t.join();
             }
         }
+        self.wait_for_batch_in_progress();
         for input in inputs {
             input.stop();
         }

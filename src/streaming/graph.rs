@@ -1,5 +1,8 @@
 //! The DStream graph (Spark's `DStreamGraph`): the input and output streams of a context, and
 //! the walks over them at start, at each batch, and after each batch.
+//!
+//! **The graph lock is never held while user code runs**: the per-batch walks
+//! ([`generate_jobs`], [`clear_metadata`]) take a copy of the output list out of the lock.
 
 use std::sync::Arc;
 
@@ -80,36 +83,41 @@ impl DStreamGraph {
         Ok(())
     }
 
-    /// Spark's `generateJobs`: one job per output stream, in registration order.
-    pub(crate) fn generate_jobs(&self, time: Time) -> Result<Vec<StreamingJob>> {
-        let mut jobs = Vec::new();
-        for o in &self.outputs {
-            if let Some(job) = o.generate_job(time)? {
-                jobs.push(job);
-            }
-        }
-        Ok(jobs)
-    }
-
     /// Every stream of the graph, each once, from the outputs down.
     pub(crate) fn all_streams(&self) -> Vec<Arc<dyn DStreamBase>> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         let mut stack = self.output_bases();
         while let Some(s) = stack.pop() {
-            if seen.insert(s.core().id) {
+            if seen.insert(s.core().stream_id()) {
                 stack.extend(s.dependencies());
                 out.push(s);
             }
         }
-        out.sort_by_key(|s| s.core().id);
+        out.sort_by_key(|s| s.core().stream_id());
         out
     }
+}
 
-    /// Spark's `clearMetadata`.
-    pub(crate) fn clear_metadata(&self, time: Time, unpersist: bool) {
-        for o in self.output_bases() {
-            dstream::clear_metadata(&*o, time, unpersist);
+/// Spark's `DStreamGraph.generateJobs`: one job per output stream, in registration order. The
+/// outputs are a copy taken out of the graph lock: computing an RDD runs user code (a transform
+/// closure), which may call back into the context.
+pub(crate) fn generate_jobs(
+    outputs: &[Arc<dyn OutputDStream>],
+    time: Time,
+) -> Result<Vec<StreamingJob>> {
+    let mut jobs = Vec::new();
+    for o in outputs {
+        if let Some(job) = o.generate_job(time)? {
+            jobs.push(job);
         }
+    }
+    Ok(jobs)
+}
+
+/// Spark's `DStreamGraph.clearMetadata`, over a copy of the outputs (as [`generate_jobs`]).
+pub(crate) fn clear_metadata(outputs: &[Arc<dyn OutputDStream>], time: Time, unpersist: bool) {
+    for o in outputs {
+        dstream::clear_metadata(&*o.clone().as_base(), time, unpersist);
     }
 }

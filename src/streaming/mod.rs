@@ -6,6 +6,7 @@ pub(crate) mod checkpoint;
 pub mod clock;
 pub(crate) mod context;
 pub(crate) mod dstream;
+pub(crate) mod env;
 pub(crate) mod graph;
 pub(crate) mod input;
 pub mod state;

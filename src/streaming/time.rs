@@ -24,13 +24,36 @@ impl Duration {
     pub const fn milliseconds(ms: u64) -> Duration {
         Duration { ms }
     }
-    /// `s` seconds.
+    /// `s` seconds; saturates at `u64::MAX` milliseconds (see [`Duration::checked_seconds`]).
+    /// A saturated batch duration is refused by `StreamingContext::start`.
     pub const fn seconds(s: u64) -> Duration {
-        Duration { ms: s * 1000 }
+        Duration {
+            ms: s.saturating_mul(1000),
+        }
     }
-    /// `m` minutes.
+    /// `m` minutes; saturates at `u64::MAX` milliseconds (see [`Duration::checked_minutes`]).
     pub const fn minutes(m: u64) -> Duration {
-        Duration { ms: m * 60_000 }
+        Duration {
+            ms: m.saturating_mul(60_000),
+        }
+    }
+    /// `s` seconds, or `Error::InvalidArgument` when that many milliseconds overflow `u64`.
+    ///
+    /// ```
+    /// use sparklet::streaming::*;
+    /// assert_eq!(Duration::checked_seconds(2).unwrap().milliseconds(), 2000);
+    /// assert!(Duration::checked_seconds(u64::MAX).is_err());
+    /// ```
+    pub fn checked_seconds(s: u64) -> crate::Result<Duration> {
+        s.checked_mul(1000)
+            .map(Duration::milliseconds)
+            .ok_or_else(|| overflow(s, "seconds"))
+    }
+    /// `m` minutes, or `Error::InvalidArgument` when that many milliseconds overflow `u64`.
+    pub fn checked_minutes(m: u64) -> crate::Result<Duration> {
+        m.checked_mul(60_000)
+            .map(Duration::milliseconds)
+            .ok_or_else(|| overflow(m, "minutes"))
     }
     /// Whether this is a whole multiple of `other` (Spark's `isMultipleOf`).
     pub fn is_multiple_of(&self, other: Duration) -> bool {
@@ -40,6 +63,13 @@ impl Duration {
     pub fn is_zero(&self) -> bool {
         self.ms == 0
     }
+}
+
+fn overflow(n: u64, unit: &str) -> crate::Error {
+    crate::Error::InvalidArgument(format!(
+        "a duration of {n} {unit} does not fit in {} milliseconds",
+        u64::MAX
+    ))
 }
 
 /// `d.milliseconds()`: the length of a [`Duration`] in milliseconds.
@@ -94,7 +124,9 @@ impl Mul<i32> for Duration {
 impl Add for Duration {
     type Output = Duration;
     fn add(self, o: Duration) -> Duration {
-        Duration { ms: self.ms + o.ms }
+        Duration {
+            ms: self.ms.saturating_add(o.ms),
+        }
     }
 }
 
@@ -169,7 +201,9 @@ impl Time {
 impl Add<Duration> for Time {
     type Output = Time;
     fn add(self, d: Duration) -> Time {
-        Time { ms: self.ms + d.ms }
+        Time {
+            ms: self.ms.saturating_add(d.ms),
+        }
     }
 }
 

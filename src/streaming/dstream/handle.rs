@@ -5,13 +5,13 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::rdd::{BoxIter, Data};
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::mapped::{TransformedDStream, UnionDStream};
 use crate::streaming::dstream::output::{
     element_to_string, print_batch, rdd_to_file_name, ForEachDStream,
 };
 use crate::streaming::dstream::window::WindowedDStream;
 use crate::streaming::dstream::{DStreamBase, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
 
@@ -38,6 +38,7 @@ impl<T: Data> std::fmt::Debug for DStream<T> {
 impl<T: Data> DStream<T> {
     pub(crate) fn from_arc(stream: Arc<dyn TypedDStream<T>>) -> DStream<T> {
         let sc = stream.core().sc.clone();
+        let _ = stream.core().element_type.set(std::any::type_name::<T>());
         let _ = stream.core().restorer.set(Box::new(move |path| {
             let rdd = sc.checkpoint_file::<T>(path)?;
             Ok(crate::streaming::dstream::GeneratedRdd {
@@ -48,11 +49,13 @@ impl<T: Data> DStream<T> {
         DStream { stream }
     }
 
+    /// The stream's context; once it is dropped, a stopped context of its own that nothing
+    /// runs: the streams built on it are inert and register no output, so a DStream method
+    /// called after its StreamingContext is gone does nothing instead of panicking.
     pub(crate) fn ssc(&self) -> Arc<StreamingEnv> {
-        self.stream
-            .core()
-            .ssc()
-            .expect("a DStream is used only while its StreamingContext lives")
+        self.stream.core().ssc().unwrap_or_else(|_| {
+            StreamingEnv::orphan(&self.stream.core().sc, self.stream.slide_duration())
+        })
     }
 
     /// A stream whose RDD of each batch is `f(rdd, time)`, with Spark's class name.
@@ -238,10 +241,11 @@ impl<T: Data> DStream<T> {
         }
     }
 
-    /// Prints the first `n` elements of each batch, in Spark's format.
+    /// Prints the first `n` elements of each batch, in Spark's format (`n = usize::MAX`
+    /// prints them all).
     pub fn print(&self, n: usize) {
         self.foreach_rdd(move |rdd, time| {
-            let first = rdd.take(n + 1)?;
+            let first = rdd.take(n.saturating_add(1))?;
             print!("{}", print_batch(time, &first, n));
             Ok(())
         });

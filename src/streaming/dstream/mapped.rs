@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::rdd::Data;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
 

@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use crate::error::{Error, Result};
 use crate::rdd::{Data, RddBase};
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::{Rdd, SparkContext};
 
@@ -44,6 +44,29 @@ pub(crate) const DEFAULT_MIN_CHECKPOINT: Duration = Duration::seconds(10);
 pub(crate) struct GeneratedRdd {
     pub(crate) base: Arc<dyn RddBase>,
     pub(crate) typed: Arc<dyn Any + Send + Sync>,
+}
+
+/// A stream's id within its context (Spark's `DStream.id`), in creation order: the key of the
+/// per-stream maps of a metadata checkpoint, by which a rebuilt graph is matched.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub(crate) struct StreamId(pub(crate) usize);
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 /// The fields every DStream shares (Spark's fields on `DStream`).
@@ -59,6 +82,9 @@ pub(crate) struct DStreamCore {
     pub(crate) generated: Mutex<BTreeMap<Time, GeneratedRdd>>,
     /// Reads back a checkpointed RDD of this stream's element type (set by the typed handle).
     pub(crate) restorer: std::sync::OnceLock<Restorer>,
+    /// The Rust type name of the elements (set by the typed handle), recorded in metadata
+    /// checkpoints.
+    pub(crate) element_type: std::sync::OnceLock<&'static str>,
     /// Spark's `DStreamCheckpointData`: every checkpoint folder of this stream's RDDs seen so
     /// far, by batch time.
     pub(crate) checkpoint_files: Mutex<BTreeMap<Time, std::path::PathBuf>>,
@@ -83,6 +109,7 @@ impl DStreamCore {
             must_checkpoint,
             generated: Mutex::new(BTreeMap::new()),
             restorer: std::sync::OnceLock::new(),
+            element_type: std::sync::OnceLock::new(),
             checkpoint_files: Mutex::new(BTreeMap::new()),
         }
     }
@@ -96,6 +123,11 @@ impl DStreamCore {
 
     pub(crate) fn is_initialized(&self) -> bool {
         self.zero_time.lock().is_some()
+    }
+
+    /// The stream's id as a [`StreamId`] (`id` stays a `usize` for the receiver code).
+    pub(crate) fn stream_id(&self) -> StreamId {
+        StreamId(self.id)
     }
 }
 

@@ -22,9 +22,9 @@ use crate::error::Result;
 use crate::partitioner::Partitioner;
 use crate::rdd::{part_iter, BoxIter, Data, PartIter};
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
 

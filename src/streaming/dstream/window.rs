@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::rdd::Data;
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
 
@@ -31,6 +31,18 @@ impl<T: Data> WindowedDStream<T> {
         slide: Duration,
     ) -> Result<Self> {
         let parent_slide = parent.slide_duration();
+        // Spark's `Duration.isMultipleOf` accepts a zero window and slide (and then divides by
+        // zero in `isTimeValid`); a zero one never outputs, so it is refused here.
+        if window.is_zero() {
+            return Err(Error::InvalidArgument(format!(
+                "The window duration of windowed DStream ({window}) must be positive"
+            )));
+        }
+        if slide.is_zero() {
+            return Err(Error::InvalidArgument(format!(
+                "The slide duration of windowed DStream ({slide}) must be positive"
+            )));
+        }
         if !window.is_multiple_of(parent_slide) {
             return Err(Error::InvalidArgument(format!(
                 "The window duration of windowed DStream ({window}) must be a multiple of the slide \

@@ -49,8 +49,8 @@ use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
 use crate::streaming::clock::{Clock, SystemClock};
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::{DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::graph::InputDStream;
 use crate::streaming::time::{Duration, DurationMillis, Time};
 use crate::Rdd;

@@ -15,8 +15,8 @@ use parking_lot::Mutex;
 use crate::error::{Error, Result};
 use crate::rdd::Data;
 use crate::serializer;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::{DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::graph::InputDStream;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
@@ -82,7 +82,25 @@ impl<T: Data> InputDStream for QueueInputDStream<T> {
             serializer::deserialize_bounded(bytes).map_err(|e| {
                 Error::IllegalState(format!("cannot restore queue stream position: {e}"))
             })?;
-        *self.progress.lock() = (next.min(self.queued.len()), kept.into_iter().collect());
+        // A position past the queue is a corrupt checkpoint, or one written by a program with
+        // another queue: refuse it here rather than panic on it in a batch.
+        let len = self.queued.len();
+        let past =
+            |start: usize, count: usize| start.checked_add(count).is_none_or(|end| end > len);
+        if next > len || kept.iter().any(|(_, (start, count))| past(*start, *count)) {
+            return Err(Error::IllegalState(format!(
+                "The checkpoint does not match queue stream {}: it records queued batches up to \
+                 {} but the queue holds {len} (a corrupt checkpoint, or one written by another \
+                 program)",
+                self.core.id,
+                kept.iter()
+                    .map(|(_, (s, c))| s.saturating_add(*c))
+                    .chain([next])
+                    .max()
+                    .unwrap_or(next)
+            )));
+        }
+        *self.progress.lock() = (next, kept.into_iter().collect());
         Ok(())
     }
 }
@@ -107,12 +125,57 @@ impl<T: Data> TypedDStream<T> for QueueInputDStream<T> {
                 }
             }
         };
-        let taken: Vec<Rdd<T>> = self.queued[start..start + count].to_vec();
+        let taken: Vec<Rdd<T>> = start
+            .checked_add(count)
+            .and_then(|end| self.queued.get(start..end))
+            .ok_or_else(|| {
+                Error::IllegalState(format!(
+                    "queue stream {} has no queued batches {start}..{start}+{count}",
+                    self.core.id
+                ))
+            })?
+            .to_vec();
         let sc = &self.core.sc;
         Ok(Some(match taken.len() {
             0 => sc.empty_rdd(),
             1 if self.one_at_a_time => taken.into_iter().next().expect("one RDD"),
             _ => crate::rdd::handle::union_all(sc, taken),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streaming::StreamingContext;
+    use crate::{SparkConf, SparkContext};
+
+    /// Issue 16, defect 5: a metadata checkpoint whose queue position points past the queue
+    /// used to panic out of `run_batches` (`range start index 1000 out of range`).
+    #[test]
+    fn a_queue_position_past_the_queue_is_a_clear_error() {
+        let sc = SparkContext::new(SparkConf::new().set_master("local[1]")).unwrap();
+        let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+        let q = QueueInputDStream::new(&ssc.env, vec![vec![1i64], vec![2], vec![3]], true);
+        let bad = serializer::serialize(&(1000usize, vec![(Time::new(1000), (1000usize, 1usize))]))
+            .unwrap();
+        match q.restore_state(&bad) {
+            Err(Error::IllegalState(m)) => {
+                assert!(m.contains("does not match queue stream"), "{m}");
+                assert!(m.contains("the queue holds 3"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let overflow =
+            serializer::serialize(&(0usize, vec![(Time::new(1000), (1usize, usize::MAX))]))
+                .unwrap();
+        assert!(q.restore_state(&overflow).is_err());
+        // A good position is kept, and the batch takes what it recorded.
+        let good =
+            serializer::serialize(&(2usize, vec![(Time::new(1000), (1usize, 1usize))])).unwrap();
+        q.restore_state(&good).unwrap();
+        *q.core.zero_time.lock() = Some(Time::new(0));
+        let rdd = q.compute(Time::new(1000)).unwrap().unwrap();
+        assert_eq!(rdd.collect().unwrap(), vec![2]);
     }
 }

@@ -13,13 +13,13 @@ use std::hash::Hash;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::Data;
 use crate::storage::StorageLevel;
-use crate::streaming::context::StreamingEnv;
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::env::StreamingEnv;
 use crate::streaming::state::rdd::{
     create_from_pair_rdd, create_from_stamped, MapWithStateRDDRecord, MapWithStateRdd,
 };
@@ -50,6 +50,23 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> InternalMapWithStateDStream
             .partitioner
             .clone()
             .unwrap_or_else(|| Partitioner::hash(ssc.sc.default_parallelism()));
+        // Refused at `start()` (reported now): zero partitions would drop every record, and
+        // an initial state of another context cannot be joined with this one's batches.
+        if partitioner.num_partitions() == 0 {
+            ssc.report(Error::InvalidArgument(
+                "Number of partitions (0) of the StateSpec's partitioner must be positive".into(),
+            ));
+        }
+        if let Some(initial) = &spec.initial_state {
+            if !Arc::ptr_eq(initial.context().env(), ssc.sc.env()) {
+                ssc.report(Error::InvalidArgument(format!(
+                    "The initial state RDD {} of mapWithState belongs to another SparkContext \
+                     than its StreamingContext; create it with the StreamingContext's \
+                     SparkContext",
+                    initial.id()
+                )));
+            }
+        }
         let core = DStreamCore::new(ssc, true);
         *core.storage_level.lock() = StorageLevel::MEMORY_ONLY;
         InternalMapWithStateDStream {
