@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 /// | `sparklet.default.parallelism` | the number of task slots | partitions of shuffles with no parent partitioner |
 /// | `sparklet.executor.memory` | `512m` | block memory of each executor (not `local-cluster`) |
 /// | `sparklet.local.dir` | the system temp folder | where executors keep disk blocks |
+/// | `sparklet.streaming.receiver.maxLineBytes` | `64m` | longest line a socket receiver keeps; a longer one is reported and dropped |
 ///
 /// ```
 /// use sparklet::prelude::*;
