@@ -128,7 +128,11 @@ pub(crate) fn time_ms(conf: &SparkConf, key: &str, default: u64) -> Result<u64> 
         _ => None,
     };
     match (digits.parse::<u64>(), mult) {
-        (Ok(n), Some(m)) => Ok(n.saturating_mul(m)),
+        (Ok(n), Some(m)) => n.checked_mul(m).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{key} is too long: '{v}' is more milliseconds than a u64 holds"
+            ))
+        }),
         _ => Err(Error::InvalidArgument(format!(
             "{key} must be a duration like 200ms or 2s, got '{v}'"
         ))),
@@ -437,7 +441,11 @@ impl<T: Data> ReceiverSupervisor<T> {
                 self.name, self.stream_id
             ),
         );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(delay);
+        // A delay too long for the clock is forever (until stopped).
+        let far = std::time::Instant::now() + std::time::Duration::from_secs(100 * 365 * 86_400);
+        let deadline = std::time::Instant::now()
+            .checked_add(std::time::Duration::from_millis(delay))
+            .unwrap_or(far);
         // Slices, so that a stopped SparkContext (which does not signal us) is noticed too.
         let slice = std::time::Duration::from_millis(100);
         let mut stopped = self.stopped.lock();
