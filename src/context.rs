@@ -84,10 +84,13 @@ impl Master {
             let executors = positive(parts[0], "executors")?;
             let slots = positive(parts[1], "cores per executor")?;
             let mib = positive(parts[2], "memory per executor (MiB)")?;
+            let memory = (mib as u64)
+                .checked_mul(1 << 20)
+                .ok_or_else(|| bad(&format!("{mib} MiB is more bytes than a u64 holds")))?;
             return Ok(Master {
                 executors,
                 slots,
-                memory: Some(mib as u64 * 1024 * 1024),
+                memory: Some(memory),
                 max_failures: None,
                 cluster: true,
             });
@@ -160,25 +163,17 @@ impl SparkContext {
             .get(conf::MASTER)
             .unwrap_or_else(|| "local[*]".to_string());
         let master = Master::parse(&master_str)?;
-        let max_failures = match master.max_failures {
-            Some(f) => f,
-            None => conf.get_usize(conf::TASK_MAX_FAILURES, 4)?,
-        };
-        if max_failures == 0 {
-            return Err(Error::InvalidArgument(format!(
-                "{} must be at least 1",
-                conf::TASK_MAX_FAILURES
-            )));
-        }
+        conf.validate()?;
+        let max_failures = conf.task_max_failures(master.max_failures)?;
         let memory = match master.memory {
             Some(m) => m,
             None => conf.get_bytes(conf::EXECUTOR_MEMORY, 512 << 20)?,
         };
-        let total_slots = master.executors * master.slots;
-        let default_parallelism = match conf.get_usize(conf::DEFAULT_PARALLELISM, 0)? {
-            0 if master.cluster => total_slots.max(2),
-            0 => total_slots,
-            n => n,
+        let total_slots = master.executors.saturating_mul(master.slots);
+        let default_parallelism = match conf.default_parallelism()? {
+            None if master.cluster => total_slots.max(2),
+            None => total_slots,
+            Some(n) => n,
         };
         let bus = ListenerBus::default();
         let env = Arc::new(SparkEnv::new(
@@ -186,7 +181,7 @@ impl SparkContext {
             bus.clone(),
             master.slots,
             memory,
-            max_failures as u32,
+            max_failures,
         )?);
         if master.cluster {
             for _ in 0..master.executors {
@@ -195,7 +190,7 @@ impl SparkContext {
         } else {
             env.add_executor(Some("driver"))?;
         }
-        let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures as u32)?;
+        let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures)?;
         env.set_event_queue(events.clone());
         Ok(SparkContext {
             inner: Arc::new(ContextInner {

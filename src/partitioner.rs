@@ -51,6 +51,26 @@ impl Partitioner {
         }
     }
 
+    /// Refuses to shuffle `parent_partitions` partitions of `parent` into this partitioner
+    /// when it has no partitions: every record would be dropped. (Spark allows
+    /// `HashPartitioner(0)` and fails the first map task that sees a key with `/ by zero`;
+    /// here the job is refused before it runs. A parent of no partitions shuffles to nothing.)
+    pub(crate) fn check_can_hold(
+        &self,
+        op: &str,
+        parent: &str,
+        parent_partitions: usize,
+    ) -> crate::error::Result<()> {
+        if self.num_partitions() == 0 && parent_partitions > 0 {
+            return Err(crate::error::Error::InvalidArgument(format!(
+                "{op}: cannot shuffle the {parent_partitions} partitions of {parent} into \
+                 {self}: zero partitions can hold no data (use a partitioner of 1 or more \
+                 partitions)"
+            )));
+        }
+        Ok(())
+    }
+
     /// The partition of `key`, in `0..num_partitions()` (0 for a zero-partition partitioner,
     /// which never receives a key).
     pub fn get_partition<K: Hash + ?Sized>(&self, key: &K) -> usize {

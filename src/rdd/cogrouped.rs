@@ -121,6 +121,18 @@ impl<K: Data + Hash + Eq, V: Data, W: Data> RddBase for CoGroupedRdd<K, V, W> {
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())
     }
+    /// Both sides of one context, and no data shuffled into zero partitions.
+    fn validate(&self) -> crate::error::Result<()> {
+        crate::rdd::handle::check_one_context(self)?;
+        for dep in self.get_dependencies() {
+            self.partitioner.check_can_hold(
+                "cogroup",
+                &crate::rdd::describe(&**dep.rdd()),
+                crate::rdd::num_partitions(&**dep.rdd()),
+            )?;
+        }
+        Ok(())
+    }
     fn class_name(&self) -> &'static str {
         "CoGroupedRDD"
     }

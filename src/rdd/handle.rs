@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::{MapPartitionsRdd, PartitionFn};
 use crate::rdd::union::{PartitionerAwareUnionRdd, UnionRdd};
@@ -378,4 +378,39 @@ pub(crate) fn union_all<T: Data>(sc: &SparkContext, rdds: Vec<Rdd<T>>) -> Rdd<T>
         }
     }
     Rdd::from_arc(Arc::new(UnionRdd::new(sc, parents)))
+}
+
+/// Refuses an RDD whose parents belong to another context than its own: the scheduler of one
+/// context cannot run another's stages, read its blocks or find its shuffle outputs. Called
+/// from the `validate` of every RDD that combines RDDs (union, cogroup and what is built on
+/// them), so the job is refused at submission. (Spark allows one active `SparkContext` per
+/// JVM and has no such case.)
+pub(crate) fn check_one_context(rdd: &dyn RddBase) -> Result<()> {
+    let sc = &rdd.core().sc;
+    for dep in rdd.get_dependencies() {
+        let other = &dep.rdd().core().sc;
+        if !Arc::ptr_eq(sc.env(), other.env()) {
+            return Err(Error::InvalidArgument(format!(
+                "{} combines RDDs of two SparkContexts: {} belongs to {}, not to {}; RDDs of \
+                 different SparkContexts cannot be combined (build both from one context)",
+                describe(rdd),
+                describe(&**dep.rdd()),
+                context_name(other),
+                context_name(sc),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A context as a message names it: its application name and master.
+fn context_name(sc: &SparkContext) -> String {
+    let conf = sc.conf();
+    format!(
+        "the SparkContext of app '{}' (master {})",
+        conf.get(crate::conf::APP_NAME)
+            .unwrap_or_else(|| "sparklet".into()),
+        conf.get(crate::conf::MASTER)
+            .unwrap_or_else(|| "local[*]".into())
+    )
 }

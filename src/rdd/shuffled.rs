@@ -85,6 +85,17 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())
     }
+    /// No data shuffled into zero partitions.
+    fn validate(&self) -> crate::error::Result<()> {
+        for dep in self.get_dependencies() {
+            self.partitioner.check_can_hold(
+                &self.core.op,
+                &crate::rdd::describe(&**dep.rdd()),
+                crate::rdd::num_partitions(&**dep.rdd()),
+            )?;
+        }
+        Ok(())
+    }
     fn class_name(&self) -> &'static str {
         "ShuffledRDD"
     }

@@ -63,6 +63,9 @@ impl<T: Data> RddBase for UnionRdd<T> {
     fn clear_dependencies(&self) -> Box<dyn Any + Send> {
         Box::new(std::mem::take(&mut *self.parents.lock()))
     }
+    fn validate(&self) -> crate::error::Result<()> {
+        crate::rdd::handle::check_one_context(self)
+    }
     fn class_name(&self) -> &'static str {
         "UnionRDD"
     }
@@ -117,6 +120,9 @@ impl<T: Data> RddBase for PartitionerAwareUnionRdd<T> {
     }
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())
+    }
+    fn validate(&self) -> crate::error::Result<()> {
+        crate::rdd::handle::check_one_context(self)
     }
     fn class_name(&self) -> &'static str {
         "PartitionerAwareUnionRDD"

@@ -45,7 +45,9 @@
 //! a warning, `errors` and `last_error` in [`ReceiverInfo`]) and restarts after
 //! `sparklet.streaming.receiver.restartDelay` (default 2000 ms, Spark's
 //! `spark.streaming.receiverRestartDelay`). The delay is a wait on the stop condition variable,
-//! so stopping never waits for it. A problem never stops the streaming context.
+//! so stopping never waits for it. A problem never stops the streaming context. A text
+//! receiver also reports each line it drops for being longer than [`MAX_LINE_BYTES`]; that
+//! is no restart.
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,11 +73,16 @@ pub const BLOCK_INTERVAL: &str = "sparklet.streaming.blockInterval";
 /// Conf key: how long a receiver waits before restarting after a problem (Spark's
 /// `spark.streaming.receiverRestartDelay`): `2000ms` by default.
 pub const RESTART_DELAY: &str = "sparklet.streaming.receiver.restartDelay";
+/// Conf key: the longest line a text receiver keeps, in bytes (`64m` by default; `k`, `m`, `g`
+/// suffixes or plain bytes; at least 1). A longer line is reported and dropped: its bytes are
+/// skipped up to the next newline, never buffered. Sparklet's own key: Spark has no bound.
+pub const MAX_LINE_BYTES: &str = "sparklet.streaming.receiver.maxLineBytes";
 /// The storage level of received blocks (Spark's default for `socketTextStream`).
 pub const RECEIVER_STORAGE_LEVEL: StorageLevel = StorageLevel::MEMORY_AND_DISK_SER_2;
 
 const DEFAULT_BLOCK_INTERVAL_MS: u64 = 200;
 const DEFAULT_RESTART_DELAY_MS: u64 = 2000;
+const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
 /// What a stream's receiver has done so far (Spark's `ReceiverInfo`, with counters), from
 /// `DStream::receiver_info`.
@@ -121,7 +128,11 @@ pub(crate) fn time_ms(conf: &SparkConf, key: &str, default: u64) -> Result<u64> 
         _ => None,
     };
     match (digits.parse::<u64>(), mult) {
-        (Ok(n), Some(m)) => Ok(n.saturating_mul(m)),
+        (Ok(n), Some(m)) => n.checked_mul(m).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{key} is too long: '{v}' is more milliseconds than a u64 holds"
+            ))
+        }),
         _ => Err(Error::InvalidArgument(format!(
             "{key} must be a duration like 200ms or 2s, got '{v}'"
         ))),
@@ -133,6 +144,8 @@ pub(crate) fn time_ms(conf: &SparkConf, key: &str, default: u64) -> Result<u64> 
 pub(crate) struct ReceiverSettings {
     pub(crate) block_interval_ms: u64,
     pub(crate) restart_delay_ms: u64,
+    /// The longest line kept ([`MAX_LINE_BYTES`]).
+    pub(crate) max_line_bytes: usize,
 }
 
 impl ReceiverSettings {
@@ -143,9 +156,21 @@ impl ReceiverSettings {
                 "'{BLOCK_INTERVAL}' should be a positive value"
             )));
         }
+        let max_line_bytes = conf.get_bytes(MAX_LINE_BYTES, DEFAULT_MAX_LINE_BYTES as u64)?;
+        let max_line_bytes = match usize::try_from(max_line_bytes) {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "{MAX_LINE_BYTES} must be between 1 byte and {} bytes, got '{}'",
+                    usize::MAX,
+                    conf.get(MAX_LINE_BYTES).unwrap_or_default()
+                )))
+            }
+        };
         Ok(ReceiverSettings {
             block_interval_ms,
             restart_delay_ms: time_ms(conf, RESTART_DELAY, DEFAULT_RESTART_DELAY_MS)?,
+            max_line_bytes,
         })
     }
 }
@@ -155,6 +180,7 @@ impl Default for ReceiverSettings {
         ReceiverSettings {
             block_interval_ms: DEFAULT_BLOCK_INTERVAL_MS,
             restart_delay_ms: DEFAULT_RESTART_DELAY_MS,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
@@ -415,7 +441,11 @@ impl<T: Data> ReceiverSupervisor<T> {
                 self.name, self.stream_id
             ),
         );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(delay);
+        // A delay too long for the clock is forever (until stopped).
+        let far = std::time::Instant::now() + std::time::Duration::from_secs(100 * 365 * 86_400);
+        let deadline = std::time::Instant::now()
+            .checked_add(std::time::Duration::from_millis(delay))
+            .unwrap_or(far);
         // Slices, so that a stopped SparkContext (which does not signal us) is noticed too.
         let slice = std::time::Duration::from_millis(100);
         let mut stopped = self.stopped.lock();
@@ -513,6 +543,22 @@ mod tests {
         assert_eq!(time_ms(&conf, "unset", 9).unwrap(), 9);
         let err = time_ms(&conf, "e", 0).unwrap_err();
         assert!(err.to_string().contains("'fast'"), "{err}");
+    }
+
+    #[test]
+    fn the_line_bound_defaults_to_64_mib_and_must_be_positive() {
+        let settings = ReceiverSettings::from_conf(&SparkConf::new()).unwrap();
+        assert_eq!(settings.max_line_bytes, 64 << 20);
+        let conf = SparkConf::new().set(MAX_LINE_BYTES, "2k");
+        assert_eq!(
+            ReceiverSettings::from_conf(&conf).unwrap().max_line_bytes,
+            2048
+        );
+        for bad in ["0", "0k", "huge"] {
+            let conf = SparkConf::new().set(MAX_LINE_BYTES, bad);
+            let err = ReceiverSettings::from_conf(&conf).unwrap_err();
+            assert!(err.to_string().contains(MAX_LINE_BYTES), "{err}");
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! `start()` spawns one thread, `receiver-<stream id>`, which plays Spark's receiver task: it
 //! connects to `host:port`, reads bytes, splits them into lines on `\n` (a trailing `\r` is
 //! dropped; bytes that are not UTF-8 become U+FFFD, as Java's reader does; a last line without
-//! `\n` counts when the peer closes), and adds each read's lines to the block generator. With
+//! `\n` counts when the peer closes), and adds each read's lines to the block generator.
+//! Splitting is linear: only the bytes of the latest read are searched for `\n`, and only the
+//! unfinished last line is kept between reads (`LineSplitter`). With
 //! the wall clock the same thread cuts and stores a block every block interval (Spark uses a
 //! timer thread and a pushing thread; one thread is enough when storing is an in-process copy);
 //! with the manual clock blocks are cut only when a batch is generated. Reads time out every few
@@ -30,6 +32,12 @@
 //! them stops the streaming context. A host that is not a valid host name or IP address, or
 //! port 0, is refused when the stream is made: the error comes from `ssc.start()`.
 //!
+//! A line longer than `sparklet.streaming.receiver.maxLineBytes` ([`MAX_LINE_BYTES`], 64 MiB
+//! by default; bytes before the `\n`) is reported the same way and dropped: once it grows past
+//! the bound, what is buffered of it is freed and its further bytes are skipped up to the next
+//! newline without being kept. The connection stays open and the next line is received as
+//! usual. (Spark's `SocketReceiver` reads lines of any length, until the JVM runs out of heap.)
+//!
 //! # Stopping
 //!
 //! `stop()` sets the stop flag, wakes the restart-delay wait, shuts the socket down (which ends
@@ -52,7 +60,9 @@ use crate::streaming::clock::Clock;
 use crate::streaming::context::{StreamingEnv, UNPERSIST};
 use crate::streaming::dstream::{DStreamBase, DStreamCore, TypedDStream};
 use crate::streaming::graph::InputDStream;
-use crate::streaming::input::receiver::{ReceiverInfo, ReceiverSettings, ReceiverSupervisor};
+use crate::streaming::input::receiver::{
+    ReceiverInfo, ReceiverSettings, ReceiverSupervisor, MAX_LINE_BYTES,
+};
 use crate::streaming::time::{Duration, Time};
 use crate::streaming::DStream;
 use crate::Rdd;
@@ -405,7 +415,7 @@ impl SocketReceiver {
 
     fn read_lines(&self, mut stream: &TcpStream) -> Ended {
         let sup = &self.supervisor;
-        let mut pending: Vec<u8> = Vec::new();
+        let mut lines = LineSplitter::new(sup.settings.max_line_bytes);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             if sup.is_stopped() {
@@ -417,8 +427,8 @@ impl SocketReceiver {
                     if sup.is_stopped() {
                         return Ended::Stopped;
                     }
-                    if !pending.is_empty() {
-                        sup.add_data(vec![line_of(&pending)]);
+                    if let Some(last) = lines.finish() {
+                        sup.add_data(vec![last]);
                     }
                     return Ended::Restart {
                         message: "Socket data stream had no more data".into(),
@@ -426,8 +436,18 @@ impl SocketReceiver {
                     };
                 }
                 Ok(n) => {
-                    pending.extend_from_slice(&buf[..n]);
-                    sup.add_data(split_lines(&mut pending));
+                    let split = lines.push(&buf[..n]);
+                    for _ in 0..split.dropped {
+                        sup.report_error(
+                            &format!(
+                                "Dropped a line longer than {MAX_LINE_BYTES} ({} bytes); \
+                                 skipping to the next line",
+                                sup.settings.max_line_bytes
+                            ),
+                            "",
+                        );
+                    }
+                    sup.add_data(split.lines);
                 }
                 Err(e)
                     if matches!(
@@ -458,23 +478,91 @@ impl SocketReceiver {
     }
 }
 
-/// Takes the complete lines out of `pending`, leaving a partial last line.
-fn split_lines(pending: &mut Vec<u8>) -> Vec<String> {
-    let Some(last_newline) = pending.iter().rposition(|&b| b == b'\n') else {
-        return Vec::new();
-    };
-    let rest = pending.split_off(last_newline + 1);
-    let complete = std::mem::replace(pending, rest);
-    complete[..last_newline]
-        .split(|&b| b == b'\n')
-        .map(line_of)
-        .collect()
+/// Cuts a byte stream into lines on `\n`, looking at each byte once: only the bytes of the
+/// latest read are searched for newlines, and only the unfinished last line is kept between
+/// reads. A line longer than `max` bytes (not counting its `\n`) is dropped the moment it
+/// grows past `max`: what is buffered of it is freed and its remaining bytes are skipped up to
+/// the next newline, so the buffer never holds more than `max` bytes.
+struct LineSplitter {
+    max: usize,
+    /// The unfinished last line (at most `max` bytes).
+    pending: Vec<u8>,
+    /// Skipping the rest of a line that grew past `max`.
+    dropping: bool,
+}
+
+/// What one read gave: the complete lines, and how many lines were dropped as too long.
+struct Split {
+    lines: Vec<String>,
+    dropped: usize,
+}
+
+impl LineSplitter {
+    fn new(max: usize) -> LineSplitter {
+        LineSplitter {
+            max,
+            pending: Vec::new(),
+            dropping: false,
+        }
+    }
+
+    /// Adds one read's bytes; returns the lines they complete.
+    fn push(&mut self, bytes: &[u8]) -> Split {
+        let mut split = Split {
+            lines: Vec::new(),
+            dropped: 0,
+        };
+        let mut rest = bytes;
+        while let Some(newline) = rest.iter().position(|&b| b == b'\n') {
+            let piece = &rest[..newline];
+            rest = &rest[newline + 1..];
+            if std::mem::take(&mut self.dropping) {
+                continue;
+            }
+            if self.pending.len() + piece.len() > self.max {
+                self.pending = Vec::new();
+                split.dropped += 1;
+            } else if self.pending.is_empty() {
+                split.lines.push(line_of(piece));
+            } else {
+                self.pending.extend_from_slice(piece);
+                split
+                    .lines
+                    .push(line_of(&std::mem::take(&mut self.pending)));
+            }
+        }
+        if !self.dropping && !rest.is_empty() {
+            if self.pending.len() + rest.len() > self.max {
+                self.pending = Vec::new();
+                self.dropping = true;
+                split.dropped += 1;
+            } else {
+                self.pending.extend_from_slice(rest);
+            }
+        }
+        split
+    }
+
+    /// The last line when the peer closes: what is pending, unless it was dropped.
+    fn finish(&mut self) -> Option<String> {
+        self.dropping = false;
+        let last = std::mem::take(&mut self.pending);
+        (!last.is_empty()).then(|| owned_line(last))
+    }
 }
 
 /// One line's text: a trailing `\r` dropped, invalid UTF-8 replaced.
 fn line_of(bytes: &[u8]) -> String {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// [`line_of`] for bytes already owned: valid UTF-8 becomes the `String` without a copy.
+fn owned_line(mut bytes: Vec<u8>) -> String {
+    if bytes.last() == Some(&b'\r') {
+        bytes.pop();
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Refuses what cannot be a TCP address: an empty or malformed host name, port 0.
@@ -524,16 +612,79 @@ fn validate_address(host: &str, port: u16) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn lines(splitter: &mut LineSplitter, bytes: &[u8]) -> (Vec<String>, usize) {
+        let split = splitter.push(bytes);
+        (split.lines, split.dropped)
+    }
+
     #[test]
     fn lines_split_on_newline_and_drop_carriage_returns() {
-        let mut pending = b"a b\r\nc\n\nd".to_vec();
-        assert_eq!(split_lines(&mut pending), vec!["a b", "c", ""]);
-        assert_eq!(pending, b"d");
-        pending.extend_from_slice(b"e\n");
-        assert_eq!(split_lines(&mut pending), vec!["de"]);
-        assert!(pending.is_empty());
-        assert!(split_lines(&mut b"no newline".to_vec()).is_empty());
+        let mut s = LineSplitter::new(100);
+        assert_eq!(
+            lines(&mut s, b"a b\r\nc\n\nd"),
+            (vec!["a b".into(), "c".into(), "".into()], 0)
+        );
+        assert_eq!(s.pending, b"d");
+        assert_eq!(lines(&mut s, b"e\n"), (vec!["de".into()], 0));
+        assert!(s.pending.is_empty());
+        assert_eq!(lines(&mut s, b"no newline"), (vec![], 0));
+        assert_eq!(s.finish().as_deref(), Some("no newline"));
+        assert_eq!(s.finish(), None);
         assert_eq!(line_of(b"\xffx\r"), "\u{fffd}x");
+        assert_eq!(owned_line(b"\xffx\r".to_vec()), "\u{fffd}x");
+        assert_eq!(owned_line(b"ok\r".to_vec()), "ok");
+    }
+
+    /// A line cut by reads at every possible place comes out whole.
+    #[test]
+    fn a_line_split_across_reads_is_reassembled() {
+        let text = b"first line\nsecond\r\nthird\n";
+        for cut in 0..text.len() {
+            for cut2 in cut..text.len() {
+                let mut s = LineSplitter::new(64);
+                let mut got = Vec::new();
+                for piece in [&text[..cut], &text[cut..cut2], &text[cut2..]] {
+                    got.extend(s.push(piece).lines);
+                }
+                assert_eq!(
+                    got,
+                    vec!["first line", "second", "third"],
+                    "cuts {cut} {cut2}"
+                );
+                assert!(s.pending.is_empty());
+            }
+        }
+    }
+
+    /// A line of `max` bytes is kept; one byte more drops it, whether it ends in the read that
+    /// crosses the bound or many reads later, and the next line is whole.
+    #[test]
+    fn a_line_longer_than_the_bound_is_dropped_without_buffering() {
+        let mut s = LineSplitter::new(4);
+        assert_eq!(
+            lines(&mut s, b"abcd\nabcde\nok\n"),
+            (vec!["abcd".into(), "ok".into()], 1)
+        );
+
+        let mut s = LineSplitter::new(4);
+        assert_eq!(lines(&mut s, b"x\nabc"), (vec!["x".into()], 0));
+        assert_eq!(lines(&mut s, b"de"), (vec![], 1));
+        assert!(s.pending.is_empty() && s.dropping);
+        for _ in 0..100 {
+            assert_eq!(lines(&mut s, b"zzzzzzzz"), (vec![], 0));
+            assert_eq!(s.pending.capacity(), 0);
+        }
+        assert_eq!(lines(&mut s, b"zz\nnext\nab"), (vec!["next".into()], 0));
+        assert_eq!(s.finish().as_deref(), Some("ab"));
+
+        // A dropped line the peer never ends gives no last line.
+        let mut s = LineSplitter::new(4);
+        assert_eq!(lines(&mut s, b"toolong"), (vec![], 1));
+        assert_eq!(s.finish(), None);
+        // The newline right after a line dropped at the end of a read ends that line only.
+        let mut s = LineSplitter::new(2);
+        assert_eq!(lines(&mut s, b"abc"), (vec![], 1));
+        assert_eq!(lines(&mut s, b"\n\nq\n"), (vec!["".into(), "q".into()], 0));
     }
 
     #[test]
