@@ -33,6 +33,9 @@ use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
 use crate::storage::RddInfo;
 use crate::Rdd;
 
+/// The most task threads a master may ask for (executors × cores).
+const MAX_TASK_THREADS: usize = 1 << 16;
+
 /// A parsed master URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Master {
@@ -63,6 +66,17 @@ impl Master {
                 ))),
             }
         };
+        // Each task slot is a thread: a count no machine can start would exhaust memory
+        // reserving them (an abort, not an error).
+        let threads = |n: usize| -> Result<usize> {
+            if n > MAX_TASK_THREADS {
+                return Err(bad(&format!(
+                    "{n} task threads in all; sparklet starts one thread per slot, at most \
+                     {MAX_TASK_THREADS}"
+                )));
+            }
+            Ok(n)
+        };
         let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
         if master == "local" {
             return Ok(Master {
@@ -83,6 +97,7 @@ impl Master {
             }
             let executors = positive(parts[0], "executors")?;
             let slots = positive(parts[1], "cores per executor")?;
+            threads(executors.saturating_mul(slots))?;
             let mib = positive(parts[2], "memory per executor (MiB)")?;
             let memory = (mib as u64)
                 .checked_mul(1 << 20)
@@ -106,7 +121,7 @@ impl Master {
             let slots = if parts[0].trim() == "*" {
                 cores()
             } else {
-                positive(parts[0], "threads")?
+                threads(positive(parts[0], "threads")?)?
             };
             let max_failures = match parts.get(1) {
                 Some(f) => Some(positive(f, "maxFailures")?),

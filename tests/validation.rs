@@ -131,6 +131,14 @@ fn other_numeric_settings_out_of_range_are_refused() {
         let conf = SparkConf::new().set_master("local[2]").set(key, value);
         invalid(SparkContext::new(conf).unwrap_err(), &[key, value]);
     }
+    // Thread counts no machine can start (reserving them used to abort the process).
+    for master in ["local[100000000000]", "local-cluster[100000,100000,64]"] {
+        let conf = SparkConf::new().set_master(master);
+        invalid(
+            SparkContext::new(conf).unwrap_err(),
+            &[master, "task threads"],
+        );
+    }
     let conf = SparkConf::new().set_master("local-cluster[2,1,99999999999999999]");
     invalid(SparkContext::new(conf).unwrap_err(), &["99999999999999999"]);
     // A duration too long for milliseconds in a u64.
