@@ -466,3 +466,32 @@ fn an_initial_state_of_another_context_is_refused() {
     let r = ssc.start();
     assert!(message(&r).contains("another SparkContext"), "{r:?}");
 }
+
+/// Issue 16, defect 3: `ssc.stop()` from a task closure (an executor thread the batch waits
+/// for) does not hang: `stop` waits for the batch in progress for at most 2 s (Spark's bound in
+/// `JobScheduler.stop`), and no batch follows it.
+#[test]
+fn stop_from_a_task_closure_does_not_hang() {
+    let (r, batches) = within_guard("stop from a task", || {
+        let sc = context("local[2]");
+        let ssc = manual(&sc);
+        let inner = ssc.clone();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s = seen.clone();
+        numbers(&ssc, 5).foreach_rdd(move |rdd, _| {
+            s.fetch_add(1, Ordering::SeqCst);
+            let inner = inner.clone();
+            rdd.map(move |x| {
+                inner.stop(false, false);
+                x
+            })
+            .count()?;
+            Ok(())
+        });
+        ssc.start().expect("start");
+        let r = ssc.run_batches(5);
+        (r, seen.load(Ordering::SeqCst))
+    });
+    r.expect("Ok: the user stopped the context");
+    assert_eq!(batches, 1);
+}

@@ -388,14 +388,33 @@ impl StreamingContext {
         }
     }
 
-    /// Waits until no other thread is inside `run_batches` (a `stop` from the batch's own
-    /// thread does not wait: its batch completes after `stop` returns).
-    fn wait_for_batch_in_progress(&self) {
+    /// Waits until no other thread is inside `run_batches`, for at most Spark's bound on
+    /// `JobScheduler.stop` (2 s; the graceful stop timeout when graceful). A `stop` from the
+    /// batch's own thread does not wait: its batch completes after `stop` returns. The bound
+    /// keeps a `stop` from a task closure (an executor thread the batch is waiting for) from
+    /// hanging; `run_batches` stops after its batch in progress either way.
+    fn wait_for_batch_in_progress(&self, graceful: bool) {
         let me = std::thread::current().id();
+        let timeout_ms = if graceful {
+            let default_ms = self.env.batch_duration.milliseconds().saturating_mul(10);
+            time_ms(self.env.sc.conf(), GRACEFUL_STOP_TIMEOUT, default_ms).unwrap_or(default_ms)
+        } else {
+            2000
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms);
         let (running, cv) = &self.env.batch_thread;
         let mut running = running.lock();
         while running.is_some_and(|t| t != me) {
-            cv.wait(&mut running);
+            if cv.wait_until(&mut running, deadline).timed_out() {
+                crate::log::warn(
+                    "JobScheduler",
+                    &format!(
+                        "The batch in progress did not complete within {timeout_ms} ms of \
+                         stop; stopping anyway (no batch follows it)"
+                    ),
+                );
+                return;
+            }
         }
     }
 
@@ -430,7 +449,8 @@ impl StreamingContext {
     /// in progress then completes. Not graceful: the batch in progress completes and what the
     /// receivers hold is dropped. With the manual clock no batch comes after `stop`, so a
     /// graceful stop cannot wait for one (Spark would sit out the timeout); a `run_batches`
-    /// running on another thread ends after its batch in progress, which `stop` waits for.
+    /// running on another thread ends after its batch in progress, which `stop` waits for (at
+    /// most 2 s, or the graceful stop timeout, as Spark's `JobScheduler.stop`).
     /// `stop` may be called from an output operation or a transform: the batch in progress
     /// then completes after `stop` returns, and no batch follows.
     pub fn stop(&self, stop_spark_context: bool, graceful: bool) {
@@ -457,7 +477,7 @@ impl StreamingContext {
                 let _ = t.join();
             }
         }
-        self.wait_for_batch_in_progress();
+        self.wait_for_batch_in_progress(graceful);
         for input in inputs {
             input.stop();
         }
