@@ -8,10 +8,128 @@
 //!
 //! Decoding never trusts a length it reads: [`deserialize_bounded`] refuses to read past the
 //! bytes it was given, so a corrupt length prefix fails instead of allocating gigabytes.
+//!
+//! Every function fails with a [`SerializerError`]: bincode's message, whether it was encoding
+//! or decoding, and whether a length ran past the bytes given. The serializer does not know
+//! what the bytes are, so callers add that: a checkpoint reader turns it into
+//! [`Error::CorruptCheckpoint`] naming the file, a shuffle read into a failed task, the block
+//! manager into a lost block. Where there is nothing to add, `?` converts it into [`Error`].
+
+use std::fmt;
 
 use bincode::Options;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::error::Error;
+
+/// Why the serializer refused a value or a buffer. Its `Display` is bincode's message (after
+/// the position in a sequence, for [`deserialize_seq`] and [`seq_iter`]), so a caller writes
+/// `format!("... failed: {e}")` and adds its own context.
+///
+/// ```
+/// use sparklet::serializer;
+/// let mut bytes = serializer::serialize(&"hello".to_string()).unwrap();
+/// bytes[..8].copy_from_slice(&(1u64 << 40).to_le_bytes()); // a lying length prefix
+/// let err = serializer::deserialize_bounded::<String>(&bytes).unwrap_err();
+/// assert!(err.is_decode() && err.is_truncated());
+/// let err: sparklet::Error = err.into();
+/// assert!(matches!(err, sparklet::Error::Internal(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerializerError {
+    message: String,
+    decode: bool,
+    truncated: bool,
+}
+
+impl SerializerError {
+    fn encode(e: bincode::Error) -> SerializerError {
+        SerializerError::new(e, false)
+    }
+
+    fn decode(e: bincode::Error) -> SerializerError {
+        SerializerError::new(e, true)
+    }
+
+    fn new(e: bincode::Error, decode: bool) -> SerializerError {
+        let (truncated, message) = match &*e {
+            bincode::ErrorKind::SizeLimit => (true, e.to_string()),
+            // A slice reader refuses a length past its end with an empty message.
+            bincode::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                let text = io.to_string();
+                let text = if text.is_empty() {
+                    "unexpected end of the bytes".to_string()
+                } else {
+                    text
+                };
+                (true, format!("io error: {text}"))
+            }
+            _ => (false, e.to_string()),
+        };
+        SerializerError {
+            message,
+            decode,
+            truncated,
+        }
+    }
+
+    /// The same error, its message prefixed with where it happened (`value 3 of 10`).
+    fn at(mut self, context: impl fmt::Display) -> SerializerError {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
+    /// Whether bytes failed to decode (else a value failed to encode).
+    pub fn is_decode(&self) -> bool {
+        self.decode
+    }
+
+    /// Whether decoding stopped because a value ran past the bytes given: a cut buffer, or a
+    /// corrupt or hostile length prefix refused before allocating for it.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The message, without any context a caller adds.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for SerializerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SerializerError {}
+
+/// Where a caller has no better context: a value that does not encode is the caller's
+/// ([`Error::InvalidArgument`]); bytes that do not decode came from this process (shuffle,
+/// cache), so that is a broken invariant ([`Error::Internal`]). Readers of files map to
+/// [`Error::CorruptCheckpoint`] themselves.
+impl From<SerializerError> for Error {
+    fn from(e: SerializerError) -> Error {
+        if e.decode {
+            Error::Internal(format!("cannot deserialize: {e}"))
+        } else {
+            Error::InvalidArgument(format!("cannot serialize: {e}"))
+        }
+    }
+}
+
+/// A [`serialize_seq`] buffer too short to hold its count.
+fn no_count(len: usize) -> SerializerError {
+    SerializerError {
+        message: format!("sequence of {len} bytes has no count"),
+        decode: true,
+        truncated: true,
+    }
+}
+
+/// The result of every function of this module.
+pub type Result<T> = std::result::Result<T, SerializerError>;
 
 /// Identifies the wire format in file headers (`1` = bincode 1.3, fixed-width little endian).
 pub const SERIALIZER_ID: u32 = 1;
@@ -26,53 +144,49 @@ fn options() -> impl Options {
 }
 
 /// Serializes one value.
-pub fn serialize<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
-    options().serialize(value).map_err(|e| e.to_string())
+pub fn serialize<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    options().serialize(value).map_err(SerializerError::encode)
 }
 
 /// Serializes one value onto the end of `out`.
-pub fn serialize_into<W: std::io::Write, T: Serialize + ?Sized>(
-    out: W,
-    value: &T,
-) -> Result<(), String> {
+pub fn serialize_into<W: std::io::Write, T: Serialize + ?Sized>(out: W, value: &T) -> Result<()> {
     options()
         .serialize_into(out, value)
-        .map_err(|e| e.to_string())
+        .map_err(SerializerError::encode)
 }
 
 /// The number of bytes [`serialize`] would produce.
-pub fn serialized_size<T: Serialize + ?Sized>(value: &T) -> Result<u64, String> {
-    options().serialized_size(value).map_err(|e| e.to_string())
+pub fn serialized_size<T: Serialize + ?Sized>(value: &T) -> Result<u64> {
+    options()
+        .serialized_size(value)
+        .map_err(SerializerError::encode)
 }
 
 /// Deserializes one value from bytes that came from this process (shuffle, cache).
-pub fn deserialize<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+pub fn deserialize<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     deserialize_bounded(bytes)
 }
 
 /// Deserializes one value, refusing any length prefix larger than the bytes left.
-pub fn deserialize_bounded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+pub fn deserialize_bounded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     options()
         .with_limit(bytes.len() as u64)
         .deserialize(bytes)
-        .map_err(|e| e.to_string())
+        .map_err(SerializerError::decode)
 }
 
 /// Reads one value from a reader, reading at most `limit` bytes for it.
-pub fn deserialize_from<R: std::io::Read, T: DeserializeOwned>(
-    reader: R,
-    limit: u64,
-) -> Result<T, String> {
+pub fn deserialize_from<R: std::io::Read, T: DeserializeOwned>(reader: R, limit: u64) -> Result<T> {
     options()
         .with_limit(limit)
         .deserialize_from(reader)
-        .map_err(|e| e.to_string())
+        .map_err(SerializerError::decode)
 }
 
 /// Serializes a sequence of values into one buffer: a `u64` count, then the values.
 pub fn serialize_seq<'a, T: Serialize + 'a>(
     values: impl ExactSizeIterator<Item = &'a T>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let count = values.len() as u64;
     out.extend_from_slice(&count.to_le_bytes());
@@ -84,9 +198,9 @@ pub fn serialize_seq<'a, T: Serialize + 'a>(
 
 /// Reads back what [`serialize_seq`] wrote. The count is checked against the bytes present, so
 /// a corrupt count cannot make it allocate more than the buffer could hold.
-pub fn deserialize_seq<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>, String> {
+pub fn deserialize_seq<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>> {
     if bytes.len() < 8 {
-        return Err(format!("sequence of {} bytes has no count", bytes.len()));
+        return Err(no_count(bytes.len()));
     }
     let (head, mut rest) = bytes.split_at(8);
     let count = u64::from_le_bytes(head.try_into().expect("split_at(8) gives 8 bytes"));
@@ -97,7 +211,7 @@ pub fn deserialize_seq<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>, Stri
         let v: T = options()
             .with_limit(limit)
             .deserialize_from(&mut rest)
-            .map_err(|e| format!("value {i} of {count}: {e}"))?;
+            .map_err(|e| SerializerError::decode(e).at(format_args!("value {i} of {count}")))?;
         out.push(v);
     }
     Ok(out)
@@ -126,7 +240,7 @@ impl SeqWriter {
     }
 
     /// Appends one value.
-    pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), String> {
+    pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         serialize_into(&mut self.buf, value)?;
         self.count += 1;
         Ok(())
@@ -150,11 +264,9 @@ impl SeqWriter {
 }
 
 /// Reads the values of a [`serialize_seq`] buffer one at a time, without materialising them.
-pub fn seq_iter<T: DeserializeOwned>(
-    bytes: &[u8],
-) -> Result<impl Iterator<Item = Result<T, String>> + '_, String> {
+pub fn seq_iter<T: DeserializeOwned>(bytes: &[u8]) -> Result<impl Iterator<Item = Result<T>> + '_> {
     if bytes.len() < 8 {
-        return Err(format!("sequence of {} bytes has no count", bytes.len()));
+        return Err(no_count(bytes.len()));
     }
     let (head, mut rest) = bytes.split_at(8);
     let count = u64::from_le_bytes(head.try_into().expect("split_at(8) gives 8 bytes"));
@@ -167,7 +279,7 @@ pub fn seq_iter<T: DeserializeOwned>(
         let r = options()
             .with_limit(limit)
             .deserialize_from(&mut rest)
-            .map_err(|e| format!("value {i} of {count}: {e}"));
+            .map_err(|e| SerializerError::decode(e).at(format_args!("value {i} of {count}")));
         failed = r.is_err();
         Some(r)
     }))
@@ -196,6 +308,34 @@ mod tests {
     fn corrupt_string_length_is_refused() {
         let mut bytes = serialize(&"hello".to_string()).unwrap();
         bytes[..8].copy_from_slice(&(1u64 << 40).to_le_bytes());
-        assert!(deserialize_bounded::<String>(&bytes).is_err());
+        let err = deserialize_bounded::<String>(&bytes).unwrap_err();
+        assert!(err.is_decode() && err.is_truncated(), "{err:?}");
+    }
+
+    #[test]
+    fn errors_keep_the_position_and_convert_into_the_crate_error() {
+        let bytes = serialize_seq([1u32, 2, 3].iter()).unwrap();
+        let err = deserialize_seq::<u32>(&bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(err.to_string().starts_with("value 2 of 3: "), "{err}");
+        assert!(err.is_decode() && err.is_truncated(), "{err:?}");
+        let err = seq_iter::<u32>(&bytes[..3]).err().expect("no count");
+        assert_eq!(err.to_string(), "sequence of 3 bytes has no count");
+        assert!(matches!(Error::from(err), Error::Internal(_)));
+        let err = deserialize_bounded::<bool>(&[2]).unwrap_err();
+        assert!(err.is_decode() && !err.is_truncated(), "{err:?}");
+        // bincode cannot encode a sequence whose length it is not told.
+        struct NoLength;
+        impl Serialize for NoLength {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                s.serialize_seq(None)?.end()
+            }
+        }
+        let err = serialize(&NoLength).unwrap_err();
+        assert!(!err.is_decode(), "{err:?}");
+        assert!(matches!(Error::from(err), Error::InvalidArgument(_)));
     }
 }

@@ -54,7 +54,7 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
         if let Some(p) = &partitioner {
             // Best effort, as in Spark: a missing `_partitioner` only loses the partitioner.
             let written = serializer::serialize(p)
-                .map_err(|e| Error::corrupt(&self.dir, e))
+                .map_err(|e| Error::corrupt(&self.dir, e.to_string()))
                 .and_then(|bytes| file::write_partitioner_file(&self.dir, &bytes));
             if let Err(e) = written {
                 crate::log::warn(

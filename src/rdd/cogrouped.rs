@@ -16,7 +16,7 @@ use crate::partitioner::{Partitioner, StableHashMap};
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{iterator, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::serializer::seq_iter;
+use crate::serializer::{seq_iter, SerializerError};
 use crate::shuffle::reader::fetch;
 use crate::shuffle::writer::HashShuffleWriter;
 
@@ -64,7 +64,8 @@ impl<K: Data + Hash + Eq, V: Data> Side<K, V> {
         match self {
             Side::Narrow(rdd) => iterator(&**rdd, split, ctx),
             Side::Shuffle(dep) => {
-                let decode = |e: String| TaskError::Failed(format!("shuffle read failed: {e}"));
+                let decode =
+                    |e: SerializerError| TaskError::Failed(format!("shuffle read failed: {e}"));
                 let mut out = Vec::new();
                 for b in fetch(dep, split, ctx)? {
                     for r in seq_iter::<(K, V)>(b.bytes()).map_err(decode)? {

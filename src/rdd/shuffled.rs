@@ -19,7 +19,7 @@ use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{part_iter, ComputeResult, Data, PerValue, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::serializer::seq_iter;
+use crate::serializer::{seq_iter, SerializerError};
 use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::shuffle::reader::fetch;
 use crate::shuffle::writer::HashShuffleWriter;
@@ -109,7 +109,7 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
         let blocks = fetch(&dep, split, ctx)?;
-        let decode = |e: String| TaskError::Failed(format!("shuffle read failed: {e}"));
+        let decode = |e: SerializerError| TaskError::Failed(format!("shuffle read failed: {e}"));
         let Some(agg) = &self.aggregator else {
             let mut out = Vec::new();
             for b in &blocks {
@@ -121,7 +121,7 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
         };
         let mut combiners = AppendOnlyMap::new();
         // The first undecodable record ends the fold and fails the task.
-        let mut failed: Option<String> = None;
+        let mut failed: Option<SerializerError> = None;
         for b in &blocks {
             if self.map_side_combine {
                 let records = seq_iter::<(K, C)>(b.bytes()).map_err(decode)?;

@@ -11,7 +11,7 @@ use crate::aggregator::Aggregator;
 use crate::dependency::{ShuffleDependency, ShuffleWriter};
 use crate::rdd::{iterator, Data, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::serializer::SeqWriter;
+use crate::serializer::{SeqWriter, SerializerError};
 use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::shuffle::MapStatus;
 
@@ -40,7 +40,7 @@ where
         let mut buckets: Vec<SeqWriter> = (0..partitioner.num_partitions())
             .map(|_| SeqWriter::new())
             .collect();
-        let fail = |e: String| TaskError::Failed(format!("shuffle write failed: {e}"));
+        let fail = |e: SerializerError| TaskError::Failed(format!("shuffle write failed: {e}"));
         match (&self.aggregator, self.map_side_combine) {
             (Some(agg), true) => {
                 let mut combiners = AppendOnlyMap::new();

@@ -82,7 +82,7 @@ fn serialize_values<T: BlockValue>(any: &(dyn Any + Send + Sync)) -> Result<Vec<
 }
 
 /// A block whose values the serializer refuses.
-fn cannot_serialize(message: String) -> Error {
+fn cannot_serialize(message: serializer::SerializerError) -> Error {
     Error::InvalidArgument(format!("cannot serialize a block: {message}"))
 }
 
@@ -448,10 +448,12 @@ fn read_from<T: BlockValue>(
             .downcast::<Vec<T>>()
             .map(BlockData::Shared)
             .map_err(|_| "block of an unexpected type".to_string()),
-        Found::Memory(MemoryValue::Bytes(bytes)) => {
-            serializer::deserialize_seq::<T>(&bytes).map(BlockData::Owned)
-        }
-        Found::Disk(bytes) => serializer::deserialize_seq::<T>(&bytes).map(BlockData::Owned),
+        Found::Memory(MemoryValue::Bytes(bytes)) => serializer::deserialize_seq::<T>(&bytes)
+            .map(BlockData::Owned)
+            .map_err(|e| e.to_string()),
+        Found::Disk(bytes) => serializer::deserialize_seq::<T>(&bytes)
+            .map(BlockData::Owned)
+            .map_err(|e| e.to_string()),
     };
     match decoded {
         Ok(values) => Some(values),

@@ -152,7 +152,8 @@ pub(crate) fn read_latest(dir: &Path) -> Result<Option<Checkpoint>> {
     let mut first_error = None;
     for f in &files {
         let read = read_blob_file(f).and_then(|bytes| {
-            serializer::deserialize_bounded::<Checkpoint>(&bytes).map_err(|e| Error::corrupt(f, e))
+            serializer::deserialize_bounded::<Checkpoint>(&bytes)
+                .map_err(|e| Error::corrupt(f, e.to_string()))
         });
         match read {
             Ok(c) => return Ok(Some(c)),

@@ -191,7 +191,7 @@ impl<T: DeserializeOwned> PartitionReader<T> {
 
     /// Explains an element that would not decode: damage if the checksum fails, else the file
     /// holds something other than `T` (or the writer's encoding disagrees with this build's).
-    fn decode_failure(&mut self, message: String) -> Error {
+    fn decode_failure(&mut self, message: serializer::SerializerError) -> Error {
         if let Err(damaged) = self.verify_checksum() {
             return damaged;
         }

@@ -332,24 +332,20 @@ impl<T: Data> ReceiverSupervisor<T> {
                     "Error storing block input-{}-{number} of {count} records",
                     self.stream_id
                 ),
-                &e,
+                &e.to_string(),
             ),
         }
     }
 
     /// Spark's `ReceivedBlockHandler.storeBlock`: stores `records` as one block at
     /// [`RECEIVER_STORAGE_LEVEL`] through the block manager of the receiver's executor.
-    fn push_block(
-        &self,
-        number: u64,
-        records: Vec<T>,
-    ) -> std::result::Result<Arc<dyn RddBase>, String> {
+    fn push_block(&self, number: u64, records: Vec<T>) -> Result<Arc<dyn RddBase>> {
         let executor = self.receiver_executor()?;
         let env = self.sc.env().clone();
         let carrier = Arc::new(ReceivedBlockRdd::new(&self.sc, records));
         *carrier.core.name.lock() = Some(format!("input-{}-{number}", self.stream_id));
         let base: Arc<dyn RddBase> = carrier.clone();
-        crate::rdd::persist(&base, RECEIVER_STORAGE_LEVEL).map_err(|e| e.to_string())?;
+        crate::rdd::persist(&base, RECEIVER_STORAGE_LEVEL)?;
         // The receiver is a long-running task on its executor; it stores like one.
         let ctx = TaskContext {
             partition_id: 0,
@@ -365,11 +361,13 @@ impl<T: Data> ReceiverSupervisor<T> {
         let copies = env.block_manager_master.locations(id).len();
         if let Err(e) = stored {
             crate::rdd::unpersist(&base, false);
-            return Err(format!("{e:?}"));
+            return Err(Error::IllegalState(format!("{e:?}")));
         }
         if copies == 0 {
             crate::rdd::unpersist(&base, false);
-            return Err("no block manager could store it".to_string());
+            return Err(Error::IllegalState(
+                "no block manager could store it".to_string(),
+            ));
         }
         let wanted = RECEIVER_STORAGE_LEVEL.replication();
         if copies < wanted && !self.warned_replication.swap(true, Ordering::SeqCst) {
@@ -389,7 +387,7 @@ impl<T: Data> ReceiverSupervisor<T> {
 
     /// The executor the receiver runs on: the one chosen at start while it lives, else the
     /// next live one (Spark restarts a receiver on another executor when its executor dies).
-    fn receiver_executor(&self) -> std::result::Result<Arc<Executor>, String> {
+    fn receiver_executor(&self) -> Result<Arc<Executor>> {
         let env = self.sc.env();
         let current = self.info.lock().executor_id.clone();
         if let Some(e) = current.and_then(|id| env.executor(&id)) {
@@ -397,7 +395,9 @@ impl<T: Data> ReceiverSupervisor<T> {
         }
         let live = env.executors();
         if live.is_empty() {
-            return Err("no live executor to store received blocks".to_string());
+            return Err(Error::IllegalState(
+                "no live executor to store received blocks".to_string(),
+            ));
         }
         let chosen = live[self.stream_id % live.len()].clone();
         self.info.lock().executor_id = Some(chosen.id.clone());
@@ -408,7 +408,7 @@ impl<T: Data> ReceiverSupervisor<T> {
     /// receivers over executors by stream.
     pub(crate) fn schedule(&self) {
         if let Err(e) = self.receiver_executor() {
-            self.report_error("Cannot schedule the receiver", &e);
+            self.report_error("Cannot schedule the receiver", &e.to_string());
         }
     }
 
