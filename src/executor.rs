@@ -92,6 +92,11 @@ impl Executor {
     ) {
         let me = self.clone();
         let work: Work = Box::new(move || {
+            // Work still queued when the executor died never runs: the scheduler reschedules
+            // it when it hears of the death, and a dead executor must not store blocks.
+            if !me.is_alive() {
+                return;
+            }
             let injected = env.faults.fail_attempt(
                 task.stage_id,
                 task.partition,
