@@ -33,6 +33,12 @@ use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
 use crate::storage::RddInfo;
 use crate::Rdd;
 
+/// Spark's message for an action or transformation invoked inside a task (SPARK-5063).
+pub(crate) const SPARK_5063: &str = "RDD transformations and actions can only be invoked by the \
+driver, not inside of other transformations; for example, rdd1.map(x => rdd2.values.count() * x) \
+is invalid because the values transformation and count action cannot be performed inside of the \
+rdd1.map transformation. For more information, see SPARK-5063.";
+
 /// A parsed master URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Master {
@@ -318,7 +324,9 @@ impl SparkContext {
         self.inner.local_properties.lock().get(&k).cloned()
     }
 
-    /// Registers a listener for scheduler events; it is called on the scheduler thread, in order.
+    /// Registers a listener for scheduler events. Listeners are called in order on the
+    /// listener bus thread (never the scheduler's), so one may run jobs or kill executors; a
+    /// job returns only after every listener has seen its end.
     pub fn add_spark_listener(
         &self,
         listener: impl Fn(&SparkListenerEvent) + Send + Sync + 'static,
@@ -386,6 +394,10 @@ impl SparkContext {
             + 'static,
     ) -> Result<Vec<U>> {
         self.check_running()?;
+        if crate::executor::in_task() {
+            // SPARK-5063: the job would wait for a slot its own task holds.
+            return Err(Error::IllegalState(SPARK_5063.to_string()));
+        }
         let n = crate::rdd::num_partitions(&**rdd);
         if let Some(bad) = partitions.iter().find(|&&p| p >= n) {
             return Err(Error::InvalidArgument(format!(
@@ -408,7 +420,10 @@ impl SparkContext {
                 reply,
             })))
             .map_err(|_| Error::IllegalState("the scheduler is not running".into()))?;
-        let results = results.recv().map_err(|_| {
+        let results = results.recv();
+        // Listeners run on the bus thread: the caller wakes once they have seen the job end.
+        self.inner.bus.wait_until_delivered();
+        let results = results.map_err(|_| {
             Error::IllegalState("SparkContext was shut down during the job".into())
         })??;
         results
