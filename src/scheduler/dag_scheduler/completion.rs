@@ -139,7 +139,7 @@ impl DagScheduler {
         };
         let job_id = *job_id;
         let job = self.jobs.get_mut(&job_id)?;
-        let index = job.partitions.iter().position(|&p| p == rt.partition)?;
+        let index = *job.index_of.get(&rt.partition)?;
         if job.results[index].is_some() {
             return None;
         }

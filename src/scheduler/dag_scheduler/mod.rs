@@ -92,6 +92,8 @@ struct ActiveJob {
     final_stage: usize,
     stage_ids: BTreeSet<usize>,
     partitions: Vec<usize>,
+    /// Each requested partition's index in `partitions` (a task end finds its slot in O(1)).
+    index_of: HashMap<usize, usize>,
     func: Arc<ResultFn>,
     results: Vec<Option<Box<dyn Any + Send>>>,
     finished: usize,
@@ -250,12 +252,19 @@ impl DagScheduler {
             }
         }
         let n = sub.partitions.len();
+        let index_of = sub
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (p, i))
+            .collect();
         self.jobs.insert(
             job_id,
             ActiveJob {
                 final_stage: stage_id,
                 stage_ids: stage_ids.iter().copied().collect(),
                 partitions: sub.partitions,
+                index_of,
                 func: sub.func,
                 results: (0..n).map(|_| None).collect(),
                 finished: 0,
