@@ -36,6 +36,12 @@ use crate::Rdd;
 /// The most task threads a master may ask for (executors × cores).
 const MAX_TASK_THREADS: usize = 1 << 16;
 
+/// Spark's message for an action or transformation invoked inside a task (SPARK-5063).
+pub(crate) const SPARK_5063: &str = "RDD transformations and actions can only be invoked by the \
+driver, not inside of other transformations; for example, rdd1.map(x => rdd2.values.count() * x) \
+is invalid because the values transformation and count action cannot be performed inside of the \
+rdd1.map transformation. For more information, see SPARK-5063.";
+
 /// A parsed master URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Master {
@@ -328,7 +334,9 @@ impl SparkContext {
         self.inner.local_properties.lock().get(&k).cloned()
     }
 
-    /// Registers a listener for scheduler events; it is called on the scheduler thread, in order.
+    /// Registers a listener for scheduler events. Listeners are called in order on the
+    /// listener bus thread (never the scheduler's), so one may run jobs or kill executors; a
+    /// job returns only after every listener has seen its end.
     pub fn add_spark_listener(
         &self,
         listener: impl Fn(&SparkListenerEvent) + Send + Sync + 'static,
@@ -396,6 +404,10 @@ impl SparkContext {
             + 'static,
     ) -> Result<Vec<U>> {
         self.check_running()?;
+        if crate::executor::in_task() {
+            // SPARK-5063: the job would wait for a slot its own task holds.
+            return Err(Error::IllegalState(SPARK_5063.to_string()));
+        }
         let n = crate::rdd::num_partitions(&**rdd);
         if let Some(bad) = partitions.iter().find(|&&p| p >= n) {
             return Err(Error::InvalidArgument(format!(
@@ -418,7 +430,10 @@ impl SparkContext {
                 reply,
             })))
             .map_err(|_| Error::IllegalState("the scheduler is not running".into()))?;
-        let results = results.recv().map_err(|_| {
+        let results = results.recv();
+        // Listeners run on the bus thread: the caller wakes once they have seen the job end.
+        self.inner.bus.wait_until_delivered();
+        let results = results.map_err(|_| {
             Error::IllegalState("SparkContext was shut down during the job".into())
         })??;
         results

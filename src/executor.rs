@@ -25,6 +25,33 @@ use crate::storage::BlockManager;
 
 type Work = Box<dyn FnOnce() + Send>;
 
+thread_local! {
+    /// Set on an executor's worker threads while they run a task.
+    static IN_TASK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is running a task (a job submitted here would wait for the slot
+/// its own task holds: SPARK-5063).
+pub(crate) fn in_task() -> bool {
+    IN_TASK.with(|t| t.get())
+}
+
+/// Marks the worker thread as running a task until dropped (a panic included).
+struct InTask;
+
+impl InTask {
+    fn enter() -> InTask {
+        IN_TASK.with(|t| t.set(true));
+        InTask
+    }
+}
+
+impl Drop for InTask {
+    fn drop(&mut self) {
+        IN_TASK.with(|t| t.set(false));
+    }
+}
+
 /// One executor: worker threads, a block manager and a shuffle store.
 pub(crate) struct Executor {
     pub(crate) id: String,
@@ -66,7 +93,10 @@ impl Executor {
                     // The lock is held only to take the next piece of work, never while it runs.
                     let work = rx.lock().recv();
                     match work {
-                        Ok(work) => work(),
+                        Ok(work) => {
+                            let _in_task = InTask::enter();
+                            work()
+                        }
                         Err(_) => break,
                     }
                 })
@@ -92,6 +122,11 @@ impl Executor {
     ) {
         let me = self.clone();
         let work: Work = Box::new(move || {
+            // Work still queued when the executor died never runs: the scheduler reschedules
+            // it when it hears of the death, and a dead executor must not store blocks.
+            if !me.is_alive() {
+                return;
+            }
             let injected = env.faults.fail_attempt(
                 task.stage_id,
                 task.partition,

@@ -7,6 +7,7 @@
 //! | `sparklet.faults.taskFailureRate` | 0 | fraction of task attempts that fail ("injected task failure") |
 //! | `sparklet.faults.killExecutorAfterTasks` | 0 (never) | an executor is killed right after finishing its N-th task |
 //! | `sparklet.faults.maxExecutorKills` | 1 | how many executors that rule may kill in all |
+//! | `sparklet.faults.killExecutorAtStep` | 0 (never) | the DAG scheduler kills one live executor (chosen by the seed) right after posting its N-th listener event, on its own thread: a kill between any two scheduler steps, e.g. between a map stage's completion and its children's submission |
 //!
 //! Whether an attempt fails is a hash of (seed, stage, partition, attempt), not a draw from a
 //! shared generator, so it does not depend on thread timing. The last attempt a task is allowed
@@ -31,6 +32,9 @@ pub const KILL_EXECUTOR_AFTER_TASKS: &str = "sparklet.faults.killExecutorAfterTa
 /// Conf key: the most executors the kill rule may kill.
 pub const MAX_EXECUTOR_KILLS: &str = "sparklet.faults.maxExecutorKills";
 
+/// Conf key: kill an executor right after the scheduler's N-th listener event.
+pub const KILL_EXECUTOR_AT_STEP: &str = "sparklet.faults.killExecutorAtStep";
+
 /// The message of an injected task failure.
 pub(crate) const INJECTED_FAILURE: &str = "injected task failure (sparklet.faults.taskFailureRate)";
 
@@ -39,6 +43,7 @@ pub(crate) struct FaultInjector {
     seed: u64,
     failure_rate: f64,
     kill_after: usize,
+    kill_at_step: usize,
     kills_left: AtomicUsize,
     tasks_per_executor: Mutex<std::collections::HashMap<String, usize>>,
 }
@@ -61,6 +66,7 @@ impl FaultInjector {
             seed,
             failure_rate,
             kill_after: conf.get_usize(KILL_EXECUTOR_AFTER_TASKS, 0)?,
+            kill_at_step: conf.get_usize(KILL_EXECUTOR_AT_STEP, 0)?,
             kills_left: AtomicUsize::new(conf.get_usize(MAX_EXECUTOR_KILLS, 1)?),
             tasks_per_executor: Mutex::new(std::collections::HashMap::new()),
         })
@@ -80,6 +86,17 @@ impl FaultInjector {
         let mut h = StableHasher::default();
         (self.seed, stage, partition, attempt).hash(&mut h);
         (h.finish() as f64 / u64::MAX as f64) < self.failure_rate
+    }
+
+    /// When the scheduler's `step`-th listener event (from 1) must be followed by a kill: the
+    /// index, among `live` executors in start order, of the one to kill (chosen by the seed).
+    pub(crate) fn kill_at_step(&self, step: usize, live: usize) -> Option<usize> {
+        if self.kill_at_step == 0 || step != self.kill_at_step || live == 0 {
+            return None;
+        }
+        let mut h = StableHasher::default();
+        (self.seed, "victim").hash(&mut h);
+        Some((h.finish() % live as u64) as usize)
     }
 
     /// Counts a finished task of `executor_id`; true when the executor must now be killed.
@@ -126,6 +143,23 @@ mod tests {
         assert!(f.kill_after_task("0"));
         assert!(!f.kill_after_task("1"));
         assert!(!f.kill_after_task("1"), "only one kill by default");
+    }
+
+    #[test]
+    fn kills_at_one_step_a_seeded_victim() {
+        let conf = SparkConf::new()
+            .set(KILL_EXECUTOR_AT_STEP, "5")
+            .set(SEED, "3");
+        let f = FaultInjector::from_conf(&conf).unwrap();
+        assert_eq!(f.kill_at_step(4, 3), None);
+        let v = f.kill_at_step(5, 3).unwrap();
+        assert!(v < 3);
+        assert_eq!(
+            f.kill_at_step(5, 3),
+            Some(v),
+            "the victim depends on the seed only"
+        );
+        assert_eq!(f.kill_at_step(6, 3), None);
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub mod serializer;
 pub(crate) mod shuffle;
 pub(crate) mod storage;
 pub mod streaming;
+pub(crate) mod task_context;
 
 pub use conf::SparkConf;
 pub use context::SparkContext;

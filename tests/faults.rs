@@ -33,25 +33,14 @@ fn tasks_by_stage_attempt(log: &EventLog) -> BTreeMap<(usize, u32), Vec<usize>> 
 
 #[test]
 fn an_executor_dying_between_stages_reruns_only_its_map_partitions() {
-    let sc = context("local-cluster[2,1,64]");
+    // Kill an executor the moment the map stage completes, before the reduce stage is
+    // submitted: the scheduler's 11th event is stage 0's StageCompleted (JobStart,
+    // StageSubmitted, 4 TaskStart, 4 TaskEnd), and the kill happens on its thread right after.
+    let sc = context_with(
+        "local-cluster[2,1,64]",
+        &[("sparklet.faults.killExecutorAtStep", "11")],
+    );
     let log = EventLog::attach(&sc);
-    // Kill executor 0 the moment the map stage completes, before the reduce stage runs.
-    let killer = sc.clone();
-    let killed = Counter::new();
-    let k = killed.clone();
-    sc.add_spark_listener(move |e| {
-        if let SparkListenerEvent::StageCompleted {
-            stage_id: 0,
-            attempt: 0,
-            failure: None,
-        } = e
-        {
-            if k.get() == 0 {
-                k.inc();
-                killer.kill_executor("0").unwrap();
-            }
-        }
-    });
     let words: Vec<String> = (0..400).map(|i| format!("w{}", i % 37)).collect();
     let counts = sc
         .parallelize(words, 4)
@@ -61,26 +50,43 @@ fn an_executor_dying_between_stages_reruns_only_its_map_partitions() {
     assert_eq!(got.len(), 37);
     assert!(got.values().all(|&n| n == 10 || n == 11));
     assert_eq!(got.values().sum::<i32>(), 400);
-    assert_eq!(killed.get(), 1);
+    let events = log.events();
+    assert!(matches!(
+        events[10],
+        SparkListenerEvent::StageCompleted {
+            stage_id: 0,
+            attempt: 0,
+            failure: None
+        }
+    ));
+    let victims: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            SparkListenerEvent::ExecutorRemoved {
+                executor_id,
+                lost_map_outputs,
+                ..
+            } if *lost_map_outputs > 0 => Some(executor_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(victims.len(), 1, "one kill, with map outputs lost");
 
-    // Which map partitions ran on executor 0 in the first attempt.
-    let on_zero: Vec<usize> = log
+    // Which map partitions ran on the victim in the first attempt.
+    let on_victim: Vec<usize> = log
         .task_ends()
         .into_iter()
-        .filter(|(stage, _, attempt, exec, _)| *stage == 0 && *attempt == 0 && exec == "0")
+        .filter(|(stage, _, attempt, exec, _)| *stage == 0 && *attempt == 0 && *exec == victims[0])
         .map(|(_, p, _, _, _)| p)
         .collect();
-    assert!(!on_zero.is_empty());
+    assert!(!on_victim.is_empty());
     let attempts = tasks_by_stage_attempt(&log);
     assert_eq!(attempts[&(0, 0)], vec![0, 1, 2, 3]);
     assert_eq!(
         attempts[&(0, 1)],
-        sorted(on_zero),
+        sorted(on_victim),
         "only the lost map partitions ran again"
     );
-    assert!(log.events().iter().any(|e| matches!(e,
-        SparkListenerEvent::ExecutorRemoved { executor_id, lost_map_outputs, .. }
-            if executor_id == "0" && *lost_map_outputs > 0)));
 }
 
 #[test]

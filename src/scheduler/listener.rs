@@ -1,13 +1,18 @@
 //! Scheduler events (Spark's `SparkListener` events on the `LiveListenerBus`).
 //!
 //! The DAG scheduler posts one [`SparkListenerEvent`] for each job, stage and task transition,
-//! and for executors coming and going. Listeners are called on the scheduler's event loop, in
-//! order, before the job's caller is woken, so a test that runs a job and then reads an
-//! [`EventLog`] sees every event of that job. A listener must be quick and must not run jobs.
+//! and for executors coming and going. As in Spark, listeners run on the bus's own thread
+//! (`spark-listener-bus`), in order, never on the scheduler's event loop: a listener may be
+//! slow, may kill executors and may run jobs. A job's caller is woken only after the bus has
+//! delivered every event posted up to the job's end ([`ListenerBus::wait_until_delivered`]),
+//! so a test that runs a job and then reads an [`EventLog`] sees every event of that job. A
+//! panicking listener is reported and skipped; it never stops the bus.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, OnceLock};
+use std::thread::ThreadId;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 /// How a task attempt ended, as listeners see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,22 +138,107 @@ pub enum SparkListenerEvent {
 /// A listener callback.
 pub(crate) type Listener = Arc<dyn Fn(&SparkListenerEvent) + Send + Sync>;
 
-/// The listeners of one context (Spark's `LiveListenerBus`, delivered synchronously).
+/// The listeners of one context (Spark's `LiveListenerBus`): events are queued by `post` and
+/// delivered in order on the bus thread, started by the first `post`.
 #[derive(Default, Clone)]
 pub(crate) struct ListenerBus {
-    listeners: Arc<Mutex<Vec<Listener>>>,
+    shared: Arc<BusShared>,
+}
+
+#[derive(Default)]
+struct BusShared {
+    listeners: Mutex<Vec<Listener>>,
+    queue: Mutex<Option<mpsc::Sender<SparkListenerEvent>>>,
+    /// Events posted so far.
+    posted: AtomicU64,
+    /// Events delivered to every listener so far, and its wake-up.
+    delivered: Mutex<u64>,
+    delivered_cv: Condvar,
+    /// The bus thread, once started.
+    thread: OnceLock<ThreadId>,
 }
 
 impl ListenerBus {
     pub(crate) fn add(&self, l: Listener) {
-        self.listeners.lock().push(l);
+        self.shared.listeners.lock().push(l);
     }
 
     pub(crate) fn post(&self, event: SparkListenerEvent) {
-        // Copy the list so that no lock is held while listener code runs.
-        let listeners: Vec<Listener> = self.listeners.lock().clone();
-        for l in listeners {
-            l(&event);
+        let mut queue = self.shared.queue.lock();
+        if queue.is_none() {
+            *queue = self.start();
+        }
+        match queue.as_ref() {
+            Some(tx) => {
+                self.shared.posted.fetch_add(1, Ordering::SeqCst);
+                if tx.send(event).is_err() {
+                    self.mark_delivered();
+                }
+            }
+            // No thread could be started: deliver here (still never under a lock).
+            None => {
+                drop(queue);
+                deliver(&self.shared, &event);
+            }
+        }
+    }
+
+    /// Starts the bus thread. It holds the shared state weakly, so it ends (and lets the
+    /// listeners go) when the last handle on the bus is dropped.
+    fn start(&self) -> Option<mpsc::Sender<SparkListenerEvent>> {
+        let (tx, rx) = mpsc::channel::<SparkListenerEvent>();
+        let shared = Arc::downgrade(&self.shared);
+        let handle = std::thread::Builder::new()
+            .name("spark-listener-bus".into())
+            .spawn(move || {
+                while let Ok(event) = rx.recv() {
+                    let Some(shared) = shared.upgrade() else {
+                        break;
+                    };
+                    deliver(&shared, &event);
+                    *shared.delivered.lock() += 1;
+                    shared.delivered_cv.notify_all();
+                }
+            })
+            .ok()?;
+        let _ = self.shared.thread.set(handle.thread().id());
+        Some(tx)
+    }
+
+    fn mark_delivered(&self) {
+        *self.shared.delivered.lock() += 1;
+        self.shared.delivered_cv.notify_all();
+    }
+
+    /// Waits until every event posted before this call was delivered to every listener. On
+    /// the bus thread itself (a listener that runs a job) it returns at once: the job's events
+    /// are delivered after the listener returns.
+    pub(crate) fn wait_until_delivered(&self) {
+        if self.shared.thread.get() == Some(&std::thread::current().id()) {
+            return;
+        }
+        let target = self.shared.posted.load(Ordering::SeqCst);
+        let mut delivered = self.shared.delivered.lock();
+        while *delivered < target {
+            self.shared.delivered_cv.wait(&mut delivered);
+        }
+    }
+}
+
+/// Calls every listener with `event`; the list is copied first so that no lock is held while
+/// listener code runs, and a listener's panic is reported, not propagated.
+fn deliver(shared: &BusShared, event: &SparkListenerEvent) {
+    let listeners: Vec<Listener> = shared.listeners.lock().clone();
+    for l in listeners {
+        let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l(event)));
+        if let Err(panic) = called {
+            crate::log::warn(
+                "LiveListenerBus",
+                &format!(
+                    "Listener threw an exception: {}",
+                    crate::scheduler::task::panic_message(&*panic)
+                ),
+            );
         }
     }
 }

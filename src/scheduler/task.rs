@@ -1,4 +1,6 @@
-//! Tasks (Spark's `Task`, `ShuffleMapTask`, `ResultTask`, `TaskContext`, `TaskEndReason`).
+//! Tasks (Spark's `Task`, `ShuffleMapTask`, `ResultTask`, `TaskEndReason`). `TaskContext` lives
+//! at the top level (`crate::task_context`), as Spark's `org.apache.spark.TaskContext`; it is
+//! re-exported here so that older paths keep working.
 //!
 //! A task computes one partition of one stage on one executor thread. A shuffle map task runs
 //! its shuffle dependency's writer; a result task runs the job's function over the final RDD's
@@ -14,16 +16,7 @@ use crate::env::SparkEnv;
 use crate::error::Error;
 use crate::executor::Executor;
 use crate::shuffle::MapStatus;
-
-/// What a running task can see: where it runs and who it is.
-pub(crate) struct TaskContext {
-    pub(crate) partition_id: usize,
-    pub(crate) attempt_number: u32,
-    /// The executor running the task: its block manager and shuffle store.
-    pub(crate) executor: Arc<Executor>,
-    /// The cluster: map output tracker, block manager master, live executors.
-    pub(crate) env: Arc<SparkEnv>,
-}
+pub(crate) use crate::task_context::TaskContext;
 
 /// Why computing a partition failed, short of a panic.
 #[derive(Debug, Clone)]

@@ -30,7 +30,7 @@ impl DagScheduler {
                 TaskEndKind::ExceptionFailure(message.clone())
             }
         };
-        self.bus.post(SparkListenerEvent::TaskEnd {
+        self.post(SparkListenerEvent::TaskEnd {
             stage_id: rt.stage_id,
             stage_attempt: rt.stage_attempt,
             partition: rt.partition,
@@ -139,7 +139,7 @@ impl DagScheduler {
         };
         let job_id = *job_id;
         let job = self.jobs.get_mut(&job_id)?;
-        let index = job.partitions.iter().position(|&p| p == rt.partition)?;
+        let index = *job.index_of.get(&rt.partition)?;
         if job.results[index].is_some() {
             return None;
         }
@@ -152,7 +152,7 @@ impl DagScheduler {
                 .jobs
                 .remove(&job_id)
                 .expect("the job was just looked up");
-            self.bus.post(SparkListenerEvent::JobEnd {
+            self.post(SparkListenerEvent::JobEnd {
                 job_id,
                 succeeded: true,
             });
@@ -174,6 +174,16 @@ impl DagScheduler {
         None
     }
 
+    /// A reduce task could not fetch a map output (Spark's `FetchFailed` case of
+    /// `handleTaskCompletion`).
+    ///
+    /// A failure from an attempt that is no longer the stage's latest is ignored whole, as in
+    /// Spark: its stage already failed and was resubmitted, and the map output it names may
+    /// have been rebuilt meanwhile. Otherwise only the output the task failed on is forgotten,
+    /// and only when the tracker still places it on the executor the task could not read
+    /// (Spark's `unregisterMapOutput(shuffleId, mapIndex, bmAddress)`); an output the task
+    /// found missing is not there to forget. Forgetting a rebuilt output would make every
+    /// later attempt of the stage fail on it again, until the stage aborts.
     pub(super) fn handle_fetch_failed(
         &mut self,
         rt: &RunningTask,
@@ -182,9 +192,20 @@ impl DagScheduler {
         lost_executor: Option<String>,
         message: String,
     ) {
+        let Some(stage) = self.stages.get(&rt.stage_id) else {
+            return;
+        };
+        if stage.attempt != Some(rt.stage_attempt) {
+            return; // a stale attempt: its stage already failed and was resubmitted
+        }
         let tracker = &self.env.map_output_tracker;
-        tracker.unregister_map_output(shuffle_id, map_id);
         if let Some(e) = &lost_executor {
+            if tracker
+                .status(shuffle_id, map_id)
+                .is_some_and(|s| &s.executor_id == e)
+            {
+                tracker.unregister_map_output(shuffle_id, map_id);
+            }
             if self.env.executor(e).is_none() {
                 tracker.remove_outputs_on_executor(e);
             }
@@ -192,9 +213,6 @@ impl DagScheduler {
         let Some(stage) = self.stages.get_mut(&rt.stage_id) else {
             return;
         };
-        if stage.attempt != Some(rt.stage_attempt) {
-            return; // a stale attempt: its stage already failed and was resubmitted
-        }
         stage.failed_attempt_ids.insert(rt.stage_attempt);
         let attempts = stage.failed_attempt_ids.len() as u32;
         let failure = format!(
@@ -217,7 +235,8 @@ impl DagScheduler {
         }
         self.failed.insert(rt.stage_id);
         if let Some(&map_stage) = self.shuffle_to_map_stage.get(&shuffle_id) {
-            self.running.remove(&map_stage);
+            // A map stage still running keeps its attempt: when it completes it finds the
+            // output missing and runs again for it (Spark adds it to `failedStages` only).
             self.failed.insert(map_stage);
         }
         self.waiting.remove(&rt.stage_id);
@@ -233,12 +252,14 @@ impl DagScheduler {
     ) {
         self.free_slots.remove(executor_id);
         self.executor_order.retain(|e| e != executor_id);
+        // Blocks its last tasks stored after it was killed are forgotten too.
+        self.env.block_manager_master.remove_executor(executor_id);
         // Its map outputs are gone; running map stages must recompute those partitions.
         let lost_map_outputs = self
             .env
             .map_output_tracker
             .remove_outputs_on_executor(executor_id);
-        self.bus.post(SparkListenerEvent::ExecutorRemoved {
+        self.post(SparkListenerEvent::ExecutorRemoved {
             executor_id: executor_id.to_string(),
             reason: reason.to_string(),
             lost_blocks,
@@ -256,7 +277,7 @@ impl DagScheduler {
                 .running_tasks
                 .remove(&task_id)
                 .expect("collected from running_tasks");
-            self.bus.post(SparkListenerEvent::TaskEnd {
+            self.post(SparkListenerEvent::TaskEnd {
                 stage_id: rt.stage_id,
                 stage_attempt: rt.stage_attempt,
                 partition: rt.partition,
@@ -297,7 +318,7 @@ impl DagScheduler {
             if let Some(e) = self.env.executor(&new_id) {
                 self.free_slots.insert(new_id.clone(), e.slots);
                 self.executor_order.push(new_id.clone());
-                self.bus.post(SparkListenerEvent::ExecutorAdded {
+                self.post(SparkListenerEvent::ExecutorAdded {
                     executor_id: new_id,
                 });
             }

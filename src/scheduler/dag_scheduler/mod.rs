@@ -92,6 +92,8 @@ struct ActiveJob {
     final_stage: usize,
     stage_ids: BTreeSet<usize>,
     partitions: Vec<usize>,
+    /// Each requested partition's index in `partitions` (a task end finds its slot in O(1)).
+    index_of: HashMap<usize, usize>,
     func: Arc<ResultFn>,
     results: Vec<Option<Box<dyn Any + Send>>>,
     finished: usize,
@@ -126,6 +128,8 @@ pub(crate) struct DagScheduler {
     running_tasks: HashMap<u64, RunningTask>,
     free_slots: BTreeMap<String, usize>,
     executor_order: Vec<String>,
+    /// Listener events posted so far (the steps `sparklet.faults.killExecutorAtStep` counts).
+    steps: usize,
 }
 
 impl DagScheduler {
@@ -160,6 +164,7 @@ impl DagScheduler {
             running_tasks: HashMap::new(),
             free_slots,
             executor_order,
+            steps: 0,
         };
         let handle = std::thread::Builder::new()
             .name("dag-scheduler-event-loop".into())
@@ -196,6 +201,18 @@ impl DagScheduler {
         }
     }
 
+    /// Posts a listener event; one step of the scheduler. A kill configured for this step
+    /// (`sparklet.faults.killExecutorAtStep`) happens right after it, on this thread.
+    fn post(&mut self, event: SparkListenerEvent) {
+        self.bus.post(event);
+        self.steps += 1;
+        let live = self.env.executors();
+        if let Some(victim) = self.env.faults.kill_at_step(self.steps, live.len()) {
+            let reason = "killed by fault injection (sparklet.faults.killExecutorAtStep)";
+            let _ = self.env.kill_executor(&live[victim].id, reason);
+        }
+    }
+
     // ---------------------------------------------------------------- jobs and stages
 
     fn handle_job_submitted(&mut self, sub: JobSubmission) {
@@ -209,11 +226,11 @@ impl DagScheduler {
             return;
         }
         if sub.partitions.is_empty() {
-            self.bus.post(SparkListenerEvent::JobStart {
+            self.post(SparkListenerEvent::JobStart {
                 job_id,
                 stage_ids: Vec::new(),
             });
-            self.bus.post(SparkListenerEvent::JobEnd {
+            self.post(SparkListenerEvent::JobEnd {
                 job_id,
                 succeeded: true,
             });
@@ -235,20 +252,26 @@ impl DagScheduler {
             }
         }
         let n = sub.partitions.len();
+        let index_of = sub
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (p, i))
+            .collect();
         self.jobs.insert(
             job_id,
             ActiveJob {
                 final_stage: stage_id,
                 stage_ids: stage_ids.iter().copied().collect(),
                 partitions: sub.partitions,
+                index_of,
                 func: sub.func,
                 results: (0..n).map(|_| None).collect(),
                 finished: 0,
                 reply: sub.reply,
             },
         );
-        self.bus
-            .post(SparkListenerEvent::JobStart { job_id, stage_ids });
+        self.post(SparkListenerEvent::JobStart { job_id, stage_ids });
         self.submit_stage(stage_id);
     }
 
@@ -353,7 +376,9 @@ impl DagScheduler {
             if !visited.insert(rdd.core().id) {
                 continue;
             }
-            if crate::rdd::all_cached(&*rdd, &self.env.block_manager_master) {
+            if crate::rdd::all_cached(&*rdd, &self.env.block_manager_master)
+                && self.cached_on_live_executors(&*rdd)
+            {
                 continue;
             }
             for dep in dependencies(&*rdd) {
@@ -369,6 +394,26 @@ impl DagScheduler {
             }
         }
         missing.into_iter().collect()
+    }
+
+    /// Whether every cached partition of `rdd` has a copy on a live executor (with
+    /// `all_cached`, Spark's `!getCacheLocs(rdd).contains(Nil)`). A location on a dead executor
+    /// does not count: a task still running on an executor when it was killed may register its block
+    /// after the executor's blocks were forgotten, and a stage that trusted that location
+    /// would skip the parents it needs, then fetch-fail on them one attempt at a time.
+    fn cached_on_live_executors(&self, rdd: &dyn RddBase) -> bool {
+        let core = rdd.core();
+        let n = num_partitions(rdd);
+        let master = &self.env.block_manager_master;
+        (0..n).all(|split| {
+            master
+                .locations(crate::storage::block_manager::BlockId {
+                    rdd_id: core.id,
+                    split,
+                })
+                .iter()
+                .any(|e| self.env.executor(e).is_some())
+        })
     }
 
     fn submit_missing_tasks(&mut self, stage_id: usize) {
@@ -402,7 +447,7 @@ impl DagScheduler {
         stage.pending = partitions.iter().copied().collect();
         let name = stage.name.clone();
         self.running.insert(stage_id);
-        self.bus.post(SparkListenerEvent::StageSubmitted {
+        self.post(SparkListenerEvent::StageSubmitted {
             stage_id,
             attempt,
             name,
@@ -432,7 +477,7 @@ impl DagScheduler {
         if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
             ts.zombie = true;
         }
-        self.bus.post(SparkListenerEvent::StageCompleted {
+        self.post(SparkListenerEvent::StageCompleted {
             stage_id,
             attempt,
             failure,
@@ -502,7 +547,7 @@ impl DagScheduler {
                 self.mark_stage_finished(*s, Some("job aborted".into()));
             }
         }
-        self.bus.post(SparkListenerEvent::JobEnd {
+        self.post(SparkListenerEvent::JobEnd {
             job_id,
             succeeded: false,
         });

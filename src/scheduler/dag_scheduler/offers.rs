@@ -48,7 +48,7 @@ impl DagScheduler {
                     },
                 );
                 self.free_slots.insert(executor_id.clone(), free - 1);
-                self.bus.post(SparkListenerEvent::TaskStart {
+                self.post(SparkListenerEvent::TaskStart {
                     stage_id: task.stage_id,
                     stage_attempt: task.stage_attempt,
                     partition,
