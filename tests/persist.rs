@@ -231,6 +231,17 @@ fn storage_level_change_is_refused_until_unpersist() {
     );
 }
 
+/// The file of block `rdd_<rdd>_<split>` in the only executor folder under `local_dir`.
+fn block_file(local_dir: &std::path::Path, rdd: usize, split: usize) -> std::path::PathBuf {
+    let exec_dir = std::fs::read_dir(local_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    exec_dir.join(format!("rdd_{rdd}_{split}"))
+}
+
 #[test]
 fn an_unreadable_disk_block_is_lost_and_recomputed() {
     let dir = tempfile::tempdir().unwrap();
@@ -245,13 +256,7 @@ fn an_unreadable_disk_block_is_lost_and_recomputed() {
         .unwrap();
     let first = rdd.collect().unwrap();
     // Damage one block file on disk.
-    let exec_dir = std::fs::read_dir(dir.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    std::fs::write(exec_dir.join(format!("rdd_{}_1", rdd.id())), b"garbage").unwrap();
+    std::fs::write(block_file(dir.path(), rdd.id(), 1), b"garbage").unwrap();
     assert_eq!(rdd.collect().unwrap(), first);
     assert_eq!(c.get(), 3, "only the damaged partition was recomputed");
     assert!(log.events().iter().any(|e| matches!(e,
@@ -327,13 +332,7 @@ fn a_bit_flipped_in_a_disk_block_is_lost_and_recomputed() {
         .persist(StorageLevel::DISK_ONLY)
         .unwrap();
     let first = rdd.collect().unwrap();
-    let exec_dir = std::fs::read_dir(dir.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let block = exec_dir.join(format!("rdd_{}_1", rdd.id()));
+    let block = block_file(dir.path(), rdd.id(), 1);
     let mut bytes = std::fs::read(&block).unwrap();
     // The last byte is inside the last string's "xxx": flipping 'x' to 'y' keeps it valid.
     let last = bytes.len() - 1;

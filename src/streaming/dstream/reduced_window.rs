@@ -96,16 +96,7 @@ pub(crate) fn reduce_by_key_and_window_inv<K: Data + Hash + Eq, V: Data>(
 /// Spark's `require`s of the constructor, with its messages.
 /// A zero window or slide (which Spark lets through) is refused too: it never outputs.
 fn check_durations(window: Duration, slide: Duration, parent_slide: Duration) -> Result<()> {
-    if window.is_zero() {
-        return Err(Error::InvalidArgument(format!(
-            "The window duration of ReducedWindowedDStream ({window}) must be positive"
-        )));
-    }
-    if slide.is_zero() {
-        return Err(Error::InvalidArgument(format!(
-            "The slide duration of ReducedWindowedDStream ({slide}) must be positive"
-        )));
-    }
+    super::window::check_positive("ReducedWindowedDStream", window, slide)?;
     if !window.is_multiple_of(parent_slide) {
         return Err(Error::InvalidArgument(format!(
             "The window duration of ReducedWindowedDStream ({window}) must be multiple of the \

@@ -31,18 +31,7 @@ impl<T: Data> WindowedDStream<T> {
         slide: Duration,
     ) -> Result<Self> {
         let parent_slide = parent.slide_duration();
-        // Spark's `Duration.isMultipleOf` accepts a zero window and slide (and then divides by
-        // zero in `isTimeValid`); a zero one never outputs, so it is refused here.
-        if window.is_zero() {
-            return Err(Error::InvalidArgument(format!(
-                "The window duration of windowed DStream ({window}) must be positive"
-            )));
-        }
-        if slide.is_zero() {
-            return Err(Error::InvalidArgument(format!(
-                "The slide duration of windowed DStream ({slide}) must be positive"
-            )));
-        }
+        check_positive("windowed DStream", window, slide)?;
         if !window.is_multiple_of(parent_slide) {
             return Err(Error::InvalidArgument(format!(
                 "The window duration of windowed DStream ({window}) must be a multiple of the slide \
@@ -64,6 +53,22 @@ impl<T: Data> WindowedDStream<T> {
             slide,
         })
     }
+}
+
+/// Refuses a zero window or slide of the window stream `class`. Spark's `Duration.isMultipleOf`
+/// accepts both (and `isTimeValid` then divides by zero); a zero one never outputs.
+pub(crate) fn check_positive(class: &str, window: Duration, slide: Duration) -> Result<()> {
+    if window.is_zero() {
+        return Err(Error::InvalidArgument(format!(
+            "The window duration of {class} ({window}) must be positive"
+        )));
+    }
+    if slide.is_zero() {
+        return Err(Error::InvalidArgument(format!(
+            "The slide duration of {class} ({slide}) must be positive"
+        )));
+    }
+    Ok(())
 }
 
 /// Spark's `DStream.slice`: the parent's RDDs at the slide-aligned times in `[from, to]`.
