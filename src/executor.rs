@@ -128,7 +128,7 @@ impl Executor {
                 return;
             }
             let injected = env.faults.fail_attempt(
-                task.stage_id,
+                task.stage_id.0,
                 task.partition,
                 task.attempt_number,
                 env.max_failures,

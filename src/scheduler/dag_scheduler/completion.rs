@@ -31,7 +31,7 @@ impl DagScheduler {
             }
         };
         self.post(SparkListenerEvent::TaskEnd {
-            stage_id: rt.stage_id,
+            stage_id: rt.stage_id.0,
             stage_attempt: rt.stage_attempt,
             partition: rt.partition,
             attempt: rt.attempt,
@@ -153,7 +153,7 @@ impl DagScheduler {
                 .remove(&job_id)
                 .expect("the job was just looked up");
             self.post(SparkListenerEvent::JobEnd {
-                job_id,
+                job_id: job_id.0,
                 succeeded: true,
             });
             let ActiveJob {
@@ -278,7 +278,7 @@ impl DagScheduler {
                 .remove(&task_id)
                 .expect("collected from running_tasks");
             self.post(SparkListenerEvent::TaskEnd {
-                stage_id: rt.stage_id,
+                stage_id: rt.stage_id.0,
                 stage_attempt: rt.stage_attempt,
                 partition: rt.partition,
                 attempt: rt.attempt,
@@ -290,7 +290,7 @@ impl DagScheduler {
                 ts.requeue(rt.partition);
             }
         }
-        let running: Vec<usize> = self.running.iter().copied().collect();
+        let running: Vec<StageId> = self.running.iter().copied().collect();
         for stage_id in running {
             let Some(stage) = self.stages.get_mut(&stage_id) else {
                 continue;

@@ -49,7 +49,7 @@ impl DagScheduler {
                 );
                 self.free_slots.insert(executor_id.clone(), free - 1);
                 self.post(SparkListenerEvent::TaskStart {
-                    stage_id: task.stage_id,
+                    stage_id: task.stage_id.0,
                     stage_attempt: task.stage_attempt,
                     partition,
                     attempt,
@@ -66,7 +66,7 @@ impl DagScheduler {
     }
 
     /// The task set to take the next task from: the oldest job's, then the lowest stage.
-    pub(super) fn next_task_set(&self) -> Option<(usize, u32)> {
+    pub(super) fn next_task_set(&self) -> Option<(StageId, u32)> {
         self.task_sets
             .iter()
             .filter(|(_, ts)| ts.has_pending())
@@ -74,7 +74,7 @@ impl DagScheduler {
                 (
                     self.stages
                         .get(stage)
-                        .map_or(usize::MAX, |s| s.first_job_id),
+                        .map_or(JobId(usize::MAX), |s| s.first_job_id),
                     *stage,
                 )
             })
