@@ -13,6 +13,10 @@ pub(crate) struct JobId(pub(crate) usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct StageId(pub(crate) usize);
 
+/// A task attempt's id (Spark's `taskId`, the `TID` of its messages), unique in the context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct TaskId(pub(crate) u64);
+
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -22,5 +26,24 @@ impl fmt::Display for JobId {
 impl fmt::Display for StageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages name ids as Spark does, by the bare number ("Stage 1 has failed ...").
+    #[test]
+    fn ids_display_as_bare_numbers() {
+        assert_eq!(format!("Job {}", JobId(3)), "Job 3");
+        assert_eq!(format!("Stage {}", StageId(1)), "Stage 1");
+        assert_eq!(format!("(TID {})", TaskId(42)), "(TID 42)");
     }
 }

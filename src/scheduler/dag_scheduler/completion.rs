@@ -7,7 +7,7 @@ use crate::shuffle::MapStatus;
 impl DagScheduler {
     pub(super) fn handle_task_end(
         &mut self,
-        task_id: u64,
+        task_id: TaskId,
         executor_id: &str,
         reason: TaskEndReason,
     ) {
@@ -35,7 +35,7 @@ impl DagScheduler {
             stage_attempt: rt.stage_attempt,
             partition: rt.partition,
             attempt: rt.attempt,
-            task_id,
+            task_id: task_id.0,
             executor_id: executor_id.to_string(),
             reason: kind,
         });
@@ -266,7 +266,7 @@ impl DagScheduler {
             lost_map_outputs,
         });
         // Running tasks there are lost, not failed: run them again elsewhere.
-        let lost: Vec<u64> = self
+        let lost: Vec<TaskId> = self
             .running_tasks
             .iter()
             .filter(|(_, rt)| rt.executor_id == executor_id)
@@ -282,7 +282,7 @@ impl DagScheduler {
                 stage_attempt: rt.stage_attempt,
                 partition: rt.partition,
                 attempt: rt.attempt,
-                task_id,
+                task_id: task_id.0,
                 executor_id: executor_id.to_string(),
                 reason: TaskEndKind::ExecutorLost(reason.to_string()),
             });

@@ -31,7 +31,7 @@ use crate::dependency::{ShuffleDependency, ShuffleId};
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::rdd::{dependencies, num_partitions, RddBase};
-use crate::scheduler::ids::{JobId, StageId};
+use crate::scheduler::ids::{JobId, StageId, TaskId};
 use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
 use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
 use crate::scheduler::task_set::TaskSet;
@@ -57,7 +57,7 @@ pub(crate) struct JobSubmission {
 pub(crate) enum DagEvent {
     JobSubmitted(Box<JobSubmission>),
     TaskEnded {
-        task_id: u64,
+        task_id: TaskId,
         executor_id: String,
         reason: TaskEndReason,
     },
@@ -126,7 +126,7 @@ pub(crate) struct DagScheduler {
     failed: BTreeSet<StageId>,
     jobs: BTreeMap<JobId, ActiveJob>,
     task_sets: BTreeMap<(StageId, u32), TaskSet>,
-    running_tasks: HashMap<u64, RunningTask>,
+    running_tasks: HashMap<TaskId, RunningTask>,
     free_slots: BTreeMap<String, usize>,
     executor_order: Vec<String>,
     /// Listener events posted so far (the steps `sparklet.faults.killExecutorAtStep` counts).

@@ -26,7 +26,7 @@ impl DagScheduler {
                 let Some((partition, attempt)) = ts.next_task() else {
                     continue;
                 };
-                let task_id = self.next_task_id;
+                let task_id = TaskId(self.next_task_id);
                 self.next_task_id += 1;
                 let task = Task {
                     task_id,
@@ -53,7 +53,7 @@ impl DagScheduler {
                     stage_attempt: task.stage_attempt,
                     partition,
                     attempt,
-                    task_id,
+                    task_id: task_id.0,
                     executor_id: executor_id.clone(),
                 });
                 executor.launch(task, self.env.clone(), self.events.clone());
