@@ -18,6 +18,7 @@ use crate::executor::Executor;
 use crate::fault_injection::FaultInjector;
 use crate::rdd::RddBase;
 use crate::scheduler::dag_scheduler::DagEvent;
+use crate::scheduler::ids::ExecutorId;
 use crate::scheduler::listener::ListenerBus;
 use crate::shuffle::MapOutputTracker;
 use crate::storage::{BlockManagerMaster, RddInfo};
@@ -93,8 +94,8 @@ impl SparkEnv {
         let replacement = self.add_executor(None)?;
         if let Some(events) = self.events.get() {
             let _ = events.send(DagEvent::ExecutorLost {
-                executor_id: id.to_string(),
-                replacement: Some(replacement.id.clone()),
+                executor_id: ExecutorId(id.to_string()),
+                replacement: Some(ExecutorId(replacement.id.clone())),
                 reason: reason.to_string(),
                 lost_blocks,
             });

@@ -17,6 +17,18 @@ pub(crate) struct StageId(pub(crate) usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct TaskId(pub(crate) u64);
 
+/// An executor's id (Spark's `executorId`, `"0"`, `"1"`, ...), as the scheduler keys its slots
+/// and running tasks by. The environment, the trackers and the public API keep the bare
+/// string (`as_str`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct ExecutorId(pub(crate) String);
+
+impl ExecutorId {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -26,6 +38,12 @@ impl fmt::Display for JobId {
 impl fmt::Display for StageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for ExecutorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -45,5 +63,9 @@ mod tests {
         assert_eq!(format!("Job {}", JobId(3)), "Job 3");
         assert_eq!(format!("Stage {}", StageId(1)), "Stage 1");
         assert_eq!(format!("(TID {})", TaskId(42)), "(TID 42)");
+        assert_eq!(
+            format!("(executor {})", ExecutorId("1".into())),
+            "(executor 1)"
+        );
     }
 }

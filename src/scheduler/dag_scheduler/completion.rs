@@ -8,7 +8,7 @@ impl DagScheduler {
     pub(super) fn handle_task_end(
         &mut self,
         task_id: TaskId,
-        executor_id: &str,
+        executor_id: &ExecutorId,
         reason: TaskEndReason,
     ) {
         let Some(rt) = self.running_tasks.remove(&task_id) else {
@@ -36,7 +36,7 @@ impl DagScheduler {
             partition: rt.partition,
             attempt: rt.attempt,
             task_id: task_id.0,
-            executor_id: executor_id.to_string(),
+            executor_id: executor_id.0.clone(),
             reason: kind,
         });
         match reason {
@@ -245,22 +245,24 @@ impl DagScheduler {
 
     pub(super) fn handle_executor_lost(
         &mut self,
-        executor_id: &str,
-        replacement: Option<String>,
+        executor_id: &ExecutorId,
+        replacement: Option<ExecutorId>,
         reason: &str,
         lost_blocks: usize,
     ) {
         self.free_slots.remove(executor_id);
         self.executor_order.retain(|e| e != executor_id);
         // Blocks its last tasks stored after it was killed are forgotten too.
-        self.env.block_manager_master.remove_executor(executor_id);
+        self.env
+            .block_manager_master
+            .remove_executor(executor_id.as_str());
         // Its map outputs are gone; running map stages must recompute those partitions.
         let lost_map_outputs = self
             .env
             .map_output_tracker
-            .remove_outputs_on_executor(executor_id);
+            .remove_outputs_on_executor(executor_id.as_str());
         self.post(SparkListenerEvent::ExecutorRemoved {
-            executor_id: executor_id.to_string(),
+            executor_id: executor_id.0.clone(),
             reason: reason.to_string(),
             lost_blocks,
             lost_map_outputs,
@@ -269,7 +271,7 @@ impl DagScheduler {
         let lost: Vec<TaskId> = self
             .running_tasks
             .iter()
-            .filter(|(_, rt)| rt.executor_id == executor_id)
+            .filter(|(_, rt)| &rt.executor_id == executor_id)
             .map(|(id, _)| *id)
             .collect();
         for task_id in lost {
@@ -283,7 +285,7 @@ impl DagScheduler {
                 partition: rt.partition,
                 attempt: rt.attempt,
                 task_id: task_id.0,
-                executor_id: executor_id.to_string(),
+                executor_id: executor_id.0.clone(),
                 reason: TaskEndKind::ExecutorLost(reason.to_string()),
             });
             if let Some(ts) = self.task_sets.get_mut(&(rt.stage_id, rt.stage_attempt)) {
@@ -315,11 +317,11 @@ impl DagScheduler {
             }
         }
         if let Some(new_id) = replacement {
-            if let Some(e) = self.env.executor(&new_id) {
+            if let Some(e) = self.env.executor(new_id.as_str()) {
                 self.free_slots.insert(new_id.clone(), e.slots);
                 self.executor_order.push(new_id.clone());
                 self.post(SparkListenerEvent::ExecutorAdded {
-                    executor_id: new_id,
+                    executor_id: new_id.0,
                 });
             }
         }

@@ -31,7 +31,7 @@ use crate::dependency::{ShuffleDependency, ShuffleId};
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::rdd::{dependencies, num_partitions, RddBase};
-use crate::scheduler::ids::{JobId, StageId, TaskId};
+use crate::scheduler::ids::{ExecutorId, JobId, StageId, TaskId};
 use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
 use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
 use crate::scheduler::task_set::TaskSet;
@@ -58,12 +58,12 @@ pub(crate) enum DagEvent {
     JobSubmitted(Box<JobSubmission>),
     TaskEnded {
         task_id: TaskId,
-        executor_id: String,
+        executor_id: ExecutorId,
         reason: TaskEndReason,
     },
     ExecutorLost {
-        executor_id: String,
-        replacement: Option<String>,
+        executor_id: ExecutorId,
+        replacement: Option<ExecutorId>,
         reason: String,
         lost_blocks: usize,
     },
@@ -106,7 +106,7 @@ struct RunningTask {
     stage_attempt: u32,
     partition: usize,
     attempt: u32,
-    executor_id: String,
+    executor_id: ExecutorId,
     kind: TaskKind,
 }
 
@@ -127,8 +127,8 @@ pub(crate) struct DagScheduler {
     jobs: BTreeMap<JobId, ActiveJob>,
     task_sets: BTreeMap<(StageId, u32), TaskSet>,
     running_tasks: HashMap<TaskId, RunningTask>,
-    free_slots: BTreeMap<String, usize>,
-    executor_order: Vec<String>,
+    free_slots: BTreeMap<ExecutorId, usize>,
+    executor_order: Vec<ExecutorId>,
     /// Listener events posted so far (the steps `sparklet.faults.killExecutorAtStep` counts).
     steps: usize,
 }
@@ -144,8 +144,8 @@ impl DagScheduler {
         let mut free_slots = BTreeMap::new();
         let mut executor_order = Vec::new();
         for e in env.executors() {
-            free_slots.insert(e.id.clone(), e.slots);
-            executor_order.push(e.id.clone());
+            free_slots.insert(ExecutorId(e.id.clone()), e.slots);
+            executor_order.push(ExecutorId(e.id.clone()));
         }
         let scheduler = DagScheduler {
             env,

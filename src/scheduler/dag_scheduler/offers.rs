@@ -15,7 +15,7 @@ impl DagScheduler {
                 let Some(key) = self.next_task_set() else {
                     return;
                 };
-                let Some(executor) = self.env.executor(&executor_id) else {
+                let Some(executor) = self.env.executor(executor_id.as_str()) else {
                     self.free_slots.insert(executor_id, 0);
                     continue;
                 };
@@ -54,7 +54,7 @@ impl DagScheduler {
                     partition,
                     attempt,
                     task_id: task_id.0,
-                    executor_id: executor_id.clone(),
+                    executor_id: executor_id.0.clone(),
                 });
                 executor.launch(task, self.env.clone(), self.events.clone());
                 launched = true;
