@@ -149,7 +149,7 @@ impl SparkEnv {
     pub(crate) fn register_persistent(&self, rdd: &Arc<dyn RddBase>) {
         self.persistent_rdds
             .lock()
-            .insert(rdd.core().id, Arc::downgrade(rdd));
+            .insert(rdd.core().id.0, Arc::downgrade(rdd));
     }
 
     /// Storage facts of every persisted RDD with at least one cached partition.
@@ -167,7 +167,7 @@ impl SparkEnv {
             let (mut mem_size, mut disk_size) = (0, 0);
             let mut splits = std::collections::BTreeSet::new();
             for e in &executors {
-                let (m, d, s) = e.block_manager.rdd_usage(core.id);
+                let (m, d, s) = e.block_manager.rdd_usage(core.id.0);
                 mem_size += m;
                 disk_size += d;
                 splits.extend(s);
@@ -176,7 +176,7 @@ impl SparkEnv {
                 continue;
             }
             infos.push(RddInfo {
-                id: core.id,
+                id: core.id.0,
                 name: core
                     .name
                     .lock()

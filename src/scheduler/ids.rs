@@ -13,6 +13,11 @@ pub(crate) struct JobId(pub(crate) usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct StageId(pub(crate) usize);
 
+/// An RDD's id (Spark's `RDD.id`), unique in its context. Block ids (storage knows no RDDs)
+/// and the public `Rdd::id()` keep the bare number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct RddId(pub(crate) usize);
+
 /// A task attempt's id (Spark's `taskId`, the `TID` of its messages), unique in the context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct TaskId(pub(crate) u64);
@@ -44,6 +49,12 @@ impl fmt::Display for StageId {
 impl fmt::Display for ExecutorId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for RddId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
     }
 }
 

@@ -416,7 +416,7 @@ impl DagScheduler {
         (0..n).all(|split| {
             master
                 .locations(crate::storage::block_manager::BlockId {
-                    rdd_id: core.id,
+                    rdd_id: core.id.0,
                     split,
                 })
                 .iter()
