@@ -2,6 +2,7 @@
 //! `Long`s), so a stage id can never be passed where a job id is expected. Each displays as
 //! its bare number, so messages read as Spark's ("Stage 1 has failed ..."). Listener events
 //! and the public API keep bare numbers: the scheduler converts at that boundary (`.0`).
+//! (`StreamId` stays with the streams, in `streaming/dstream`.)
 
 use std::fmt;
 
@@ -74,6 +75,7 @@ mod tests {
         assert_eq!(format!("Job {}", JobId(3)), "Job 3");
         assert_eq!(format!("Stage {}", StageId(1)), "Stage 1");
         assert_eq!(format!("(TID {})", TaskId(42)), "(TID 42)");
+        assert_eq!(format!("rdd_{}_0", RddId(7)), "rdd_7_0");
         assert_eq!(
             format!("(executor {})", ExecutorId("1".into())),
             "(executor 1)"
