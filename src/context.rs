@@ -28,6 +28,7 @@ use crate::rdd::hadoop::HadoopRdd;
 use crate::rdd::parallel_collection::ParallelCollectionRdd;
 use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
 use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
+use crate::scheduler::ids::RddId;
 use crate::scheduler::listener::{ListenerBus, SparkListenerEvent};
 use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
 use crate::storage::RddInfo;
@@ -372,8 +373,8 @@ impl SparkContext {
         &self.inner.env
     }
 
-    pub(crate) fn new_rdd_id(&self) -> usize {
-        self.inner.next_rdd_id.fetch_add(1, Ordering::SeqCst)
+    pub(crate) fn new_rdd_id(&self) -> RddId {
+        RddId(self.inner.next_rdd_id.fetch_add(1, Ordering::SeqCst))
     }
 
     pub(crate) fn new_shuffle_id(&self) -> usize {

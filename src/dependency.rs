@@ -81,7 +81,7 @@ impl Dependency {
 
     /// The id of the parent RDD.
     pub fn parent_id(&self) -> usize {
-        self.rdd().core().id
+        self.rdd().core().id.0
     }
 
     /// Whether this is a shuffle dependency (a stage boundary).

@@ -18,6 +18,7 @@ use crate::executor::Executor;
 use crate::fault_injection::FaultInjector;
 use crate::rdd::RddBase;
 use crate::scheduler::dag_scheduler::DagEvent;
+use crate::scheduler::ids::ExecutorId;
 use crate::scheduler::listener::ListenerBus;
 use crate::shuffle::MapOutputTracker;
 use crate::storage::{BlockManagerMaster, RddInfo};
@@ -93,8 +94,8 @@ impl SparkEnv {
         let replacement = self.add_executor(None)?;
         if let Some(events) = self.events.get() {
             let _ = events.send(DagEvent::ExecutorLost {
-                executor_id: id.to_string(),
-                replacement: Some(replacement.id.clone()),
+                executor_id: ExecutorId(id.to_string()),
+                replacement: Some(ExecutorId(replacement.id.clone())),
                 reason: reason.to_string(),
                 lost_blocks,
             });
@@ -148,7 +149,7 @@ impl SparkEnv {
     pub(crate) fn register_persistent(&self, rdd: &Arc<dyn RddBase>) {
         self.persistent_rdds
             .lock()
-            .insert(rdd.core().id, Arc::downgrade(rdd));
+            .insert(rdd.core().id.0, Arc::downgrade(rdd));
     }
 
     /// Storage facts of every persisted RDD with at least one cached partition.
@@ -166,7 +167,7 @@ impl SparkEnv {
             let (mut mem_size, mut disk_size) = (0, 0);
             let mut splits = std::collections::BTreeSet::new();
             for e in &executors {
-                let (m, d, s) = e.block_manager.rdd_usage(core.id);
+                let (m, d, s) = e.block_manager.rdd_usage(core.id.0);
                 mem_size += m;
                 disk_size += d;
                 splits.extend(s);
@@ -175,7 +176,7 @@ impl SparkEnv {
                 continue;
             }
             infos.push(RddInfo {
-                id: core.id,
+                id: core.id.0,
                 name: core
                     .name
                     .lock()

@@ -19,6 +19,7 @@ use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::fault_injection::INJECTED_FAILURE;
 use crate::scheduler::dag_scheduler::DagEvent;
+use crate::scheduler::ids::ExecutorId;
 use crate::scheduler::task::{Task, TaskEndReason};
 use crate::shuffle::ShuffleStore;
 use crate::storage::BlockManager;
@@ -128,7 +129,7 @@ impl Executor {
                 return;
             }
             let injected = env.faults.fail_attempt(
-                task.stage_id,
+                task.stage_id.0,
                 task.partition,
                 task.attempt_number,
                 env.max_failures,
@@ -147,7 +148,7 @@ impl Executor {
             if me.is_alive() {
                 let _ = events.send(DagEvent::TaskEnded {
                     task_id,
-                    executor_id: me.id.clone(),
+                    executor_id: ExecutorId(me.id.clone()),
                     reason,
                 });
                 if env.faults.kill_after_task(&me.id) {

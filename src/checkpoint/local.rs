@@ -37,14 +37,21 @@ impl<T: Data> CheckpointWriter for LocalWriter<T> {
         let n = num_partitions(&*rdd);
         let master = &sc.env().block_manager_master;
         let missing: Vec<usize> = (0..n)
-            .filter(|&split| master.locations(BlockId { rdd_id: id, split }).is_empty())
+            .filter(|&split| {
+                master
+                    .locations(BlockId {
+                        rdd_id: id.0,
+                        split,
+                    })
+                    .is_empty()
+            })
             .collect();
         if !missing.is_empty() {
             sc.run_job(&rdd, missing, |_, values| values.for_each(drop))?;
         }
         let cp: Arc<dyn TypedRdd<T>> = Arc::new(LocalCheckpointRdd::<T>::new(
             &rdd.core().sc,
-            id,
+            id.0,
             n,
             rdd.partitioner(),
         ));

@@ -51,7 +51,7 @@ impl<T: Data> BlockRdd<T> {
     /// The block of partition `split`.
     pub(crate) fn block_id(&self, split: usize) -> Option<BlockId> {
         self.blocks.get(split).map(|b| BlockId {
-            rdd_id: b.core().id,
+            rdd_id: b.core().id.0,
             split: 0,
         })
     }

@@ -23,7 +23,7 @@ pub(crate) fn to_debug_string(root: &Arc<dyn RddBase>) -> String {
     let infos = root.core().sc.get_rdd_storage_info();
     let self_lines = |rdd: &Arc<dyn RddBase>| -> Vec<String> {
         let mut lines = vec![format!("{} [{}]", describe(&**rdd), persistence)];
-        if let Some(info) = infos.iter().find(|i| i.id == rdd.core().id) {
+        if let Some(info) = infos.iter().find(|i| i.id == rdd.core().id.0) {
             lines.push(format!(
                 "    CachedPartitions: {}; MemorySize: {}; DiskSize: {}",
                 info.num_cached_partitions,

@@ -53,7 +53,7 @@ impl<T: Data> Rdd<T> {
 
     /// The RDD id, unique within its context.
     pub fn id(&self) -> usize {
-        self.rdd.core().id
+        self.rdd.core().id.0
     }
 
     /// The name given by [`Rdd::set_name`].

@@ -68,7 +68,7 @@ mod persist {
     pub(crate) fn unpersist(rdd: &Arc<dyn RddBase>, _blocking: bool) {
         let core = rdd.core();
         *core.storage_level.lock() = StorageLevel::NONE;
-        core.sc.env().remove_rdd(core.id);
+        core.sc.env().remove_rdd(core.id.0);
     }
 }
 
@@ -82,6 +82,7 @@ use crate::checkpoint::CheckpointState;
 use crate::context::SparkContext;
 use crate::dependency::Dependency;
 use crate::partitioner::Partitioner;
+use crate::scheduler::ids::RddId;
 use crate::scheduler::listener::SparkListenerEvent;
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::storage::block_manager::BlockId;
@@ -235,7 +236,7 @@ pub(crate) trait TypedRdd<T: Data>: RddBase {
 /// The fields every RDD shares (Spark's fields on `RDD`).
 pub(crate) struct RddCore {
     /// The RDD id, unique within its context.
-    pub(crate) id: usize,
+    pub(crate) id: RddId,
     /// The context that made the RDD.
     pub(crate) sc: SparkContext,
     /// The operation that made it (`map`, `parallelize`, ...), Spark's call site short form.
@@ -359,7 +360,7 @@ pub(crate) fn get_or_compute<T: Data>(
     ctx: &TaskContext,
 ) -> ComputeResult<T> {
     let id = BlockId {
-        rdd_id: rdd.core().id,
+        rdd_id: rdd.core().id.0,
         split,
     };
     let estimate = |values: &[T]| rdd.estimate_size(values);
@@ -418,7 +419,7 @@ impl BlockCluster for TaskBlocks<'_> {
 /// scheduler then needs none of its parents).
 pub(crate) fn all_cached(rdd: &dyn RddBase, master: &crate::storage::BlockManagerMaster) -> bool {
     rdd.core().storage_level() != StorageLevel::NONE
-        && master.all_cached(rdd.core().id, num_partitions(rdd))
+        && master.all_cached(rdd.core().id.0, num_partitions(rdd))
 }
 
 /// Spark's `toString`: `[name ]ClassName[id] at op`.

@@ -7,6 +7,7 @@
 //! task ended, executor lost, stop), so scheduling decisions never race each other.
 
 pub(crate) mod dag_scheduler;
+pub(crate) mod ids;
 pub(crate) mod listener;
 pub(crate) mod task;
 pub(crate) mod task_set;

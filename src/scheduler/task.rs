@@ -15,6 +15,7 @@ use crate::dependency::{ShuffleDependency, ShuffleId};
 use crate::env::SparkEnv;
 use crate::error::Error;
 use crate::executor::Executor;
+use crate::scheduler::ids::{StageId, TaskId};
 use crate::shuffle::MapStatus;
 pub(crate) use crate::task_context::TaskContext;
 
@@ -55,8 +56,8 @@ pub(crate) enum TaskKind {
 /// One attempt of one task, as sent to an executor.
 #[derive(Clone)]
 pub(crate) struct Task {
-    pub(crate) task_id: u64,
-    pub(crate) stage_id: usize,
+    pub(crate) task_id: TaskId,
+    pub(crate) stage_id: StageId,
     pub(crate) stage_attempt: u32,
     pub(crate) partition: usize,
     pub(crate) attempt_number: u32,

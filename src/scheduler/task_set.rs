@@ -3,11 +3,12 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use crate::scheduler::ids::StageId;
 use crate::scheduler::task::TaskKind;
 
 /// The tasks of one stage attempt.
 pub(crate) struct TaskSet {
-    pub(crate) stage_id: usize,
+    pub(crate) stage_id: StageId,
     pub(crate) stage_attempt: u32,
     pub(crate) kind: TaskKind,
     /// Partitions waiting for a slot, in order.
@@ -23,7 +24,7 @@ pub(crate) struct TaskSet {
 
 impl TaskSet {
     pub(crate) fn new(
-        stage_id: usize,
+        stage_id: StageId,
         stage_attempt: u32,
         kind: TaskKind,
         partitions: &[usize],

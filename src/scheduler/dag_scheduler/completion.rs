@@ -7,8 +7,8 @@ use crate::shuffle::MapStatus;
 impl DagScheduler {
     pub(super) fn handle_task_end(
         &mut self,
-        task_id: u64,
-        executor_id: &str,
+        task_id: TaskId,
+        executor_id: &ExecutorId,
         reason: TaskEndReason,
     ) {
         let Some(rt) = self.running_tasks.remove(&task_id) else {
@@ -31,12 +31,12 @@ impl DagScheduler {
             }
         };
         self.post(SparkListenerEvent::TaskEnd {
-            stage_id: rt.stage_id,
+            stage_id: rt.stage_id.0,
             stage_attempt: rt.stage_attempt,
             partition: rt.partition,
             attempt: rt.attempt,
-            task_id,
-            executor_id: executor_id.to_string(),
+            task_id: task_id.0,
+            executor_id: executor_id.0.clone(),
             reason: kind,
         });
         match reason {
@@ -153,7 +153,7 @@ impl DagScheduler {
                 .remove(&job_id)
                 .expect("the job was just looked up");
             self.post(SparkListenerEvent::JobEnd {
-                job_id,
+                job_id: job_id.0,
                 succeeded: true,
             });
             let ActiveJob {
@@ -245,31 +245,33 @@ impl DagScheduler {
 
     pub(super) fn handle_executor_lost(
         &mut self,
-        executor_id: &str,
-        replacement: Option<String>,
+        executor_id: &ExecutorId,
+        replacement: Option<ExecutorId>,
         reason: &str,
         lost_blocks: usize,
     ) {
         self.free_slots.remove(executor_id);
         self.executor_order.retain(|e| e != executor_id);
         // Blocks its last tasks stored after it was killed are forgotten too.
-        self.env.block_manager_master.remove_executor(executor_id);
+        self.env
+            .block_manager_master
+            .remove_executor(executor_id.as_str());
         // Its map outputs are gone; running map stages must recompute those partitions.
         let lost_map_outputs = self
             .env
             .map_output_tracker
-            .remove_outputs_on_executor(executor_id);
+            .remove_outputs_on_executor(executor_id.as_str());
         self.post(SparkListenerEvent::ExecutorRemoved {
-            executor_id: executor_id.to_string(),
+            executor_id: executor_id.0.clone(),
             reason: reason.to_string(),
             lost_blocks,
             lost_map_outputs,
         });
         // Running tasks there are lost, not failed: run them again elsewhere.
-        let lost: Vec<u64> = self
+        let lost: Vec<TaskId> = self
             .running_tasks
             .iter()
-            .filter(|(_, rt)| rt.executor_id == executor_id)
+            .filter(|(_, rt)| &rt.executor_id == executor_id)
             .map(|(id, _)| *id)
             .collect();
         for task_id in lost {
@@ -278,19 +280,19 @@ impl DagScheduler {
                 .remove(&task_id)
                 .expect("collected from running_tasks");
             self.post(SparkListenerEvent::TaskEnd {
-                stage_id: rt.stage_id,
+                stage_id: rt.stage_id.0,
                 stage_attempt: rt.stage_attempt,
                 partition: rt.partition,
                 attempt: rt.attempt,
-                task_id,
-                executor_id: executor_id.to_string(),
+                task_id: task_id.0,
+                executor_id: executor_id.0.clone(),
                 reason: TaskEndKind::ExecutorLost(reason.to_string()),
             });
             if let Some(ts) = self.task_sets.get_mut(&(rt.stage_id, rt.stage_attempt)) {
                 ts.requeue(rt.partition);
             }
         }
-        let running: Vec<usize> = self.running.iter().copied().collect();
+        let running: Vec<StageId> = self.running.iter().copied().collect();
         for stage_id in running {
             let Some(stage) = self.stages.get_mut(&stage_id) else {
                 continue;
@@ -315,11 +317,11 @@ impl DagScheduler {
             }
         }
         if let Some(new_id) = replacement {
-            if let Some(e) = self.env.executor(&new_id) {
+            if let Some(e) = self.env.executor(new_id.as_str()) {
                 self.free_slots.insert(new_id.clone(), e.slots);
                 self.executor_order.push(new_id.clone());
                 self.post(SparkListenerEvent::ExecutorAdded {
-                    executor_id: new_id,
+                    executor_id: new_id.0,
                 });
             }
         }

@@ -31,6 +31,7 @@ use crate::dependency::{ShuffleDependency, ShuffleId};
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::rdd::{dependencies, num_partitions, RddBase};
+use crate::scheduler::ids::{ExecutorId, JobId, StageId, TaskId};
 use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
 use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
 use crate::scheduler::task_set::TaskSet;
@@ -56,13 +57,13 @@ pub(crate) struct JobSubmission {
 pub(crate) enum DagEvent {
     JobSubmitted(Box<JobSubmission>),
     TaskEnded {
-        task_id: u64,
-        executor_id: String,
+        task_id: TaskId,
+        executor_id: ExecutorId,
         reason: TaskEndReason,
     },
     ExecutorLost {
-        executor_id: String,
-        replacement: Option<String>,
+        executor_id: ExecutorId,
+        replacement: Option<ExecutorId>,
         reason: String,
         lost_blocks: usize,
     },
@@ -71,15 +72,15 @@ pub(crate) enum DagEvent {
 
 enum StageKind {
     ShuffleMap(Arc<ShuffleDependency>),
-    Result { job_id: usize },
+    Result { job_id: JobId },
 }
 
 struct Stage {
     rdd: Arc<dyn RddBase>,
     kind: StageKind,
     name: String,
-    job_ids: BTreeSet<usize>,
-    first_job_id: usize,
+    job_ids: BTreeSet<JobId>,
+    first_job_id: JobId,
     /// The current attempt number (None before the first submission).
     attempt: Option<u32>,
     pending: BTreeSet<usize>,
@@ -89,8 +90,8 @@ struct Stage {
 }
 
 struct ActiveJob {
-    final_stage: usize,
-    stage_ids: BTreeSet<usize>,
+    final_stage: StageId,
+    stage_ids: BTreeSet<StageId>,
     partitions: Vec<usize>,
     /// Each requested partition's index in `partitions` (a task end finds its slot in O(1)).
     index_of: HashMap<usize, usize>,
@@ -101,11 +102,11 @@ struct ActiveJob {
 }
 
 struct RunningTask {
-    stage_id: usize,
+    stage_id: StageId,
     stage_attempt: u32,
     partition: usize,
     attempt: u32,
-    executor_id: String,
+    executor_id: ExecutorId,
     kind: TaskKind,
 }
 
@@ -118,16 +119,16 @@ pub(crate) struct DagScheduler {
     next_job_id: usize,
     next_stage_id: usize,
     next_task_id: u64,
-    stages: BTreeMap<usize, Stage>,
-    shuffle_to_map_stage: HashMap<ShuffleId, usize>,
-    waiting: BTreeSet<usize>,
-    running: BTreeSet<usize>,
-    failed: BTreeSet<usize>,
-    jobs: BTreeMap<usize, ActiveJob>,
-    task_sets: BTreeMap<(usize, u32), TaskSet>,
-    running_tasks: HashMap<u64, RunningTask>,
-    free_slots: BTreeMap<String, usize>,
-    executor_order: Vec<String>,
+    stages: BTreeMap<StageId, Stage>,
+    shuffle_to_map_stage: HashMap<ShuffleId, StageId>,
+    waiting: BTreeSet<StageId>,
+    running: BTreeSet<StageId>,
+    failed: BTreeSet<StageId>,
+    jobs: BTreeMap<JobId, ActiveJob>,
+    task_sets: BTreeMap<(StageId, u32), TaskSet>,
+    running_tasks: HashMap<TaskId, RunningTask>,
+    free_slots: BTreeMap<ExecutorId, usize>,
+    executor_order: Vec<ExecutorId>,
     /// Listener events posted so far (the steps `sparklet.faults.killExecutorAtStep` counts).
     steps: usize,
 }
@@ -143,8 +144,8 @@ impl DagScheduler {
         let mut free_slots = BTreeMap::new();
         let mut executor_order = Vec::new();
         for e in env.executors() {
-            free_slots.insert(e.id.clone(), e.slots);
-            executor_order.push(e.id.clone());
+            free_slots.insert(ExecutorId(e.id.clone()), e.slots);
+            executor_order.push(ExecutorId(e.id.clone()));
         }
         let scheduler = DagScheduler {
             env,
@@ -192,7 +193,7 @@ impl DagScheduler {
             }
             self.resource_offers();
         }
-        let jobs: Vec<usize> = self.jobs.keys().copied().collect();
+        let jobs: Vec<JobId> = self.jobs.keys().copied().collect();
         for job in jobs {
             self.fail_job(
                 job,
@@ -216,7 +217,7 @@ impl DagScheduler {
     // ---------------------------------------------------------------- jobs and stages
 
     fn handle_job_submitted(&mut self, sub: JobSubmission) {
-        let job_id = self.next_job_id;
+        let job_id = JobId(self.next_job_id);
         self.next_job_id += 1;
         // Replies are sent only after the scheduler let go of the job's RDDs, so that a caller
         // who drops its last handle sees the RDD go (checkpoint cleaning, weak references).
@@ -227,11 +228,11 @@ impl DagScheduler {
         }
         if sub.partitions.is_empty() {
             self.post(SparkListenerEvent::JobStart {
-                job_id,
+                job_id: job_id.0,
                 stage_ids: Vec::new(),
             });
             self.post(SparkListenerEvent::JobEnd {
-                job_id,
+                job_id: job_id.0,
                 succeeded: true,
             });
             let JobSubmission { reply, .. } = sub;
@@ -271,18 +272,21 @@ impl DagScheduler {
                 reply: sub.reply,
             },
         );
-        self.post(SparkListenerEvent::JobStart { job_id, stage_ids });
+        self.post(SparkListenerEvent::JobStart {
+            job_id: job_id.0,
+            stage_ids: stage_ids.iter().map(|s| s.0).collect(),
+        });
         self.submit_stage(stage_id);
     }
 
-    fn new_stage_id(&mut self) -> usize {
-        let id = self.next_stage_id;
+    fn new_stage_id(&mut self) -> StageId {
+        let id = StageId(self.next_stage_id);
         self.next_stage_id += 1;
         id
     }
 
     /// The stage and all its ancestors, ancestors first, ids ascending.
-    fn ancestors_and_self(&self, stage_id: usize) -> Vec<usize> {
+    fn ancestors_and_self(&self, stage_id: StageId) -> Vec<StageId> {
         let mut seen = BTreeSet::new();
         let mut stack = vec![stage_id];
         while let Some(s) = stack.pop() {
@@ -296,14 +300,18 @@ impl DagScheduler {
     }
 
     /// The map stages of the shuffle dependencies directly above a stage's RDD.
-    fn parent_stage_ids(&self, stage: &Stage) -> Vec<usize> {
+    fn parent_stage_ids(&self, stage: &Stage) -> Vec<StageId> {
         shuffle_dependencies(&stage.rdd)
             .iter()
             .filter_map(|d| self.shuffle_to_map_stage.get(&d.shuffle_id).copied())
             .collect()
     }
 
-    fn get_or_create_parent_stages(&mut self, rdd: &Arc<dyn RddBase>, job_id: usize) -> Vec<usize> {
+    fn get_or_create_parent_stages(
+        &mut self,
+        rdd: &Arc<dyn RddBase>,
+        job_id: JobId,
+    ) -> Vec<StageId> {
         shuffle_dependencies(rdd)
             .into_iter()
             .map(|dep| self.get_or_create_shuffle_map_stage(&dep, job_id))
@@ -313,8 +321,8 @@ impl DagScheduler {
     fn get_or_create_shuffle_map_stage(
         &mut self,
         dep: &Arc<ShuffleDependency>,
-        job_id: usize,
-    ) -> usize {
+        job_id: JobId,
+    ) -> StageId {
         if let Some(&id) = self.shuffle_to_map_stage.get(&dep.shuffle_id) {
             return id;
         }
@@ -338,7 +346,7 @@ impl DagScheduler {
         id
     }
 
-    fn submit_stage(&mut self, stage_id: usize) {
+    fn submit_stage(&mut self, stage_id: StageId) {
         if self.waiting.contains(&stage_id)
             || self.running.contains(&stage_id)
             || self.failed.contains(&stage_id)
@@ -364,7 +372,7 @@ impl DagScheduler {
 
     /// Parent map stages whose outputs are not all available. RDDs whose every partition is
     /// cached are not looked through (their parents need not run), as in Spark.
-    fn missing_parent_stages(&mut self, stage_id: usize) -> Vec<usize> {
+    fn missing_parent_stages(&mut self, stage_id: StageId) -> Vec<StageId> {
         let Some(stage) = self.stages.get(&stage_id) else {
             return Vec::new();
         };
@@ -408,7 +416,7 @@ impl DagScheduler {
         (0..n).all(|split| {
             master
                 .locations(crate::storage::block_manager::BlockId {
-                    rdd_id: core.id,
+                    rdd_id: core.id.0,
                     split,
                 })
                 .iter()
@@ -416,7 +424,7 @@ impl DagScheduler {
         })
     }
 
-    fn submit_missing_tasks(&mut self, stage_id: usize) {
+    fn submit_missing_tasks(&mut self, stage_id: StageId) {
         let Some(stage) = self.stages.get_mut(&stage_id) else {
             return;
         };
@@ -448,7 +456,7 @@ impl DagScheduler {
         let name = stage.name.clone();
         self.running.insert(stage_id);
         self.post(SparkListenerEvent::StageSubmitted {
-            stage_id,
+            stage_id: stage_id.0,
             attempt,
             name,
             num_tasks: partitions.len(),
@@ -465,7 +473,7 @@ impl DagScheduler {
         );
     }
 
-    fn mark_stage_finished(&mut self, stage_id: usize, failure: Option<String>) {
+    fn mark_stage_finished(&mut self, stage_id: StageId, failure: Option<String>) {
         self.running.remove(&stage_id);
         let Some(stage) = self.stages.get_mut(&stage_id) else {
             return;
@@ -478,17 +486,19 @@ impl DagScheduler {
             ts.zombie = true;
         }
         self.post(SparkListenerEvent::StageCompleted {
-            stage_id,
+            stage_id: stage_id.0,
             attempt,
             failure,
         });
     }
 
     fn submit_waiting_child_stages(&mut self) {
-        let mut waiting: Vec<usize> = std::mem::take(&mut self.waiting).into_iter().collect();
+        let mut waiting: Vec<StageId> = std::mem::take(&mut self.waiting).into_iter().collect();
         waiting.sort_by_key(|s| {
             (
-                self.stages.get(s).map_or(usize::MAX, |st| st.first_job_id),
+                self.stages
+                    .get(s)
+                    .map_or(JobId(usize::MAX), |st| st.first_job_id),
                 *s,
             )
         });
@@ -498,10 +508,12 @@ impl DagScheduler {
     }
 
     fn resubmit_failed_stages(&mut self) {
-        let mut failed: Vec<usize> = std::mem::take(&mut self.failed).into_iter().collect();
+        let mut failed: Vec<StageId> = std::mem::take(&mut self.failed).into_iter().collect();
         failed.sort_by_key(|s| {
             (
-                self.stages.get(s).map_or(usize::MAX, |st| st.first_job_id),
+                self.stages
+                    .get(s)
+                    .map_or(JobId(usize::MAX), |st| st.first_job_id),
                 *s,
             )
         });
@@ -512,17 +524,17 @@ impl DagScheduler {
 
     // ---------------------------------------------------------------- failure and cleanup
 
-    fn abort_stage_with(&mut self, stage_id: usize, reason: String) {
+    fn abort_stage_with(&mut self, stage_id: StageId, reason: String) {
         self.abort_stage(stage_id, reason, None)
     }
 
     /// Aborts a stage and fails every job that needs it, with `error` when given, else
     /// `Error::JobAborted(reason)`.
-    fn abort_stage(&mut self, stage_id: usize, reason: String, error: Option<Error>) {
+    fn abort_stage(&mut self, stage_id: StageId, reason: String, error: Option<Error>) {
         if self.running.contains(&stage_id) {
             self.mark_stage_finished(stage_id, Some(reason.clone()));
         }
-        let jobs: Vec<usize> = self
+        let jobs: Vec<JobId> = self
             .jobs
             .iter()
             .filter(|(_, j)| j.stage_ids.contains(&stage_id))
@@ -536,7 +548,7 @@ impl DagScheduler {
         }
     }
 
-    fn fail_job(&mut self, job_id: usize, error: Error) {
+    fn fail_job(&mut self, job_id: JobId, error: Error) {
         let Some(job) = self.jobs.remove(&job_id) else {
             return;
         };
@@ -548,7 +560,7 @@ impl DagScheduler {
             }
         }
         self.post(SparkListenerEvent::JobEnd {
-            job_id,
+            job_id: job_id.0,
             succeeded: false,
         });
         let ActiveJob {
@@ -561,7 +573,7 @@ impl DagScheduler {
     /// Forgets the stages no other job needs (Spark's
     /// `cleanupStateForJobAndIndependentStages`). Map outputs stay in the tracker, so a later
     /// job's new stage for the same shuffle is skipped.
-    fn cleanup_job(&mut self, job_id: usize, stage_ids: &BTreeSet<usize>) {
+    fn cleanup_job(&mut self, job_id: JobId, stage_ids: &BTreeSet<StageId>) {
         for s in stage_ids {
             let Some(stage) = self.stages.get_mut(s) else {
                 continue;
@@ -585,7 +597,7 @@ impl DagScheduler {
 }
 
 impl Stage {
-    fn new(rdd: Arc<dyn RddBase>, kind: StageKind, name: String, job_id: usize) -> Stage {
+    fn new(rdd: Arc<dyn RddBase>, kind: StageKind, name: String, job_id: JobId) -> Stage {
         Stage {
             rdd,
             kind,

@@ -15,7 +15,7 @@ impl DagScheduler {
                 let Some(key) = self.next_task_set() else {
                     return;
                 };
-                let Some(executor) = self.env.executor(&executor_id) else {
+                let Some(executor) = self.env.executor(executor_id.as_str()) else {
                     self.free_slots.insert(executor_id, 0);
                     continue;
                 };
@@ -26,7 +26,7 @@ impl DagScheduler {
                 let Some((partition, attempt)) = ts.next_task() else {
                     continue;
                 };
-                let task_id = self.next_task_id;
+                let task_id = TaskId(self.next_task_id);
                 self.next_task_id += 1;
                 let task = Task {
                     task_id,
@@ -49,12 +49,12 @@ impl DagScheduler {
                 );
                 self.free_slots.insert(executor_id.clone(), free - 1);
                 self.post(SparkListenerEvent::TaskStart {
-                    stage_id: task.stage_id,
+                    stage_id: task.stage_id.0,
                     stage_attempt: task.stage_attempt,
                     partition,
                     attempt,
-                    task_id,
-                    executor_id: executor_id.clone(),
+                    task_id: task_id.0,
+                    executor_id: executor_id.0.clone(),
                 });
                 executor.launch(task, self.env.clone(), self.events.clone());
                 launched = true;
@@ -66,7 +66,7 @@ impl DagScheduler {
     }
 
     /// The task set to take the next task from: the oldest job's, then the lowest stage.
-    pub(super) fn next_task_set(&self) -> Option<(usize, u32)> {
+    pub(super) fn next_task_set(&self) -> Option<(StageId, u32)> {
         self.task_sets
             .iter()
             .filter(|(_, ts)| ts.has_pending())
@@ -74,7 +74,7 @@ impl DagScheduler {
                 (
                     self.stages
                         .get(stage)
-                        .map_or(usize::MAX, |s| s.first_job_id),
+                        .map_or(JobId(usize::MAX), |s| s.first_job_id),
                     *stage,
                 )
             })

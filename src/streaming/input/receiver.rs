@@ -355,7 +355,7 @@ impl<T: Data> ReceiverSupervisor<T> {
         };
         let stored = crate::rdd::iterator(&*carrier, 0, &ctx).map(drop);
         let id = BlockId {
-            rdd_id: base.core().id,
+            rdd_id: base.core().id.0,
             split: 0,
         };
         let copies = env.block_manager_master.locations(id).len();
