@@ -88,10 +88,16 @@ impl FaultInjector {
         (h.finish() as f64 / u64::MAX as f64) < self.failure_rate
     }
 
+    /// Whether a kill is configured right after the scheduler's `step`-th listener event (a
+    /// cheap test, so the scheduler lists live executors only when it must pick a victim).
+    pub(crate) fn kills_after_step(&self, step: usize) -> bool {
+        self.kill_at_step != 0 && step == self.kill_at_step
+    }
+
     /// When the scheduler's `step`-th listener event (from 1) must be followed by a kill: the
     /// index, among `live` executors in start order, of the one to kill (chosen by the seed).
     pub(crate) fn kill_at_step(&self, step: usize, live: usize) -> Option<usize> {
-        if self.kill_at_step == 0 || step != self.kill_at_step || live == 0 {
+        if !self.kills_after_step(step) || live == 0 {
             return None;
         }
         let mut h = StableHasher::default();

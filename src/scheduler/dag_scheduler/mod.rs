@@ -207,6 +207,9 @@ impl DagScheduler {
     fn post(&mut self, event: SparkListenerEvent) {
         self.bus.post(event);
         self.steps += 1;
+        if !self.env.faults.kills_after_step(self.steps) {
+            return;
+        }
         let live = self.env.executors();
         if let Some(victim) = self.env.faults.kill_at_step(self.steps, live.len()) {
             let reason = "killed by fault injection (sparklet.faults.killExecutorAtStep)";
