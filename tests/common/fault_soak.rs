@@ -48,6 +48,10 @@ pub enum Kill {
     AtStep(usize),
     /// From an executor thread after its N-th task.
     AfterTasks(usize),
+    /// From another driver thread, as a user's `sc.kill_executor` would, after a seeded wait of
+    /// this many microseconds from `start()` (the long mode only: the moment is wall-clock time,
+    /// so it races with everything and cannot be replayed exactly).
+    FromDriver(u64),
 }
 
 fn mix(seed: u64, salt: u64) -> u64 {
@@ -62,6 +66,17 @@ pub fn kill_for(seed: u64, steps: usize) -> Kill {
         Kill::AfterTasks(1 + (mix(seed, 2) % 12) as usize)
     } else {
         Kill::AtStep(1 + (mix(seed, 3) % steps.max(1) as u64) as usize)
+    }
+}
+
+/// The kill of `seed` in the long mode: one seed in three kills from a driver thread at a
+/// seeded wall-clock moment within the run (`micros`, about a run's length); the others as
+/// [`kill_for`].
+pub fn kill_for_long(seed: u64, steps: usize, micros: u64) -> Kill {
+    if mix(seed, 4) % 3 == 0 {
+        Kill::FromDriver(mix(seed, 5) % micros.max(1))
+    } else {
+        kill_for(seed, steps)
     }
 }
 
@@ -108,6 +123,7 @@ pub fn expected(input: &[Vec<String>]) -> Vec<Vec<(String, (u64, u32))>> {
 pub fn program(
     settings: &[(&str, String)],
     input: Vec<Vec<String>>,
+    driver_kill: Option<(u64, u64)>,
 ) -> Result<(Vec<Vec<(String, (u64, u32))>>, usize)> {
     let mut conf = SparkConf::new()
         .set_master("local-cluster[3,1,64]")
@@ -143,7 +159,21 @@ pub fn program(
         Ok(())
     });
     ssc.start()?;
+    let killer = driver_kill.map(|(micros, seed)| {
+        let sc = sc.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(StdDuration::from_micros(micros));
+            let live = sc.executor_ids();
+            if !live.is_empty() {
+                let victim = &live[(mix(seed, 6) % live.len() as u64) as usize];
+                let _ = sc.kill_executor(victim);
+            }
+        })
+    });
     let run = ssc.run_batches(BATCHES);
+    if let Some(k) = killer {
+        let _ = k.join();
+    }
     ssc.stop(false, false);
     if run.is_err() && std::env::var_os("FAULT_SOAK_TRACE").is_some() {
         for e in log.events() {
@@ -159,25 +189,34 @@ pub fn program(
 
 /// The listener events of a fault-free run (the range of `Kill::AtStep`).
 pub fn fault_free_steps() -> usize {
-    program(&[], input(0)).map_or(1, |(_, steps)| steps)
+    program(&[], input(0), None).map_or(1, |(_, steps)| steps)
 }
 
 /// Runs `seed` with its kill, on a thread, and judges the answer.
 pub fn run_seed(seed: u64, steps: usize) -> Outcome {
-    let kill = kill_for(seed, steps);
+    run_seed_with(seed, kill_for(seed, steps))
+}
+
+/// Runs `seed` with the given kill, on a thread, and judges the answer.
+pub fn run_seed_with(seed: u64, kill: Kill) -> Outcome {
     let mut settings = vec![("sparklet.faults.seed", seed.to_string())];
     match kill {
         Kill::AtStep(n) => settings.push(("sparklet.faults.killExecutorAtStep", n.to_string())),
         Kill::AfterTasks(n) => {
             settings.push(("sparklet.faults.killExecutorAfterTasks", n.to_string()))
         }
+        Kill::FromDriver(_) => {}
     }
+    let driver_kill = match kill {
+        Kill::FromDriver(micros) => Some((micros, seed)),
+        _ => None,
+    };
     let data = input(seed);
     let want = expected(&data);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let settings: Vec<(&str, String)> = settings.into_iter().collect();
-        let _ = tx.send(program(&settings, data));
+        let _ = tx.send(program(&settings, data, driver_kill));
     });
     match rx.recv_timeout(StdDuration::from_secs(60)) {
         Err(_) => Outcome::Hung,
