@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::context;
+use common::{context, within_guard};
 use sparklet::prelude::*;
 
 fn checkpointed<T: Data>(_sc: &SparkContext, rdd: Rdd<T>) -> PathBuf {
@@ -37,17 +37,6 @@ fn assert_corrupt<T: std::fmt::Debug>(result: sparklet::Result<T>, file: &str) -
         }
         other => panic!("expected CorruptCheckpoint naming {file}, got {other:?}"),
     }
-}
-
-/// Runs `f` on a thread and fails if it does not finish within 60 s (a hang must not hang the
-/// suite).
-fn within_a_minute<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(std::time::Duration::from_secs(60))
-        .expect("reading the checkpoint hung")
 }
 
 #[test]
@@ -80,7 +69,9 @@ fn a_part_of_strings_read_as_units_is_refused_at_once() {
     let (sc, _dir) = setup();
     let path = checkpointed(&sc, sc.parallelize(vec!["a".to_string()], 1));
     let sc2 = sc.clone();
-    let result = within_a_minute(move || sc2.checkpoint_file::<()>(&path).unwrap().count());
+    let result = within_guard("reading the checkpoint", move || {
+        sc2.checkpoint_file::<()>(&path).unwrap().count()
+    });
     assert_corrupt(result, "part-00000");
 }
 

@@ -7,24 +7,14 @@ mod common;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::context;
+use common::{context, within_guard};
 use sparklet::prelude::*;
-
-/// Runs `f` on a thread; fails the test if it does not finish within 60 s (a hang).
-fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("hung: no answer within 60 s")
-}
 
 /// Spark's `SparkListenerSuite` runs listeners on the asynchronous bus, so a listener may use
 /// the context: here it runs a job when the first job ends, and that job's answer arrives.
 #[test]
 fn a_listener_that_runs_a_job_gets_its_answer() {
-    let answer = within_a_minute(|| {
+    let answer = within_guard("the job", || {
         let sc = context("local[2]");
         let (tx, rx) = mpsc::channel();
         let inner = sc.clone();
@@ -68,7 +58,7 @@ fn every_event_of_a_job_is_delivered_before_it_returns() {
 /// task is refused with Spark's message, even on `local[2]` where it would wait for a slot.
 #[test]
 fn an_action_inside_a_task_is_refused_with_sparks_message() {
-    let errors = within_a_minute(|| {
+    let errors = within_guard("the job", || {
         let sc = context("local[2]");
         let other = sc.parallelize(vec![1, 2, 3], 2);
         let got = sc
@@ -102,7 +92,7 @@ fn a_panicking_listener_does_not_stop_the_bus() {
         }
     });
     let log = EventLog::attach(&sc);
-    let n = within_a_minute(move || {
+    let n = within_guard("the job", move || {
         let a = sc.parallelize(vec![1], 1).count().unwrap();
         let b = sc.parallelize(vec![1, 2], 1).count().unwrap();
         a + b

@@ -10,23 +10,13 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
-use common::context;
+use common::{context, within_guard};
 use parking_lot::Mutex;
 use sparklet::checkpoint::CHECKPOINT_ALL_MARKED_ANCESTORS;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
 const GUARD: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Runs `f` on a thread and returns its value, failing the test if it takes longer than 60 s.
-fn within_guard<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(GUARD)
-        .unwrap_or_else(|_| panic!("{what} hung (or panicked)"))
-}
 
 fn manual(sc: &SparkContext) -> StreamingContext {
     StreamingContext::with_manual_clock(sc, Duration::seconds(1))

@@ -70,3 +70,14 @@ pub fn run_stream<T: Data, U: Data>(
     let v = collected.lock().clone();
     v
 }
+
+/// Runs `f` on a thread and returns its value, failing the test if it takes longer than 60 s:
+/// a regression that hangs fails its test instead of hanging the suite.
+pub fn within_guard<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what} hung (or panicked)"))
+}
