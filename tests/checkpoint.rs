@@ -394,16 +394,7 @@ fn read_back(sc: &SparkContext, path: &Path) -> sparklet::Result<Vec<(u64, Strin
 }
 
 fn assert_corrupt(result: sparklet::Result<Vec<(u64, String)>>, file: &str) {
-    match result {
-        Err(Error::CorruptCheckpoint { path, reason }) => {
-            assert!(
-                path.to_string_lossy().contains(file),
-                "{} does not name {file}: {reason}",
-                path.display()
-            );
-        }
-        other => panic!("expected CorruptCheckpoint naming {file}, got {other:?}"),
-    }
+    common::corrupt_reason(result, file);
 }
 
 #[test]

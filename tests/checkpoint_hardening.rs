@@ -25,18 +25,9 @@ fn setup() -> (SparkContext, tempfile::TempDir) {
 
 /// A CorruptCheckpoint naming `file`, whose message is not a caught panic.
 fn assert_corrupt<T: std::fmt::Debug>(result: sparklet::Result<T>, file: &str) -> String {
-    match result {
-        Err(Error::CorruptCheckpoint { path, reason }) => {
-            assert!(
-                path.to_string_lossy().contains(file),
-                "{} does not name {file}: {reason}",
-                path.display()
-            );
-            assert!(!reason.contains("panic"), "{reason}");
-            reason
-        }
-        other => panic!("expected CorruptCheckpoint naming {file}, got {other:?}"),
-    }
+    let reason = common::corrupt_reason(result, file);
+    assert!(!reason.contains("panic"), "{reason}");
+    reason
 }
 
 #[test]

@@ -242,8 +242,9 @@ fn block_file(local_dir: &std::path::Path, rdd: usize, split: usize) -> std::pat
     exec_dir.join(format!("rdd_{rdd}_{split}"))
 }
 
-#[test]
-fn an_unreadable_disk_block_is_lost_and_recomputed() {
+/// A DISK_ONLY RDD of 2 partitions read once; `damage` then changes the file of block 1; the
+/// next read must give the same values, recompute only that partition and report it lost.
+fn a_damaged_disk_block_is_lost_and_recomputed(damage: impl FnOnce(&std::path::Path)) {
     let dir = tempfile::tempdir().unwrap();
     let sc = context_with(
         "local",
@@ -255,12 +256,16 @@ fn an_unreadable_disk_block_is_lost_and_recomputed() {
         .persist(StorageLevel::DISK_ONLY)
         .unwrap();
     let first = rdd.collect().unwrap();
-    // Damage one block file on disk.
-    std::fs::write(block_file(dir.path(), rdd.id(), 1), b"garbage").unwrap();
-    assert_eq!(rdd.collect().unwrap(), first);
+    damage(&block_file(dir.path(), rdd.id(), 1));
+    assert_eq!(rdd.collect().unwrap(), first, "no silently wrong data");
     assert_eq!(c.get(), 3, "only the damaged partition was recomputed");
     assert!(log.events().iter().any(|e| matches!(e,
         SparkListenerEvent::BlockLost { block_id, .. } if *block_id == format!("rdd_{}_1", rdd.id()))));
+}
+
+#[test]
+fn an_unreadable_disk_block_is_lost_and_recomputed() {
+    a_damaged_disk_block_is_lost_and_recomputed(|block| std::fs::write(block, b"garbage").unwrap());
 }
 
 #[test]
@@ -321,26 +326,12 @@ fn debug_string_shows_level_and_cached_partitions() {
 /// DESIGN.md's "an unreadable block is lost, never fatal".
 #[test]
 fn a_bit_flipped_in_a_disk_block_is_lost_and_recomputed() {
-    let dir = tempfile::tempdir().unwrap();
-    let sc = context_with(
-        "local",
-        &[("sparklet.local.dir", dir.path().to_str().unwrap())],
-    );
-    let log = EventLog::attach(&sc);
-    let c = Counter::new();
-    let rdd = counted(&sc, 2, 10, 3, &c)
-        .persist(StorageLevel::DISK_ONLY)
-        .unwrap();
-    let first = rdd.collect().unwrap();
-    let block = block_file(dir.path(), rdd.id(), 1);
-    let mut bytes = std::fs::read(&block).unwrap();
-    // The last byte is inside the last string's "xxx": flipping 'x' to 'y' keeps it valid.
-    let last = bytes.len() - 1;
-    assert_eq!(bytes[last], b'x');
-    bytes[last] = b'y';
-    std::fs::write(&block, &bytes).unwrap();
-    assert_eq!(rdd.collect().unwrap(), first, "no silently wrong data");
-    assert_eq!(c.get(), 3, "only the damaged partition was recomputed");
-    assert!(log.events().iter().any(|e| matches!(e,
-        SparkListenerEvent::BlockLost { block_id, .. } if *block_id == format!("rdd_{}_1", rdd.id()))));
+    a_damaged_disk_block_is_lost_and_recomputed(|block| {
+        let mut bytes = std::fs::read(block).unwrap();
+        // The last byte is inside the last string's "xxx": flipping 'x' to 'y' keeps it valid.
+        let last = bytes.len() - 1;
+        assert_eq!(bytes[last], b'x');
+        bytes[last] = b'y';
+        std::fs::write(block, &bytes).unwrap();
+    });
 }

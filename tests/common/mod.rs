@@ -81,3 +81,18 @@ pub fn within_guard<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send 
     rx.recv_timeout(std::time::Duration::from_secs(60))
         .unwrap_or_else(|_| panic!("{what} hung (or panicked)"))
 }
+
+/// The reason of an `Error::CorruptCheckpoint` naming `file`; fails the test on anything else.
+pub fn corrupt_reason<T: std::fmt::Debug>(result: sparklet::Result<T>, file: &str) -> String {
+    match result {
+        Err(sparklet::Error::CorruptCheckpoint { path, reason }) => {
+            assert!(
+                path.to_string_lossy().contains(file),
+                "{} does not name {file}: {reason}",
+                path.display()
+            );
+            reason
+        }
+        other => panic!("expected CorruptCheckpoint naming {file}, got {other:?}"),
+    }
+}
