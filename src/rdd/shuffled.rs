@@ -151,7 +151,16 @@ impl<K: Data, V: Data, C: Data> ShuffledRdd<K, V, C> {
 
 /// The fetched records as they are (no aggregator): the writer wrote `(K, V)` and `C` is `V`.
 fn read_records<K: Data, C: Data>(blocks: &[FetchedBlock]) -> Result<Vec<(K, C)>, TaskError> {
-    let mut out = Vec::new();
+    // Each block opens with its record count: one allocation for the partition's records.
+    let count: u64 = blocks
+        .iter()
+        .filter_map(|b| b.bytes().get(..8))
+        .map(|head| u64::from_le_bytes(head.try_into().expect("8 bytes")))
+        .sum();
+    let room = blocks.iter().map(|b| b.bytes().len()).sum::<usize>();
+    // Never trust a count beyond what the bytes could hold (a record takes at least a byte
+    // unless it is zero-sized).
+    let mut out = Vec::with_capacity((count as usize).min(room));
     for b in blocks {
         for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode_failed)? {
             out.push(r.map_err(decode_failed)?);
