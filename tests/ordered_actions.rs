@@ -67,7 +67,9 @@ fn take_ordered_with_limit_0() {
 fn take_ordered_with_empty_rdds() {
     let sc = context("local[2]");
     assert!(sc.empty_rdd::<i32>().take_ordered(5).unwrap().is_empty());
-    let none = sc.parallelize((0..10).collect::<Vec<i64>>(), 3).filter(|x| *x < 0);
+    let none = sc
+        .parallelize((0..10).collect::<Vec<i64>>(), 3)
+        .filter(|x| *x < 0);
     assert!(none.take_ordered(5).unwrap().is_empty());
     assert!(none.top(5).unwrap().is_empty());
 }

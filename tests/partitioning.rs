@@ -109,7 +109,11 @@ fn range_partitioner_for_keys_that_are_only_ord() {
         .parallelize((1..=4500).rev().collect(), 2)
         .map(|x: i32| (Item(x), Item(x)));
     let p = Partitioner::range(1500, &rdd, true).unwrap();
-    assert!(p.num_partitions() > 128, "binary search: {}", p.num_partitions());
+    assert!(
+        p.num_partitions() > 128,
+        "binary search: {}",
+        p.num_partitions()
+    );
     let sorted = rdd.sort_by_key(true, 1500);
     assert_eq!(sorted.partitioner(), Some(p));
     let keys: Vec<i32> = sorted.map(|(k, _)| k.0).collect().unwrap();
@@ -145,7 +149,11 @@ fn skewed(sc: &SparkContext, size: fn(u64) -> u64) -> Rdd<(u64, u64)> {
 /// `getPartition`).
 fn partition_counts(rdd: &Rdd<(u64, u64)>, p: &Partitioner) -> Vec<u64> {
     let q = p.clone();
-    let parts = rdd.keys().map(move |k| q.get_partition(&k)).collect().unwrap();
+    let parts = rdd
+        .keys()
+        .map(move |k| q.get_partition(&k))
+        .collect()
+        .unwrap();
     let mut counts: HashMap<usize, u64> = HashMap::new();
     for part in parts {
         *counts.entry(part).or_default() += 1;
@@ -164,7 +172,11 @@ fn range_partitioner_runs_one_job_on_roughly_balanced_data() {
     for num_partitions in [10, 20, 40] {
         log.clear();
         let p = Partitioner::range(num_partitions, &rdd, true).unwrap();
-        assert_eq!(log.jobs().len(), 1, "{num_partitions} partitions: one sketch job");
+        assert_eq!(
+            log.jobs().len(),
+            1,
+            "{num_partitions} partitions: one sketch job"
+        );
         assert_eq!(p.num_partitions(), num_partitions);
         let counts = partition_counts(&rdd, &p);
         let (max, min) = (counts.iter().max().unwrap(), counts.iter().min().unwrap());
@@ -183,15 +195,25 @@ fn range_partitioner_resamples_unbalanced_data() {
     for num_partitions in [2, 4, 8] {
         log.clear();
         let p = Partitioner::range(num_partitions, &rdd, true).unwrap();
-        assert_eq!(log.jobs().len(), 2, "{num_partitions}: sketch, then re-sample");
+        assert_eq!(
+            log.jobs().len(),
+            2,
+            "{num_partitions}: sketch, then re-sample"
+        );
         let resampled: Vec<usize> = log
             .task_ends()
             .into_iter()
             .filter(|(stage, ..)| *stage == last_stage(&log))
             .map(|(_, partition, ..)| partition)
             .collect();
-        assert!(!resampled.is_empty() && resampled.len() < 20, "{resampled:?}");
-        assert!(resampled.contains(&19), "the largest partition is re-sampled");
+        assert!(
+            !resampled.is_empty() && resampled.len() < 20,
+            "{resampled:?}"
+        );
+        assert!(
+            resampled.contains(&19),
+            "the largest partition is re-sampled"
+        );
         assert_eq!(p.num_partitions(), num_partitions);
         let counts = partition_counts(&rdd, &p);
         let (max, min) = (counts.iter().max().unwrap(), counts.iter().min().unwrap());
@@ -209,11 +231,21 @@ fn last_stage(log: &EventLog) -> usize {
 fn range_partitioner_of_an_empty_rdd_has_one_partition() {
     let sc = context("local[2]");
     let empty1 = sc.empty_rdd::<(i32, f32)>();
-    assert_eq!(Partitioner::range(0, &empty1, true).unwrap().num_partitions(), 1);
+    assert_eq!(
+        Partitioner::range(0, &empty1, true)
+            .unwrap()
+            .num_partitions(),
+        1
+    );
     let empty2 = sc
         .parallelize(vec![0, 1], 2)
         .flat_map(|_| Vec::<(i32, f32)>::new());
-    assert_eq!(Partitioner::range(2, &empty2, true).unwrap().num_partitions(), 1);
+    assert_eq!(
+        Partitioner::range(2, &empty2, true)
+            .unwrap()
+            .num_partitions(),
+        1
+    );
 }
 
 /// Spark: PartitioningSuite "HashPartitioner not equal to RangePartitioner"
@@ -240,22 +272,43 @@ fn partitioner_preservation() {
     assert_eq!(rdd.partitioner(), None);
     assert_eq!(reduced2.partitioner(), Some(Partitioner::hash(2)));
     assert_eq!(reduced4.partitioner(), Some(Partitioner::hash(4)));
-    assert_eq!(reduced2.group_by_key().partitioner(), reduced2.partitioner());
+    assert_eq!(
+        reduced2.group_by_key().partitioner(),
+        reduced2.partitioner()
+    );
     let regrouped = reduced2.reduce_by_key_with(Partitioner::hash(3), |a, b| a + b);
     assert_ne!(regrouped.partitioner(), reduced2.partitioner());
-    assert_eq!(reduced2.join(&reduced4).partitioner(), reduced4.partitioner());
-    assert_eq!(reduced2.cogroup(&reduced4).partitioner(), reduced4.partitioner());
+    assert_eq!(
+        reduced2.join(&reduced4).partitioner(),
+        reduced4.partitioner()
+    );
+    assert_eq!(
+        reduced2.cogroup(&reduced4).partitioner(),
+        reduced4.partitioner()
+    );
     assert_eq!(reduced2.map(|_| 1).partitioner(), None);
-    assert_eq!(reduced2.map_values(|_| 1).partitioner(), reduced2.partitioner());
-    assert_eq!(reduced2.filter(|p| p.0 > 4).partitioner(), reduced2.partitioner());
+    assert_eq!(
+        reduced2.map_values(|_| 1).partitioner(),
+        reduced2.partitioner()
+    );
+    assert_eq!(
+        reduced2.filter(|p| p.0 > 4).partitioner(),
+        reduced2.partitioner()
+    );
 
     // The sort's: its range partitioner, kept by map_values and filter, dropped by sort_by's
     // final map and by map.
     let sorted = rdd.sort_by_key(true, 3);
     let range = Partitioner::range(3, &rdd, true).unwrap();
     assert_eq!(sorted.partitioner(), Some(range.clone()));
-    assert_eq!(sorted.map_values(|v| v + 1).partitioner(), Some(range.clone()));
-    assert_eq!(sorted.filter(|p| p.0 > 4).partitioner(), Some(range.clone()));
+    assert_eq!(
+        sorted.map_values(|v| v + 1).partitioner(),
+        Some(range.clone())
+    );
+    assert_eq!(
+        sorted.filter(|p| p.0 > 4).partitioner(),
+        Some(range.clone())
+    );
     assert_eq!(sorted.map(|p| p).partitioner(), None);
     assert_eq!(rdd.sort_by(|p| p.0, true, 3).partitioner(), None);
     // Already range-partitioned: a reduce into the same partitioner needs no shuffle.
@@ -263,7 +316,10 @@ fn partitioner_preservation() {
     assert!(summed.dependencies().iter().all(|d| !d.is_shuffle()));
     assert_eq!(summed.partitioner(), Some(range));
     // partition_by into an equal partitioner is the RDD itself.
-    assert_eq!(sorted.partition_by(sorted.partitioner().unwrap()).id(), sorted.id());
+    assert_eq!(
+        sorted.partition_by(sorted.partitioner().unwrap()).id(),
+        sorted.id()
+    );
 }
 
 /// A custom partitioner places keys by its function; two are equal by name and count.
@@ -309,7 +365,10 @@ fn custom_partitioner_of_another_key_type_or_a_bad_index_fails_the_task() {
         .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::JobAborted(_)), "{err:?}");
-    assert!(msg.contains("ForStrings(2)") && msg.contains("String") && msg.contains("u8"), "{msg}");
+    assert!(
+        msg.contains("ForStrings(2)") && msg.contains("String") && msg.contains("u8"),
+        "{msg}"
+    );
     let err = pairs
         .partition_by(Partitioner::custom("TooFar", 2, |k: &u8| *k as usize + 5))
         .collect()

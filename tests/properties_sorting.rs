@@ -50,7 +50,9 @@ fn stable_sort(mut data: Vec<(i32, i32)>, ascending: bool) -> Vec<(i32, i32)> {
 /// `sort_by_key` equals the stable sort; every partition holds one contiguous range of keys
 /// and its keys are where the range partitioner puts them.
 fn check_sort_by_key(sc: &SparkContext, s: &Setup, data: &[(i32, i32)], ascending: bool) {
-    let rdd = sc.parallelize(data.to_vec(), s.slices).sort_by_key(ascending, s.parts);
+    let rdd = sc
+        .parallelize(data.to_vec(), s.slices)
+        .sort_by_key(ascending, s.parts);
     let parts = rdd.glom().collect().unwrap();
     assert!(rdd.num_partitions() <= s.parts.max(1), "{s:?}");
     let p = rdd.partitioner().expect("range partitioner");
@@ -59,7 +61,11 @@ fn check_sort_by_key(sc: &SparkContext, s: &Setup, data: &[(i32, i32)], ascendin
             assert_eq!(p.get_partition(k), i, "key {k} in partition {i}, {s:?}");
         }
     }
-    assert_eq!(parts.concat(), stable_sort(data.to_vec(), ascending), "{s:?}");
+    assert_eq!(
+        parts.concat(),
+        stable_sort(data.to_vec(), ascending),
+        "{s:?}"
+    );
 }
 
 proptest! {

@@ -154,7 +154,11 @@ fn partition_balancing() {
     let parts = partitions(&sorted);
     assert_eq!(parts.len(), 4);
     for p in &parts {
-        assert!(p.len() > 100 && p.len() < 400, "lengths {:?}", lengths(&parts));
+        assert!(
+            p.len() > 100 && p.len() < 400,
+            "lengths {:?}",
+            lengths(&parts)
+        );
     }
     for w in parts.windows(2) {
         assert!(w[0].last().unwrap() < w[1].first().unwrap());
@@ -173,7 +177,11 @@ fn partition_balancing_for_descending_sort() {
     let parts = partitions(&sorted);
     assert_eq!(parts.len(), 4);
     for p in &parts {
-        assert!(p.len() > 100 && p.len() < 400, "lengths {:?}", lengths(&parts));
+        assert!(
+            p.len() > 100 && p.len() < 400,
+            "lengths {:?}",
+            lengths(&parts)
+        );
     }
     for w in parts.windows(2) {
         assert!(w[0].last().unwrap() > w[1].first().unwrap());
@@ -273,7 +281,10 @@ fn sort_by_each_field() {
     let col2 = ["6|40|B", "5|50|A", "4|60|C"];
     let col3 = ["5|50|A", "6|40|B", "4|60|C"];
     for (i, want) in [col1, col2, col3].iter().enumerate() {
-        let got = data.sort_by(move |s| field(s, i), true, 2).collect().unwrap();
+        let got = data
+            .sort_by(move |s| field(s, i), true, 2)
+            .collect()
+            .unwrap();
         assert_eq!(got, want.to_vec(), "field {i}");
     }
 }
@@ -288,7 +299,11 @@ fn sort_by_ascending_parameter() {
     );
     let asc = ["4|60|C", "5|50|A", "6|40|B"];
     let desc = ["6|40|B", "5|50|A", "4|60|C"];
-    let by_first = |ascending| data.sort_by(|s| field(s, 0), ascending, 2).collect().unwrap();
+    let by_first = |ascending| {
+        data.sort_by(|s| field(s, 0), ascending, 2)
+            .collect()
+            .unwrap()
+    };
     assert_eq!(by_first(true), asc.to_vec());
     assert_eq!(by_first(false), desc.to_vec());
 }
@@ -322,7 +337,12 @@ fn sort_by_with_explicit_ordering() {
         }
     }
     let sc = context("local[2]");
-    let people = ["Bob|Smith|50", "Jane|Smith|40", "Thomas|Williams|30", "Karen|Williams|60"];
+    let people = [
+        "Bob|Smith|50",
+        "Jane|Smith|40",
+        "Thomas|Williams|30",
+        "Karen|Williams|60",
+    ];
     let data = sc.parallelize(people.iter().map(|s| s.to_string()).collect(), 2);
     let age = |s: &String| field(s, 2).parse::<u32>().unwrap_or(0);
     let age_ordered = data
@@ -331,7 +351,12 @@ fn sort_by_with_explicit_ordering() {
         .unwrap();
     assert_eq!(
         age_ordered,
-        ["Thomas|Williams|30", "Jane|Smith|40", "Bob|Smith|50", "Karen|Williams|60"]
+        [
+            "Thomas|Williams|30",
+            "Jane|Smith|40",
+            "Bob|Smith|50",
+            "Karen|Williams|60"
+        ]
     );
     let name_ordered = data
         .sort_by(move |s| ByName(field(s, 0), field(s, 1), age(s)), true, 2)
@@ -339,7 +364,12 @@ fn sort_by_with_explicit_ordering() {
         .unwrap();
     assert_eq!(
         name_ordered,
-        ["Bob|Smith|50", "Jane|Smith|40", "Karen|Williams|60", "Thomas|Williams|30"]
+        [
+            "Bob|Smith|50",
+            "Jane|Smith|40",
+            "Karen|Williams|60",
+            "Thomas|Williams|30"
+        ]
     );
 }
 
@@ -368,7 +398,10 @@ fn repartition_and_sort_within_partitions_without_shuffle() {
     let sorted = agged.repartition_and_sort_within_partitions(p.clone());
     assert_eq!(sorted.partitioner(), Some(p));
     let deps = sorted.dependencies();
-    assert!(!deps.is_empty() && deps.iter().all(|d| !d.is_shuffle()), "{deps:?}");
+    assert!(
+        !deps.is_empty() && deps.iter().all(|d| !d.is_shuffle()),
+        "{deps:?}"
+    );
     for part in sorted.glom().collect().unwrap() {
         assert!(part.windows(2).all(|w| w[0].0 <= w[1].0), "{part:?}");
     }
