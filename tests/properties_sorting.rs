@@ -40,9 +40,9 @@ fn pairs() -> impl Strategy<Value = Vec<(i32, i32)>> {
 /// The stable sort of `data` by key, ascending or descending.
 fn stable_sort(mut data: Vec<(i32, i32)>, ascending: bool) -> Vec<(i32, i32)> {
     if ascending {
-        data.sort_by(|a, b| a.0.cmp(&b.0));
+        data.sort_by_key(|p| p.0);
     } else {
-        data.sort_by(|a, b| b.0.cmp(&a.0));
+        data.sort_by_key(|p| std::cmp::Reverse(p.0));
     }
     data
 }
@@ -94,7 +94,7 @@ proptest! {
         if ascending {
             want.sort_by_key(key);
         } else {
-            want.sort_by(|a, b| key(b).cmp(&key(a)));
+            want.sort_by_key(|x| std::cmp::Reverse(key(x)));
         }
         prop_assert_eq!(got, want);
         sc.stop();

@@ -36,7 +36,7 @@ fn sorted_by_key(mut v: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
 }
 
 fn sorted_by_key_descending(mut v: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
-    v.sort_by(|a, b| b.0.cmp(&a.0));
+    v.sort_by_key(|p| std::cmp::Reverse(p.0));
     v
 }
 
@@ -245,7 +245,7 @@ fn keys_need_not_be_hash() {
         }
     }
     let sc = context("local[2]");
-    let xs = vec![2.5, -1.0, 3.25, 0.0, -7.5];
+    let xs = [2.5, -1.0, 3.25, 0.0, -7.5];
     let rdd = sc.parallelize(xs.iter().map(|&x| (Total(x), ())).collect(), 2);
     let got: Vec<f64> = rdd
         .sort_by_key(true, 2)
