@@ -93,11 +93,6 @@ impl XorShiftRandom {
             seed: hash_seed(seed),
         }
     }
-
-    /// `setSeed(seed)`: restarts the stream as `new XORShiftRandom(seed)` would.
-    pub(crate) fn set_seed(&mut self, seed: i64) {
-        self.seed = hash_seed(seed);
-    }
 }
 
 impl JavaRandom for XorShiftRandom {
@@ -183,7 +178,10 @@ impl SamplerKind {
         match *self {
             SamplerKind::Bernoulli(f) => {
                 if !(f >= -eps && f <= 1.0 + eps) {
-                    return Err(format!("Sampling fraction ({}) must be on interval [0, 1]", jd(f)));
+                    return Err(format!(
+                        "Sampling fraction ({}) must be on interval [0, 1]",
+                        jd(f)
+                    ));
                 }
             }
             SamplerKind::Poisson(f) => {
@@ -193,7 +191,11 @@ impl SamplerKind {
             }
             SamplerKind::BernoulliCell { lb, ub } => {
                 if !(lb <= ub + eps) {
-                    return Err(format!("Lower bound ({}) must be <= upper bound ({})", jd(lb), jd(ub)));
+                    return Err(format!(
+                        "Lower bound ({}) must be <= upper bound ({})",
+                        jd(lb),
+                        jd(ub)
+                    ));
                 }
                 if !(lb >= -eps) {
                     return Err(format!("Lower bound ({}) must be >= 0.0", jd(lb)));
@@ -405,7 +407,10 @@ mod tests {
             let n = 100_000;
             let kept: usize = (0..n).map(|_| s.sample()).sum();
             let mean = kept as f64 / n as f64;
-            assert!((mean - f).abs() < 0.03 * f.max(1.0), "fraction {f}: mean {mean}");
+            assert!(
+                (mean - f).abs() < 0.03 * f.max(1.0),
+                "fraction {f}: mean {mean}"
+            );
         }
     }
 
@@ -446,7 +451,9 @@ mod tests {
         );
         assert!(SamplerKind::Poisson(5.0).check().is_ok());
         assert_eq!(
-            SamplerKind::BernoulliCell { lb: 0.6, ub: 0.4 }.check().unwrap_err(),
+            SamplerKind::BernoulliCell { lb: 0.6, ub: 0.4 }
+                .check()
+                .unwrap_err(),
             "Lower bound (0.6) must be <= upper bound (0.4)"
         );
     }
