@@ -181,10 +181,10 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// ```
     /// use sparklet::prelude::*;
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
-    /// let a = sc.parallelize(vec![(1, "a"), (1, "a"), (2, "b"), (3, "c")], 2);
+    /// let a = sc.parallelize(vec![(1, 'a'), (1, 'a'), (2, 'b'), (3, 'c')], 2);
     /// let b = sc.parallelize(vec![(2, 20), (3, 30), (4, 40)], 2);
     /// let c = a.subtract_by_key(&b);
-    /// assert_eq!(c.collect().unwrap(), vec![(1, "a"), (1, "a")]);
+    /// assert_eq!(c.collect().unwrap(), vec![(1, 'a'), (1, 'a')]);
     /// assert_eq!(c.num_partitions(), 2);
     /// ```
     pub fn subtract_by_key<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, V)> {

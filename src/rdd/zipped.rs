@@ -175,7 +175,7 @@ impl<T: Data> Rdd<T> {
     /// use sparklet::prelude::*;
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
     /// let a = sc.parallelize(vec![1, 2, 3, 4], 2);
-    /// let b = sc.parallelize(vec!["x", "y", "z"], 2);
+    /// let b = sc.parallelize(vec!['x', 'y', 'z'], 2);
     /// let sizes = a.zip_partitions(&b, |l, r| vec![format!("{}-{}", l.count(), r.count())]);
     /// assert_eq!(sizes.collect().unwrap(), vec!["2-1", "2-2"]);
     /// ```
