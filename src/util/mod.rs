@@ -2,3 +2,6 @@
 //! and samplers). Layering: uses only `scala_string` (numbers in messages); the RDD layer uses it.
 
 pub(crate) mod random;
+
+#[cfg(test)]
+mod random_sampler_suite;
