@@ -506,7 +506,10 @@ fn sample_argument_errors_are_sparks() {
         invalid_message(data.sample(false, 1.5, 1).collect()),
         "requirement failed: Sampling fraction (1.5) must be on interval [0, 1]"
     );
-    assert!(data.sample(true, 2.5, 1).count().is_ok(), "with replacement, any fraction >= 0");
+    assert!(
+        data.sample(true, 2.5, 1).count().is_ok(),
+        "with replacement, any fraction >= 0"
+    );
     let bad = data.random_split(&[0.5, -0.5], 1);
     assert_eq!(
         invalid_message(bad[0].collect()),

@@ -128,18 +128,37 @@ fn utilities() {
 fn sanity_check_median_ksd_against_references() {
     let mut s = rng_seed();
     let mut s2 = rng_seed();
-    let d = median_ksd(|| gaps(reference(&mut s, 0.5)), || gaps(reference(&mut s2, 0.5)));
+    let d = median_ksd(
+        || gaps(reference(&mut s, 0.5)),
+        || gaps(reference(&mut s2, 0.5)),
+    );
     // Same seeds, same draws: identical.
     assert_eq!(d, 0.0);
     let mut s = rng_seed();
     let mut t = XorShiftRandom::new(1);
-    assert!(median_ksd(|| gaps(reference(&mut s, 0.5)), || gaps(reference(&mut t, 0.5))) < D);
-    assert!(median_ksd(|| gaps(reference(&mut s, 0.4)), || gaps(reference(&mut t, 0.5))) > D);
     assert!(
-        median_ksd(|| gaps(reference_wr(&mut s, 0.5)), || gaps(reference_wr(&mut t, 0.5))) < D
+        median_ksd(
+            || gaps(reference(&mut s, 0.5)),
+            || gaps(reference(&mut t, 0.5))
+        ) < D
     );
     assert!(
-        median_ksd(|| gaps(reference_wr(&mut s, 0.5)), || gaps(reference_wr(&mut t, 0.6))) > D
+        median_ksd(
+            || gaps(reference(&mut s, 0.4)),
+            || gaps(reference(&mut t, 0.5))
+        ) > D
+    );
+    assert!(
+        median_ksd(
+            || gaps(reference_wr(&mut s, 0.5)),
+            || gaps(reference_wr(&mut t, 0.5))
+        ) < D
+    );
+    assert!(
+        median_ksd(
+            || gaps(reference_wr(&mut s, 0.5)),
+            || gaps(reference_wr(&mut t, 0.6))
+        ) > D
     );
 }
 
@@ -148,7 +167,10 @@ fn sanity_check_median_ksd_against_references() {
 fn bernoulli_sampling() {
     let mut seeds = rng_seed();
     for f in [0.5, 0.7, 0.9] {
-        assert!(ksd_against(SamplerKind::Bernoulli(f), &mut seeds, f, false) < D, "{f}");
+        assert!(
+            ksd_against(SamplerKind::Bernoulli(f), &mut seeds, f, false) < D,
+            "{f}"
+        );
     }
     assert!(ksd_against(SamplerKind::Bernoulli(0.5), &mut seeds, 0.6, false) > D);
 }
@@ -158,7 +180,10 @@ fn bernoulli_sampling() {
 fn bernoulli_sampling_with_gap_sampling_optimization() {
     let mut seeds = rng_seed();
     for f in [0.01, 0.1, 0.3] {
-        assert!(ksd_against(SamplerKind::Bernoulli(f), &mut seeds, f, false) < D, "{f}");
+        assert!(
+            ksd_against(SamplerKind::Bernoulli(f), &mut seeds, f, false) < D,
+            "{f}"
+        );
     }
     assert!(ksd_against(SamplerKind::Bernoulli(0.3), &mut seeds, 0.4, false) > D);
 }
@@ -208,7 +233,10 @@ fn set_seed() {
 fn replacement_sampling() {
     let mut seeds = rng_seed();
     for f in [0.5, 0.7, 0.9] {
-        assert!(ksd_against(SamplerKind::Poisson(f), &mut seeds, f, true) < D, "{f}");
+        assert!(
+            ksd_against(SamplerKind::Poisson(f), &mut seeds, f, true) < D,
+            "{f}"
+        );
     }
     assert!(ksd_against(SamplerKind::Poisson(0.5), &mut seeds, 0.6, true) > D);
 }
@@ -218,7 +246,10 @@ fn replacement_sampling() {
 fn replacement_sampling_with_gap_sampling() {
     let mut seeds = rng_seed();
     for f in [0.01, 0.1, 0.3] {
-        assert!(ksd_against(SamplerKind::Poisson(f), &mut seeds, f, true) < D, "{f}");
+        assert!(
+            ksd_against(SamplerKind::Poisson(f), &mut seeds, f, true) < D,
+            "{f}"
+        );
     }
     assert!(ksd_against(SamplerKind::Poisson(0.3), &mut seeds, 0.4, true) > D);
 }
@@ -265,7 +296,10 @@ fn bernoulli_partitioning_data() {
     let data: Vec<i32> = (1..=100).collect();
     let take = |lb: f64, ub: f64| {
         let mut s = SamplerKind::BernoulliCell { lb, ub }.seeded(seed);
-        data.iter().copied().filter(|_| s.sample() > 0).collect::<Vec<i32>>()
+        data.iter()
+            .copied()
+            .filter(|_| s.sample() > 0)
+            .collect::<Vec<i32>>()
     };
     let s1 = take(0.4, 0.6);
     assert!(!s1.is_empty());
