@@ -857,3 +857,38 @@ fn lineages_are_sparks() {
     assert_eq!(a.cartesian(&b).num_partitions(), 6);
     sc.stop();
 }
+
+/// RDDs of no partitions through every operation here (Spark's `EmptyRDD`): nothing to
+/// compute, no job hangs on a stage of zero tasks.
+#[test]
+fn operations_on_an_rdd_of_no_partitions() {
+    let sc = sc();
+    let empty = sc.empty_rdd::<i32>();
+    assert_eq!(empty.coalesce(3, false).num_partitions(), 0);
+    assert!(empty.coalesce(3, false).collect().unwrap().is_empty());
+    let shuffled = empty.repartition(3);
+    assert_eq!(shuffled.num_partitions(), 3);
+    assert!(shuffled.collect().unwrap().is_empty());
+    assert!(empty.zip_with_index().collect().unwrap().is_empty());
+    assert!(empty.zip_with_unique_id().collect().unwrap().is_empty());
+    assert!(empty
+        .zip(&sc.empty_rdd::<u8>())
+        .collect()
+        .unwrap()
+        .is_empty());
+    assert!(empty.sample(false, 0.5, 1).collect().unwrap().is_empty());
+    assert!(empty.take_sample(true, 3, 1).unwrap().is_empty());
+    assert!(empty.distinct().collect().unwrap().is_empty());
+    // Into the empty side's zero partitions, the other side's data cannot go (Spark fails its
+    // map task dividing by zero; here the job is refused first).
+    let m = invalid_message(empty.subtract(&sc.parallelize(vec![1], 1)).collect());
+    assert!(m.contains("HashPartitioner(0)"), "{m}");
+    assert!(sc.parallelize(vec![1], 1).subtract(&empty).count().unwrap() == 1);
+    assert!(empty
+        .intersection(&sc.parallelize(vec![1], 1))
+        .collect()
+        .unwrap()
+        .is_empty());
+    assert!(empty.group_by(|x| *x).collect().unwrap().is_empty());
+    sc.stop();
+}
