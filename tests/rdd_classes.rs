@@ -475,6 +475,43 @@ fn samples_are_sparks_for_a_seed() {
         ]
     );
     assert_eq!(splits[1].count().unwrap(), 68);
+    // Above a fraction of 0.4 with replacement: Commons Math's Poisson draws, as Spark's.
+    assert_eq!(
+        sc.parallelize((1..=10).collect::<Vec<i32>>(), 2)
+            .sample(true, 2.0, 5)
+            .collect()
+            .unwrap(),
+        vec![1, 2, 3, 5, 5, 5, 5, 5, 6, 7, 7, 8, 8, 8, 8, 9, 10, 10]
+    );
+    let p09 = sc
+        .parallelize((1..=200).collect::<Vec<i32>>(), 3)
+        .sample(true, 0.9, 123)
+        .collect()
+        .unwrap();
+    assert_eq!(p09.len(), 175);
+    assert_eq!(p09[..12], [1, 3, 5, 6, 7, 7, 9, 10, 11, 11, 11, 12]);
+    assert_eq!(
+        p09[p09.len() - 8..],
+        [197, 197, 197, 197, 197, 199, 200, 200]
+    );
+    let p5 = sc
+        .parallelize((1..=20).collect::<Vec<i32>>(), 2)
+        .sample(true, 5.0, 9)
+        .collect()
+        .unwrap();
+    assert_eq!(p5.len(), 111);
+    assert_eq!(
+        p5[..19],
+        [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4]
+    );
+    assert_eq!(
+        sc.parallelize((1..=200).collect::<Vec<i32>>(), 3)
+            .take_sample(true, 30, 77)
+            .unwrap()[..10],
+        [126, 95, 66, 95, 146, 134, 4, 104, 28, 166]
+    );
+    let few = sc.parallelize(vec![1, 2, 3, 3, 4], 2);
+    assert!(few.sample(true, 0.7, 5).collect().unwrap().is_empty());
     sc.stop();
 }
 
