@@ -18,6 +18,8 @@
 //! [`iterator`].
 
 pub(crate) mod block_rdd;
+pub(crate) mod cartesian;
+pub(crate) mod coalesced;
 pub(crate) mod cogrouped;
 pub(crate) mod debug_string;
 pub(crate) mod empty;
@@ -28,8 +30,11 @@ pub(crate) mod ordered;
 pub(crate) mod ordered_actions;
 pub(crate) mod pair;
 pub(crate) mod parallel_collection;
+pub(crate) mod sampled;
 pub(crate) mod shuffled;
+pub(crate) mod subtracted;
 pub(crate) mod union;
+pub(crate) mod zipped;
 
 pub(crate) use persist::{persist, unpersist};
 
