@@ -20,9 +20,11 @@
 pub(crate) mod block_rdd;
 pub(crate) mod cogrouped;
 pub(crate) mod debug_string;
+pub(crate) mod double;
 pub(crate) mod empty;
 pub(crate) mod hadoop;
 pub(crate) mod handle;
+pub(crate) mod join;
 pub(crate) mod map_partitions;
 pub(crate) mod pair;
 pub(crate) mod parallel_collection;
