@@ -87,10 +87,10 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// use sparklet::prelude::*;
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
     /// let left = sc.parallelize(vec![(1, 'a'), (2, 'b')], 2);
-    /// let right = sc.parallelize(vec![(1, "x")], 1);
+    /// let right = sc.parallelize(vec![(1, 'x')], 1);
     /// let mut got = left.left_outer_join(&right).collect().unwrap();
     /// got.sort();
-    /// assert_eq!(got, vec![(1, ('a', Some("x"))), (2, ('b', None))]);
+    /// assert_eq!(got, vec![(1, ('a', Some('x'))), (2, ('b', None))]);
     /// ```
     pub fn left_outer_join<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (V, Option<W>))> {
         self.join_named(other, "leftOuterJoin", |vs, ws| {

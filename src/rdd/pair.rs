@@ -150,14 +150,14 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// use sparklet::prelude::*;
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
     /// // (sum, count) per key, for an average.
-    /// let sums = sc.parallelize(vec![("a", 1.0), ("b", 4.0), ("a", 3.0)], 2).combine_by_key(
+    /// let sums = sc.parallelize(vec![('a', 1.0), ('b', 4.0), ('a', 3.0)], 2).combine_by_key(
     ///     |v| (v, 1),
     ///     |(s, n), v| (s + v, n + 1),
     ///     |(s1, n1), (s2, n2)| (s1 + s2, n1 + n2),
     /// );
     /// let mut got = sums.map_values(|(s, n)| s / n as f64).collect().unwrap();
-    /// got.sort_by(|a, b| a.0.cmp(b.0));
-    /// assert_eq!(got, vec![("a", 2.0), ("b", 4.0)]);
+    /// got.sort_by(|a, b| a.0.cmp(&b.0));
+    /// assert_eq!(got, vec![('a', 2.0), ('b', 4.0)]);
     /// ```
     pub fn combine_by_key<C: Data>(
         &self,
@@ -258,9 +258,9 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// ```
     /// use sparklet::prelude::*;
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
-    /// let counts = sc.parallelize(vec![("a", 1), ("b", 1), ("a", 2)], 2).count_by_key().unwrap();
-    /// assert_eq!(counts[&"a"], 2);
-    /// assert_eq!(counts[&"b"], 1);
+    /// let counts = sc.parallelize(vec![('a', 1), ('b', 1), ('a', 2)], 2).count_by_key().unwrap();
+    /// assert_eq!(counts[&'a'], 2);
+    /// assert_eq!(counts[&'b'], 1);
     /// ```
     pub fn count_by_key(&self) -> Result<HashMap<K, u64>> {
         let counts = self.map_values(|_| 1u64).reduce_by_key(|a, b| a + b);
