@@ -156,7 +156,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     ///     |(s1, n1), (s2, n2)| (s1 + s2, n1 + n2),
     /// );
     /// let mut got = sums.map_values(|(s, n)| s / n as f64).collect().unwrap();
-    /// got.sort_by(|a, b| a.0.cmp(&b.0));
+    /// got.sort_by_key(|p| p.0);
     /// assert_eq!(got, vec![('a', 2.0), ('b', 4.0)]);
     /// ```
     pub fn combine_by_key<C: Data>(
