@@ -432,9 +432,10 @@ mod tests {
         sc.stop();
     }
 
-    /// The partitioner chosen is the one of the largest partitioned parent (first of equals).
+    /// A partitioned parent's partitioner is chosen over an unpartitioned parent of as many
+    /// partitions, whichever comes first.
     #[test]
-    fn default_partitioner_takes_the_first_of_equal_parents() {
+    fn default_partitioner_prefers_a_partitioned_parent() {
         let sc = context(None);
         let a = sc
             .parallelize(vec![(1, 1)], 1)
