@@ -17,17 +17,21 @@
 //! and [`num_partitions`]. Every read of a partition, by a task or by a child RDD, goes through
 //! [`iterator`].
 
+pub(crate) mod actions;
 pub(crate) mod block_rdd;
 pub(crate) mod cogrouped;
 pub(crate) mod debug_string;
 pub(crate) mod empty;
 pub(crate) mod hadoop;
 pub(crate) mod handle;
+pub(crate) mod io;
 pub(crate) mod map_partitions;
 pub(crate) mod pair;
 pub(crate) mod parallel_collection;
+pub(crate) mod range;
 pub(crate) mod shuffled;
 pub(crate) mod union;
+pub(crate) mod whole_text_file;
 
 pub(crate) use persist::{persist, unpersist};
 
