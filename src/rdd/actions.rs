@@ -201,8 +201,8 @@ impl<T: Data + Hash + Eq> Rdd<T> {
     /// ```
     /// use sparklet::prelude::*;
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
-    /// let counts = sc.parallelize(vec!["a", "b", "a"], 2).count_by_value().unwrap();
-    /// assert_eq!((counts["a"], counts["b"]), (2, 1));
+    /// let counts = sc.parallelize(vec![7, 8, 7], 2).count_by_value().unwrap();
+    /// assert_eq!((counts[&7], counts[&8]), (2, 1));
     /// ```
     pub fn count_by_value(&self) -> Result<HashMap<T, u64>> {
         let ones = self.map_named("countByValue", |v| (v, 1u64));
