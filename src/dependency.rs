@@ -48,6 +48,12 @@ pub(crate) enum DependencyKind {
     },
     /// A shuffle boundary (Spark's `ShuffleDependency`).
     Shuffle(Arc<ShuffleDependency>),
+    /// Child partition i reads the parent partitions `parents(i)` (Spark's anonymous
+    /// `NarrowDependency` subclasses of `CoalescedRDD` and `CartesianRDD`).
+    Narrow {
+        rdd: Arc<dyn RddBase>,
+        parents: Arc<dyn Fn(usize) -> Vec<usize> + Send + Sync>,
+    },
 }
 
 impl Dependency {
@@ -73,6 +79,16 @@ impl Dependency {
         }
     }
 
+    /// A narrow dependency whose child partition i reads the parent partitions `parents(i)`.
+    pub(crate) fn narrow(
+        rdd: Arc<dyn RddBase>,
+        parents: Arc<dyn Fn(usize) -> Vec<usize> + Send + Sync>,
+    ) -> Dependency {
+        Dependency {
+            kind: DependencyKind::Narrow { rdd, parents },
+        }
+    }
+
     pub(crate) fn shuffle(dep: Arc<ShuffleDependency>) -> Dependency {
         Dependency {
             kind: DependencyKind::Shuffle(dep),
@@ -89,12 +105,42 @@ impl Dependency {
         matches!(self.kind, DependencyKind::Shuffle(_))
     }
 
+    /// Spark's `NarrowDependency.getParents`: the parent partitions child partition
+    /// `partition_id` reads; `None` for a shuffle dependency (every map output).
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let coalesced = sc.parallelize((1..=10).collect::<Vec<i32>>(), 10).coalesce(2, false);
+    /// assert_eq!(coalesced.dependencies()[0].get_parents(1), Some(vec![5, 6, 7, 8, 9]));
+    /// ```
+    pub fn get_parents(&self, partition_id: usize) -> Option<Vec<usize>> {
+        match &self.kind {
+            DependencyKind::OneToOne(_) => Some(vec![partition_id]),
+            DependencyKind::Range {
+                in_start,
+                out_start,
+                length,
+                ..
+            } => Some(
+                if partition_id >= *out_start && partition_id < out_start + length {
+                    vec![partition_id - out_start + in_start]
+                } else {
+                    Vec::new()
+                },
+            ),
+            DependencyKind::Narrow { parents, .. } => Some(parents(partition_id)),
+            DependencyKind::Shuffle(_) => None,
+        }
+    }
+
     /// The parent RDD.
     pub(crate) fn rdd(&self) -> &Arc<dyn RddBase> {
         match &self.kind {
             DependencyKind::OneToOne(rdd) => rdd,
             DependencyKind::Range { rdd, .. } => rdd,
             DependencyKind::Shuffle(dep) => &dep.rdd,
+            DependencyKind::Narrow { rdd, .. } => rdd,
         }
     }
 
@@ -121,6 +167,7 @@ impl std::fmt::Debug for Dependency {
                 f,
                 "RangeDependency(parent {parent}, in {in_start}, out {out_start}, length {length})"
             ),
+            DependencyKind::Narrow { .. } => write!(f, "NarrowDependency(parent {parent})"),
             DependencyKind::Shuffle(d) => {
                 write!(
                     f,

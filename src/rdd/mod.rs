@@ -19,6 +19,8 @@
 
 pub(crate) mod actions;
 pub(crate) mod block_rdd;
+pub(crate) mod cartesian;
+pub(crate) mod coalesced;
 pub(crate) mod cogrouped;
 pub(crate) mod debug_string;
 pub(crate) mod empty;
@@ -29,9 +31,12 @@ pub(crate) mod map_partitions;
 pub(crate) mod pair;
 pub(crate) mod parallel_collection;
 pub(crate) mod range;
+pub(crate) mod sampled;
 pub(crate) mod shuffled;
+pub(crate) mod subtracted;
 pub(crate) mod union;
 pub(crate) mod whole_text_file;
+pub(crate) mod zipped;
 
 pub(crate) use persist::{persist, unpersist};
 

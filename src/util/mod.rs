@@ -1,0 +1,4 @@
+//! Spark's `org.apache.spark.util` helpers that the RDD layer needs (random number generators
+//! and samplers). Layering: uses only `scala_string` (numbers in messages); the RDD layer uses it.
+
+pub(crate) mod random;
