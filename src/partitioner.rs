@@ -1,5 +1,5 @@
 //! Partitioners: which reduce partition a key goes to (Spark's `Partitioner`,
-//! `HashPartitioner`).
+//! `HashPartitioner`, `RangePartitioner`, and a user's own partitioner).
 //!
 //! Spark's `HashPartitioner` takes `key.hashCode` modulo the partition count (made non-negative).
 //! Rust's `std` hashers are seeded at random, which would send a key to a different partition
@@ -8,11 +8,28 @@
 //! process. The same hasher backs the hash maps of shuffles and state maps
 //! ([`StableBuildHasher`]), which makes their iteration order (and so Spark-visible output
 //! order) repeatable.
+//!
+//! A [`Partitioner`] has no key type, as Spark's does not (`getPartition(key: Any)`): a
+//! `RangePartitioner` or custom partitioner keeps its typed bounds or function behind
+//! `dyn Any` and checks the key's type on each call. A shuffle asks through the checked
+//! [`Partitioner::partition_for`] and fails its task with a message naming both types when a
+//! key is of another type than the partitioner's (Spark fails the same task with a
+//! `ClassCastException`).
+//!
+//! Only a hash partitioner can be written to a checkpoint's `_partitioner` file: the bounds of
+//! a range partitioner and the function of a custom one cannot be decoded without their key
+//! type, so serializing them is an error (the checkpoint then keeps the partitioner in memory
+//! only, as Spark does when writing `_partitioner` fails).
 
+mod range;
+
+use std::any::{Any, TypeId};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
 /// Decides the partition of each key of a pair RDD. Equality is Spark's: two hash partitioners
-/// are equal when they have the same number of partitions.
+/// are equal when they have the same number of partitions; two range partitioners when their
+/// bounds and direction are; two custom partitioners when their names and counts are.
 ///
 /// ```
 /// use sparklet::prelude::*;
@@ -23,15 +40,41 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 /// // Stable: the same key always goes to the same partition.
 /// assert_eq!(p.get_partition(&"spark"), p.get_partition(&"spark"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Partitioner {
     kind: PartitionerKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum PartitionerKind {
     /// Spark's `HashPartitioner(partitions)`.
     Hash { partitions: usize },
+    /// Spark's `RangePartitioner`: sorted upper bounds of all partitions but the last.
+    Range(Arc<range::RangeBounds>),
+    /// A user's partitioner (Spark's subclass of `Partitioner`).
+    Custom(Arc<CustomPartitioner>),
+}
+
+/// The function of [`Partitioner::custom`], with its key type erased.
+struct CustomPartitioner {
+    name: String,
+    partitions: usize,
+    key_type: TypeId,
+    key_type_name: &'static str,
+    f: Box<dyn Fn(&dyn Any) -> Option<usize> + Send + Sync>,
+}
+
+impl PartialEq for CustomPartitioner {
+    fn eq(&self, other: &CustomPartitioner) -> bool {
+        self.name == other.name && self.partitions == other.partitions
+    }
+}
+impl Eq for CustomPartitioner {}
+impl Hash for CustomPartitioner {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.name.hash(h);
+        self.partitions.hash(h);
+    }
 }
 
 impl Partitioner {
@@ -44,10 +87,47 @@ impl Partitioner {
         }
     }
 
-    /// The number of partitions keys are spread over.
+    /// A user's partitioner: `f(key)` is the partition of `key`, in `0..num_partitions`.
+    /// Two custom partitioners are equal when their names and partition counts are (so an RDD
+    /// partitioned by one is not shuffled again for the other). A key of another type than
+    /// `K`, or an index `f` returns out of range, fails the task that meets it.
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let even_odd = Partitioner::custom("EvenOdd", 2, |k: &i32| (k.rem_euclid(2)) as usize);
+    /// assert_eq!(even_odd, Partitioner::custom("EvenOdd", 2, |_: &i32| 0));
+    /// let parts = sc
+    ///     .parallelize(vec![(1, 'a'), (2, 'b'), (3, 'c')], 2)
+    ///     .partition_by(even_odd)
+    ///     .glom()
+    ///     .collect()
+    ///     .unwrap();
+    /// assert_eq!(parts, vec![vec![(2, 'b')], vec![(1, 'a'), (3, 'c')]]);
+    /// ```
+    pub fn custom<K: 'static>(
+        name: &str,
+        num_partitions: usize,
+        f: impl Fn(&K) -> usize + Send + Sync + 'static,
+    ) -> Partitioner {
+        Partitioner {
+            kind: PartitionerKind::Custom(Arc::new(CustomPartitioner {
+                name: name.to_string(),
+                partitions: num_partitions,
+                key_type: TypeId::of::<K>(),
+                key_type_name: std::any::type_name::<K>(),
+                f: Box::new(move |key| key.downcast_ref::<K>().map(&f)),
+            })),
+        }
+    }
+
+    /// The number of partitions keys are spread over (for a range partitioner, one more than
+    /// its bounds, as Spark's).
     pub fn num_partitions(&self) -> usize {
-        match self.kind {
-            PartitionerKind::Hash { partitions } => partitions,
+        match &self.kind {
+            PartitionerKind::Hash { partitions } => *partitions,
+            PartitionerKind::Range(r) => r.num_partitions(),
+            PartitionerKind::Custom(c) => c.partitions,
         }
     }
 
@@ -72,23 +152,143 @@ impl Partitioner {
     }
 
     /// The partition of `key`, in `0..num_partitions()` (0 for a zero-partition partitioner,
-    /// which never receives a key).
-    pub fn get_partition<K: Hash + ?Sized>(&self, key: &K) -> usize {
-        match self.kind {
+    /// which never receives a key). A range or custom partitioner given a key of another type
+    /// than its own, or a custom function's index out of range, gives 0 here; shuffles and
+    /// `lookup` use [`Partitioner::partition_for`], which reports those as errors.
+    pub fn get_partition<K: Hash + 'static>(&self, key: &K) -> usize {
+        self.partition_for(key).unwrap_or(0)
+    }
+
+    /// [`Partitioner::get_partition`], or why the key cannot be partitioned: a key of another
+    /// type than a range or custom partitioner's, or a custom function's index out of range.
+    pub fn partition_for<K: Hash + 'static>(&self, key: &K) -> Result<usize, String> {
+        match &self.kind {
             PartitionerKind::Hash { partitions } => {
-                if partitions == 0 {
-                    return 0;
+                if *partitions == 0 {
+                    return Ok(0);
                 }
-                (stable_hash(key) % partitions as u64) as usize
+                Ok((stable_hash(key) % *partitions as u64) as usize)
             }
+            _ => self.partition_for_any(key),
+        }
+    }
+
+    /// The partition of a key of a type that need not be `Hash` (the keys of `sort_by_key`),
+    /// for a range or custom partitioner; a hash partitioner cannot partition such keys.
+    pub(crate) fn partition_for_any<K: 'static>(&self, key: &K) -> Result<usize, String> {
+        let any: &dyn Any = key;
+        match &self.kind {
+            PartitionerKind::Hash { .. } => Err(format!(
+                "{self} cannot partition keys of type {} here: they are not known to be Hash",
+                std::any::type_name::<K>()
+            )),
+            PartitionerKind::Range(r) => r.partition(any).ok_or_else(|| {
+                wrong_key_type(self, r.key_type_name(), std::any::type_name::<K>())
+            }),
+            PartitionerKind::Custom(c) => {
+                if c.key_type != TypeId::of::<K>() {
+                    return Err(wrong_key_type(
+                        self,
+                        c.key_type_name,
+                        std::any::type_name::<K>(),
+                    ));
+                }
+                match (c.f)(any) {
+                    Some(p) if p < c.partitions => Ok(p),
+                    Some(p) => Err(format!(
+                        "{self} returned partition {p} for a key, outside 0..{} (a custom \
+                         partitioner must return an index below its partition count)",
+                        c.partitions
+                    )),
+                    None => Err(wrong_key_type(
+                        self,
+                        c.key_type_name,
+                        std::any::type_name::<K>(),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Spark's `rangeBounds` of a range partitioner whose keys are `K` (`None` for any other
+    /// partitioner or key type).
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let rdd = sc.parallelize((1..=100).map(|x| (x, ())).collect(), 4);
+    /// let p = Partitioner::range(4, &rdd, true).unwrap();
+    /// let bounds = p.range_bounds::<i32>().unwrap();
+    /// assert_eq!(p.num_partitions(), bounds.len() + 1);
+    /// assert!(bounds.windows(2).all(|w| w[0] < w[1]));
+    /// ```
+    pub fn range_bounds<K: Clone + 'static>(&self) -> Option<Vec<K>> {
+        match &self.kind {
+            PartitionerKind::Range(r) => r.bounds::<K>().map(<[K]>::to_vec),
+            _ => None,
         }
     }
 }
 
+fn wrong_key_type(p: &Partitioner, want: &str, got: &str) -> String {
+    format!("{p} partitions keys of type {want}, but was given a key of type {got}")
+}
+
 impl std::fmt::Display for Partitioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.kind {
+        match &self.kind {
             PartitionerKind::Hash { partitions } => write!(f, "HashPartitioner({partitions})"),
+            PartitionerKind::Range(r) => write!(
+                f,
+                "RangePartitioner({}, {})",
+                r.num_partitions(),
+                if r.ascending() { "ascending" } else { "descending" }
+            ),
+            PartitionerKind::Custom(c) => write!(f, "{}({})", c.name, c.partitions),
+        }
+    }
+}
+
+impl std::fmt::Debug for Partitioner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// The `_partitioner` file form: only a hash partitioner has one (the layout is the one the
+/// first release wrote, so its files still read).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PartitionerRepr {
+    kind: ReprKind,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ReprKind {
+    Hash { partitions: usize },
+}
+
+impl serde::Serialize for Partitioner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.kind {
+            PartitionerKind::Hash { partitions } => PartitionerRepr {
+                kind: ReprKind::Hash {
+                    partitions: *partitions,
+                },
+            }
+            .serialize(s),
+            _ => Err(serde::ser::Error::custom(format!(
+                "{self} cannot be serialized: its bounds or function need their key type to be \
+                 read back (only HashPartitioner is written to `_partitioner`)"
+            ))),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Partitioner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Partitioner, D::Error> {
+        let repr = PartitionerRepr::deserialize(d)?;
+        match repr.kind {
+            ReprKind::Hash { partitions } => Ok(Partitioner::hash(partitions)),
         }
     }
 }

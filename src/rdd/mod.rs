@@ -28,6 +28,8 @@ pub(crate) mod hadoop;
 pub(crate) mod handle;
 pub(crate) mod io;
 pub(crate) mod map_partitions;
+pub(crate) mod ordered;
+pub(crate) mod ordered_actions;
 pub(crate) mod pair;
 pub(crate) mod parallel_collection;
 pub(crate) mod range;

@@ -1,10 +1,21 @@
-//! `ShuffledRDD`: the reduce side of a shuffle (reduceByKey, groupByKey, partitionBy).
+//! `ShuffledRDD`: the reduce side of a shuffle (reduceByKey, groupByKey, partitionBy,
+//! sortByKey, repartitionAndSortWithinPartitions).
 //!
 //! Its one dependency is a [`ShuffleDependency`] whose writer buckets the parent's records by
 //! the partitioner (combined per key on the map side when `map_side_combine` is set). Computing
 //! partition i fetches bucket i of every map output in map order and, with an aggregator,
 //! merges values per key in a hash map with the stable hasher (so the output order is the same
 //! in every run); without one it yields the records as fetched.
+//!
+//! With a key ordering (Spark's `ShuffledRDD.setKeyOrdering`, set by `sort_by_key` and
+//! `repartition_and_sort_within_partitions`), the records of the partition, after any
+//! aggregation, are sorted by key before they are yielded, as Spark's `BlockStoreShuffleReader`
+//! sorts with an `ExternalSorter`. The sort is stable, so records of equal keys keep map order.
+//! A task holds one partition's records at a time, never more.
+//!
+//! The key type need not be `Hash`: the constructor for hashable keys ([`ShuffledRdd::new`])
+//! builds the hash aggregation into a closure, and [`ShuffledRdd::new_ordered`] takes keys that
+//! are only `Ord`, for a range or custom partitioner.
 
 use std::any::Any;
 use std::hash::Hash;
@@ -14,23 +25,41 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::aggregator::Aggregator;
-use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
+use crate::dependency::{Dependency, ShuffleDependency, ShuffleId, ShuffleWriter};
+use crate::error::Error;
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{part_iter, ComputeResult, Data, PerValue, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer::{seq_iter, SerializerError};
 use crate::shuffle::append_only_map::AppendOnlyMap;
-use crate::shuffle::reader::fetch;
-use crate::shuffle::writer::HashShuffleWriter;
+use crate::shuffle::reader::{fetch, FetchedBlock};
+use crate::shuffle::writer::{HashShuffleWriter, OrderedShuffleWriter};
+
+/// How a reduce task merges its fetched blocks per key (the aggregator, type-erased).
+type ReadFn<K, C> = dyn Fn(&[FetchedBlock]) -> ComputeResult<(K, C)> + Send + Sync;
+
+/// What a reduce task does with its fetched blocks.
+enum Read<K, C> {
+    /// Yields the records as fetched (no aggregator: `C` is `V`).
+    Records,
+    /// Merges values per key.
+    Aggregate(Box<ReadFn<K, C>>),
+}
+
+/// Sorts one partition's records by key (Spark's `keyOrdering`).
+type SortFn<K, C> = dyn Fn(&mut Vec<(K, C)>) + Send + Sync;
 
 pub(crate) struct ShuffledRdd<K, V, C> {
     core: RddCore,
     dep: Mutex<Option<Arc<ShuffleDependency>>>,
     partitioner: Partitioner,
-    aggregator: Option<Arc<Aggregator<V, C>>>,
-    map_side_combine: bool,
-    _k: PhantomData<fn() -> K>,
+    read: Read<K, C>,
+    key_ordering: Option<Box<SortFn<K, C>>>,
+    /// An error found while defining the RDD (the sampling job of `sort_by_key` failed),
+    /// reported when a job is submitted on it.
+    definition_error: Option<Error>,
+    _v: PhantomData<fn() -> V>,
 }
 
 impl<K: Data + Hash + Eq, V: Data, C: Data> ShuffledRdd<K, V, C> {
@@ -43,29 +72,134 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> ShuffledRdd<K, V, C> {
         map_side_combine: bool,
         op: &str,
     ) -> Self {
+        let writer = Box::new(HashShuffleWriter {
+            parent: parent.clone(),
+            aggregator: aggregator.clone(),
+            map_side_combine,
+        });
+        let read = match aggregator {
+            None => Read::Records,
+            Some(agg) => Read::Aggregate(Box::new(move |blocks| {
+                aggregate(blocks, &agg, map_side_combine)
+            })),
+        };
+        ShuffledRdd::with_writer(parent, partitioner, writer, read, op)
+    }
+}
+
+impl<K: Data, V: Data> ShuffledRdd<K, V, V> {
+    /// A shuffle of `parent` by a range or custom `partitioner`, with no aggregator, for keys
+    /// that need not be `Hash` (Spark's `new ShuffledRDD[K, V, V](self, part)` of `sortByKey`).
+    pub(crate) fn new_ordered(
+        parent: Arc<dyn TypedRdd<(K, V)>>,
+        partitioner: Partitioner,
+        op: &str,
+    ) -> Self {
+        let writer = Box::new(OrderedShuffleWriter {
+            parent: parent.clone(),
+        });
+        ShuffledRdd::with_writer(parent, partitioner, writer, Read::Records, op)
+    }
+}
+
+impl<K: Data, V: Data, C: Data> ShuffledRdd<K, V, C> {
+    fn with_writer(
+        parent: Arc<dyn TypedRdd<(K, V)>>,
+        partitioner: Partitioner,
+        writer: Box<dyn ShuffleWriter>,
+        read: Read<K, C>,
+        op: &str,
+    ) -> Self {
         let sc = parent.core().sc.clone();
         let dep = Arc::new(ShuffleDependency {
             shuffle_id: ShuffleId(sc.new_shuffle_id()),
-            rdd: parent.clone(),
+            rdd: parent,
             partitioner: partitioner.clone(),
-            writer: Box::new(HashShuffleWriter {
-                parent,
-                aggregator: aggregator.clone(),
-                map_side_combine,
-            }),
+            writer,
         });
         ShuffledRdd {
             core: RddCore::new(&sc, op),
             dep: Mutex::new(Some(dep)),
             partitioner,
-            aggregator,
-            map_side_combine,
-            _k: PhantomData,
+            read,
+            key_ordering: None,
+            definition_error: None,
+            _v: PhantomData,
         }
+    }
+
+    /// Spark's `setKeyOrdering`: each partition's records come out sorted by key, ascending
+    /// or descending.
+    pub(crate) fn set_key_ordering(mut self, ascending: bool) -> Self
+    where
+        K: Ord,
+    {
+        self.key_ordering = Some(if ascending {
+            Box::new(|records: &mut Vec<(K, C)>| records.sort_by(|a, b| a.0.cmp(&b.0)))
+        } else {
+            Box::new(|records: &mut Vec<(K, C)>| records.sort_by(|a, b| b.0.cmp(&a.0)))
+        });
+        self
+    }
+
+    /// Marks the RDD as unusable: every job on it fails with `error` at submission.
+    pub(crate) fn set_definition_error(mut self, error: Error) -> Self {
+        self.definition_error = Some(error);
+        self
     }
 }
 
-impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
+/// The fetched records as they are (no aggregator): the writer wrote `(K, V)` and `C` is `V`.
+fn read_records<K: Data, C: Data>(blocks: &[FetchedBlock]) -> Result<Vec<(K, C)>, TaskError> {
+    // Each block opens with its record count: one allocation for the partition's records.
+    let count: u64 = blocks
+        .iter()
+        .filter_map(|b| b.bytes().get(..8))
+        .map(|head| u64::from_le_bytes(head.try_into().expect("8 bytes")))
+        .sum();
+    let room = blocks.iter().map(|b| b.bytes().len()).sum::<usize>();
+    // Never trust a count beyond what the bytes could hold (a record takes at least a byte
+    // unless it is zero-sized).
+    let mut out = Vec::with_capacity((count as usize).min(room));
+    for b in blocks {
+        for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode_failed)? {
+            out.push(r.map_err(decode_failed)?);
+        }
+    }
+    Ok(out)
+}
+
+fn decode_failed(e: SerializerError) -> TaskError {
+    TaskError::Failed(format!("shuffle read failed: {e}"))
+}
+
+/// Merges the fetched values (or map-side combiners) per key.
+fn aggregate<K: Data + Hash + Eq, V: Data, C: Data>(
+    blocks: &[FetchedBlock],
+    agg: &Aggregator<V, C>,
+    map_side_combine: bool,
+) -> ComputeResult<(K, C)> {
+    let mut combiners = AppendOnlyMap::new();
+    // The first undecodable record ends the fold and fails the task.
+    let mut failed: Option<SerializerError> = None;
+    for b in blocks {
+        if map_side_combine {
+            let records = seq_iter::<(K, C)>(b.bytes()).map_err(decode_failed)?;
+            let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
+            combiners.fold(PerValue(records), |c| c, &agg.merge_combiners);
+        } else {
+            let records = seq_iter::<(K, V)>(b.bytes()).map_err(decode_failed)?;
+            let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
+            combiners.fold(PerValue(records), &agg.create_combiner, &agg.merge_value);
+        }
+        if let Some(e) = failed.take() {
+            return Err(decode_failed(e));
+        }
+    }
+    Ok(part_iter(combiners.into_iter()))
+}
+
+impl<K: Data, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
     fn core(&self) -> &RddCore {
         &self.core
     }
@@ -85,8 +219,11 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
     fn partitioner(&self) -> Option<Partitioner> {
         Some(self.partitioner.clone())
     }
-    /// No data shuffled into zero partitions.
+    /// No data shuffled into zero partitions; no job on an RDD whose definition failed.
     fn validate(&self) -> crate::error::Result<()> {
+        if let Some(e) = &self.definition_error {
+            return Err(e.clone());
+        }
         for dep in self.get_dependencies() {
             self.partitioner.check_can_hold(
                 &self.core.op,
@@ -101,7 +238,7 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> RddBase for ShuffledRdd<K, V, C> {
     }
 }
 
-impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
+impl<K: Data, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
     fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<(K, C)> {
         let dep = self
             .dep
@@ -109,33 +246,15 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, 
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
         let blocks = fetch(&dep, split, ctx)?;
-        let decode = |e: SerializerError| TaskError::Failed(format!("shuffle read failed: {e}"));
-        let Some(agg) = &self.aggregator else {
-            let mut out = Vec::new();
-            for b in &blocks {
-                for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode)? {
-                    out.push(r.map_err(decode)?);
-                }
-            }
-            return Ok(part_iter(out.into_iter()));
+        let mut records = match (&self.read, &self.key_ordering) {
+            (Read::Records, _) => read_records::<K, C>(&blocks)?,
+            (Read::Aggregate(merge), None) => return merge(&blocks),
+            (Read::Aggregate(merge), Some(_)) => merge(&blocks)?.collect(),
         };
-        let mut combiners = AppendOnlyMap::new();
-        // The first undecodable record ends the fold and fails the task.
-        let mut failed: Option<SerializerError> = None;
-        for b in &blocks {
-            if self.map_side_combine {
-                let records = seq_iter::<(K, C)>(b.bytes()).map_err(decode)?;
-                let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                combiners.fold(PerValue(records), |c| c, &agg.merge_combiners);
-            } else {
-                let records = seq_iter::<(K, V)>(b.bytes()).map_err(decode)?;
-                let records = records.map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                combiners.fold(PerValue(records), &agg.create_combiner, &agg.merge_value);
-            }
-            if let Some(e) = failed.take() {
-                return Err(decode(e));
-            }
+        drop(blocks);
+        if let Some(sort) = &self.key_ordering {
+            sort(&mut records);
         }
-        Ok(part_iter(combiners.into_iter()))
+        Ok(part_iter(records.into_iter()))
     }
 }

@@ -2,7 +2,11 @@
 //! turns one parent partition into one serialized bucket per reduce partition.
 //!
 //! Combining per key (map side here, reduce side in `ShuffledRDD`) goes through
-//! [`AppendOnlyMap::fold`], which is where a shuffle spends its time.
+//! [`AppendOnlyMap::fold`], which is where a shuffle spends its time. The partition of each
+//! record comes from the checked [`Partitioner::partition_for`](crate::Partitioner): a key the
+//! partitioner cannot place (a custom partitioner's wrong key type or index) fails the task.
+//! [`OrderedShuffleWriter`] buckets keys that need not be `Hash` (the keys of `sort_by_key`),
+//! by a range or custom partitioner, with no aggregator.
 
 use std::hash::Hash;
 use std::sync::Arc;
@@ -23,6 +27,14 @@ pub(crate) struct HashShuffleWriter<K, V, C> {
     pub(crate) map_side_combine: bool,
 }
 
+fn write_failed(e: SerializerError) -> TaskError {
+    TaskError::Failed(format!("shuffle write failed: {e}"))
+}
+
+fn unplaceable(message: String) -> TaskError {
+    TaskError::Failed(format!("shuffle write failed: {message}"))
+}
+
 impl<K, V, C> ShuffleWriter for HashShuffleWriter<K, V, C>
 where
     K: Data + Hash + Eq,
@@ -37,36 +49,69 @@ where
     ) -> Result<MapStatus, TaskError> {
         let records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
-        let mut buckets: Vec<SeqWriter> = (0..partitioner.num_partitions())
-            .map(|_| SeqWriter::new())
-            .collect();
-        let fail = |e: SerializerError| TaskError::Failed(format!("shuffle write failed: {e}"));
+        let mut buckets = new_buckets(partitioner.num_partitions());
         match (&self.aggregator, self.map_side_combine) {
             (Some(agg), true) => {
                 let mut combiners = AppendOnlyMap::new();
                 combiners.fold(records, &agg.create_combiner, &agg.merge_value);
                 for (k, c) in combiners {
-                    buckets[partitioner.get_partition(&k)]
-                        .push(&(k, c))
-                        .map_err(fail)?;
+                    let p = partitioner.partition_for(&k).map_err(unplaceable)?;
+                    buckets[p].push(&(k, c)).map_err(write_failed)?;
                 }
             }
             _ => {
                 for (k, v) in records {
-                    buckets[partitioner.get_partition(&k)]
-                        .push(&(k, v))
-                        .map_err(fail)?;
+                    let p = partitioner.partition_for(&k).map_err(unplaceable)?;
+                    buckets[p].push(&(k, v)).map_err(write_failed)?;
                 }
             }
         }
-        let buckets: Vec<Vec<u8>> = buckets.into_iter().map(SeqWriter::finish).collect();
-        let sizes = buckets.iter().map(|b| b.len() as u64).collect();
-        ctx.executor
-            .shuffle_store
-            .put(dep.shuffle_id, map_id, buckets);
-        Ok(MapStatus {
-            executor_id: ctx.executor.id.clone(),
-            sizes,
-        })
+        Ok(store(dep, map_id, ctx, buckets))
+    }
+}
+
+/// Writes `(K, V)` records whose keys need not be `Hash`, bucketed by a range or custom
+/// partitioner (Spark's `sortByKey` shuffle: no aggregator, no map-side combine).
+pub(crate) struct OrderedShuffleWriter<K, V> {
+    pub(crate) parent: Arc<dyn TypedRdd<(K, V)>>,
+}
+
+impl<K: Data, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
+    fn write(
+        &self,
+        dep: &ShuffleDependency,
+        map_id: usize,
+        ctx: &TaskContext,
+    ) -> Result<MapStatus, TaskError> {
+        let records = iterator(&*self.parent, map_id, ctx)?;
+        let partitioner = &dep.partitioner;
+        let mut buckets = new_buckets(partitioner.num_partitions());
+        for (k, v) in records {
+            let p = partitioner.partition_for_any(&k).map_err(unplaceable)?;
+            buckets[p].push(&(k, v)).map_err(write_failed)?;
+        }
+        Ok(store(dep, map_id, ctx, buckets))
+    }
+}
+
+fn new_buckets(n: usize) -> Vec<SeqWriter> {
+    (0..n).map(|_| SeqWriter::new()).collect()
+}
+
+/// Stores the finished buckets in the executor's shuffle store and describes them.
+fn store(
+    dep: &ShuffleDependency,
+    map_id: usize,
+    ctx: &TaskContext,
+    buckets: Vec<SeqWriter>,
+) -> MapStatus {
+    let buckets: Vec<Vec<u8>> = buckets.into_iter().map(SeqWriter::finish).collect();
+    let sizes = buckets.iter().map(|b| b.len() as u64).collect();
+    ctx.executor
+        .shuffle_store
+        .put(dep.shuffle_id, map_id, buckets);
+    MapStatus {
+        executor_id: ctx.executor.id.clone(),
+        sizes,
     }
 }
