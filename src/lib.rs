@@ -51,12 +51,13 @@ pub use rdd::handle::Rdd;
 pub use rdd::Data;
 pub use scheduler::listener::{EventLog, SparkListenerEvent, TaskEndKind};
 pub use storage::{RddInfo, StorageLevel};
+pub use util::stat_counter::StatCounter;
 
 /// Everything a program needs: `use sparklet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         Data, Dependency, Error, EventLog, Partitioner, Rdd, RddInfo, Result, SparkConf,
-        SparkContext, SparkListenerEvent, StorageLevel, TaskEndKind,
+        SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
     };
 }
 pub(crate) mod xxh64;

@@ -1,4 +1,6 @@
 //! Spark's `org.apache.spark.util` helpers that the RDD layer needs (random number generators
-//! and samplers). Layering: uses only `scala_string` (numbers in messages); the RDD layer uses it.
+//! and samplers) and that the RDD API hands to users (`StatCounter`). Layering: uses only
+//! `scala_string` (numbers in messages); the RDD layer uses it.
 
 pub(crate) mod random;
+pub(crate) mod stat_counter;

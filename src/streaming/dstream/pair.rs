@@ -40,12 +40,7 @@ impl<K: Data + Hash + Eq, V: Data> DStream<(K, V)> {
     pub fn group_by_key(&self) -> DStream<(K, Vec<V>)> {
         let p = self.default_partitioner();
         self.transform_named("ShuffledDStream", move |rdd, _| {
-            rdd.combine_by_key(
-                Arc::new(crate::aggregator::Aggregator::grouping()),
-                p.clone(),
-                false,
-                "groupByKey",
-            )
+            rdd.group_by_key_with(p.clone())
         })
     }
 

@@ -116,12 +116,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                 Some(initial) => Some(self.compute_using_previous(&data, initial)),
                 None => {
                     let update = self.update.clone();
-                    let grouped = data.combine_by_key(
-                        Arc::new(crate::aggregator::Aggregator::grouping()),
-                        self.partitioner.clone(),
-                        false,
-                        "groupByKey",
-                    );
+                    let grouped = data.group_by_key_with(self.partitioner.clone());
                     Some(grouped.map_partitions_named(
                         "updateStateByKey",
                         self.remember_partitioner,
