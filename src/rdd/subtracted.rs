@@ -231,7 +231,7 @@ impl<T: Data + Hash + Eq> Rdd<T> {
             );
         }
         self.map_named("distinct", |x| (x, ()))
-            .combine_by_key(
+            .combine_by_aggregator(
                 Arc::new(Aggregator::reducing(|x, _| x)),
                 Partitioner::hash(num_partitions),
                 true,
@@ -324,6 +324,6 @@ impl<T: Data> Rdd<T> {
     ) -> Rdd<(K, Vec<T>)> {
         let p = default_partitioner(&[self.base()]);
         self.map_named("groupBy", move |x| (f(&x), x))
-            .combine_by_key(Arc::new(Aggregator::grouping()), p, false, "groupBy")
+            .combine_by_aggregator(Arc::new(Aggregator::grouping()), p, false, "groupBy")
     }
 }
