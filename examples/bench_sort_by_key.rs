@@ -102,9 +102,17 @@ fn main() -> Result<()> {
         "| {:<36} | {:>10} | {:>10} | {:>10} | {:>5} |",
         "", "median", "best", "pairs/s", "ratio"
     );
-    println!("|{:-<38}|{:-<12}|{:-<12}|{:-<11}|{:-<7}|", "", "", "", "", "");
+    println!(
+        "|{:-<38}|{:-<12}|{:-<12}|{:-<11}|{:-<7}|",
+        "", "", "", "", ""
+    );
     row("one thread: Vec::sort_unstable", n, &base_times, base);
-    row("sparklet local[2]: sort_by_key.count", n, &spark_times, base);
+    row(
+        "sparklet local[2]: sort_by_key.count",
+        n,
+        &spark_times,
+        base,
+    );
     sc.stop();
     Ok(())
 }

@@ -182,9 +182,9 @@ impl Partitioner {
                 "{self} cannot partition keys of type {} here: they are not known to be Hash",
                 std::any::type_name::<K>()
             )),
-            PartitionerKind::Range(r) => r.partition(any).ok_or_else(|| {
-                wrong_key_type(self, r.key_type_name(), std::any::type_name::<K>())
-            }),
+            PartitionerKind::Range(r) => r
+                .partition(any)
+                .ok_or_else(|| wrong_key_type(self, r.key_type_name(), std::any::type_name::<K>())),
             PartitionerKind::Custom(c) => {
                 if c.key_type != TypeId::of::<K>() {
                     return Err(wrong_key_type(
@@ -242,7 +242,11 @@ impl std::fmt::Display for Partitioner {
                 f,
                 "RangePartitioner({}, {})",
                 r.num_partitions(),
-                if r.ascending() { "ascending" } else { "descending" }
+                if r.ascending() {
+                    "ascending"
+                } else {
+                    "descending"
+                }
             ),
             PartitionerKind::Custom(c) => write!(f, "{}({})", c.name, c.partitions),
         }

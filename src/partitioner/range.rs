@@ -294,7 +294,9 @@ mod tests {
             .parallelize((0..20u64).collect(), 20)
             .flat_map(|i| {
                 let mut rng = SplitMix64::new(i);
-                (0..i).map(move |_| rng.next_f64().to_bits()).collect::<Vec<_>>()
+                (0..i)
+                    .map(move |_| rng.next_f64().to_bits())
+                    .collect::<Vec<_>>()
             })
             .cache()
             .unwrap();
@@ -336,7 +338,10 @@ mod tests {
         assert_eq!((s, n), (vec![0, 1, 2, 3, 4], 5));
         let (s, n) = reservoir_sample_and_count(0..10_000, 10, 1);
         assert_eq!((s.len(), n), (10, 10_000));
-        assert!(s.iter().any(|&x| x >= 10), "later items replace early ones: {s:?}");
+        assert!(
+            s.iter().any(|&x| x >= 10),
+            "later items replace early ones: {s:?}"
+        );
         assert_eq!(reservoir_sample_and_count(0..10_000, 10, 1).0, s, "seeded");
     }
 

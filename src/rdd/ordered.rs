@@ -40,10 +40,8 @@ impl<K: Data + Ord, V: Data> Rdd<(K, V)> {
     pub fn sort_by_key(&self, ascending: bool, num_partitions: usize) -> Rdd<(K, V)> {
         let shuffled = match Partitioner::range(num_partitions, self, ascending) {
             Ok(p) => ShuffledRdd::new_ordered(self.rdd.clone(), p, "sortByKey"),
-            Err(e) => {
-                ShuffledRdd::new_ordered(self.rdd.clone(), Partitioner::hash(1), "sortByKey")
-                    .set_definition_error(e)
-            }
+            Err(e) => ShuffledRdd::new_ordered(self.rdd.clone(), Partitioner::hash(1), "sortByKey")
+                .set_definition_error(e),
         };
         Rdd::from_arc(Arc::new(shuffled.set_key_ordering(ascending)))
     }
