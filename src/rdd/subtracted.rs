@@ -21,6 +21,7 @@ use parking_lot::Mutex;
 use crate::aggregator::Aggregator;
 use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
 use crate::partitioner::{Partitioner, StableBuildHasher, StableHashMap};
+use crate::rdd::cogrouped::CoGroupedRdd;
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::pair::default_partitioner;
 use crate::rdd::{iterator, part_iter, ComputeResult, Data, PartIter, RddBase, RddCore, TypedRdd};
@@ -282,16 +283,19 @@ impl<T: Data + Hash + Eq> Rdd<T> {
         let left = self.map_named("intersection", |x| (x, ()));
         let right = other.map_named("intersection", |x| (x, ()));
         let p = default_partitioner(&[left.base(), right.base()]);
-        left.cogroup_with(&right, p).map_partitions_named(
-            "intersection",
-            false,
-            Arc::new(|_, it: PartIter<(T, (Vec<()>, Vec<()>))>| {
-                part_iter(
-                    it.filter(|(_, (l, r))| !l.is_empty() && !r.is_empty())
-                        .map(|(x, _)| x),
-                )
-            }),
-        )
+        // Spark's chain: cogroup (CoGroupedRDD, then its mapValues), filter, keys.
+        let cogrouped: Rdd<(T, (Vec<()>, Vec<()>))> =
+            Rdd::from_arc(Arc::new(CoGroupedRdd::new(left.rdd, right.rdd, p)));
+        cogrouped
+            .map_partitions_named("intersection", true, Arc::new(|_, it| it))
+            .map_partitions_named(
+                "intersection",
+                true,
+                Arc::new(|_, it: PartIter<(T, (Vec<()>, Vec<()>))>| {
+                    part_iter(it.filter(|(_, (l, r))| !l.is_empty() && !r.is_empty()))
+                }),
+            )
+            .map_named("intersection", |(x, _)| x)
     }
 }
 

@@ -4,3 +4,6 @@
 
 pub(crate) mod random;
 pub(crate) mod stat_counter;
+
+#[cfg(test)]
+mod random_sampler_suite;

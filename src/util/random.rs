@@ -173,6 +173,8 @@ pub(crate) enum SamplerKind {
 
 impl SamplerKind {
     /// The sampler's constructor checks (Spark's `require`s), as Spark's messages.
+    // Negated comparisons, so that NaN fails every check as it fails Scala's `require`.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub(crate) fn check(&self) -> Result<(), String> {
         let eps = ROUNDING_EPSILON;
         match *self {
