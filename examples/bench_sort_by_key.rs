@@ -8,6 +8,9 @@
 //! copy of the vector made before the clock starts. One untimed run checks that sparklet's
 //! result equals the baseline's.
 //!
+//! Two more rows, for reading the result: the range partitioner's sampling job alone, and the
+//! shuffle by that partitioner without the sort (`partition_by(range).count()`).
+//!
 //! Run: `cargo run --release --example bench_sort_by_key [-- pairs slices parts runs]`
 
 use std::time::{Duration, Instant};
@@ -84,6 +87,7 @@ fn main() -> Result<()> {
 
     // The runs alternate between the baseline and sparklet, so both see the same load.
     let (mut base_times, mut spark_times) = (Vec::new(), Vec::new());
+    let (mut sample_times, mut shuffle_times) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let mut copy = input.clone();
         let t = Instant::now();
@@ -95,6 +99,13 @@ fn main() -> Result<()> {
         let count = cached.sort_by_key(true, parts).count()?;
         spark_times.push(t.elapsed());
         assert_eq!(count, n);
+
+        let t = Instant::now();
+        let range = Partitioner::range(parts, &cached, true)?;
+        sample_times.push(t.elapsed());
+        let t = Instant::now();
+        assert_eq!(cached.partition_by(range).count()?, n);
+        shuffle_times.push(t.elapsed());
     }
     let base = median(base_times.clone());
     println!("sort of {n} (u64, u64) pairs: {slices} cached slices, {parts} sorted partitions, local[2], {runs} runs");

@@ -487,6 +487,40 @@ mod tests {
     }
 
     #[test]
+    fn only_hash_partitioners_serialize_and_their_layout_is_the_first_releases() {
+        let bytes = crate::serializer::serialize(&Partitioner::hash(8)).unwrap();
+        // `kind: Hash { partitions: 8 }`: variant 0 as u32, then the count as u64.
+        assert_eq!(bytes, [0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0]);
+        let back: Partitioner = crate::serializer::deserialize(&bytes).unwrap();
+        assert_eq!(back, Partitioner::hash(8));
+        let range = Partitioner::from_bounds(vec![1, 5], true).unwrap();
+        let err = crate::serializer::serialize(&range).unwrap_err();
+        assert!(
+            err.to_string().contains("RangePartitioner(3, ascending)"),
+            "{err}"
+        );
+        let custom = Partitioner::custom("Mine", 2, |_: &u8| 0);
+        assert!(crate::serializer::serialize(&custom).is_err());
+    }
+
+    #[test]
+    fn custom_partitioners_check_the_key_type_and_the_index() {
+        let p = Partitioner::custom("Mod3", 3, |k: &u32| (*k % 3) as usize);
+        assert_eq!(p.partition_for(&7u32), Ok(1));
+        let err = p.partition_for(&7i64).unwrap_err();
+        assert!(
+            err.contains("Mod3(3)") && err.contains("u32") && err.contains("i64"),
+            "{err}"
+        );
+        assert_eq!(p.get_partition(&7i64), 0);
+        let bad = Partitioner::custom("Bad", 2, |_: &u32| 9);
+        assert!(bad
+            .partition_for(&1u32)
+            .unwrap_err()
+            .contains("outside 0..2"));
+    }
+
+    #[test]
     fn zero_partitions_never_divides_by_zero() {
         assert_eq!(Partitioner::hash(0).get_partition(&42), 0);
     }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::partitioner::Partitioner;
 use crate::rdd::shuffled::ShuffledRdd;
-use crate::rdd::Data;
+use crate::rdd::{part_iter, Data, PartIter};
 use crate::Rdd;
 
 impl<K: Data + Ord, V: Data> Rdd<(K, V)> {
@@ -50,7 +50,8 @@ impl<K: Data + Ord, V: Data> Rdd<(K, V)> {
 impl<K: Data + Hash + Eq + Ord, V: Data> Rdd<(K, V)> {
     /// Spark's `repartitionAndSortWithinPartitions(partitioner)`: repartitions by `p` and
     /// sorts each resulting partition by key, inside the shuffle (cheaper than `partition_by`
-    /// and then sorting each partition).
+    /// and then sorting each partition). An RDD already partitioned by `p` is not shuffled:
+    /// each partition is sorted in place (SPARK-32384).
     ///
     /// ```
     /// use sparklet::prelude::*;
@@ -64,6 +65,18 @@ impl<K: Data + Hash + Eq + Ord, V: Data> Rdd<(K, V)> {
     /// ]);
     /// ```
     pub fn repartition_and_sort_within_partitions(&self, p: Partitioner) -> Rdd<(K, V)> {
+        if self.partitioner().as_ref() == Some(&p) {
+            // SPARK-32384: already partitioned so; each partition is sorted where it is.
+            return self.map_partitions_named(
+                "repartitionAndSortWithinPartitions",
+                true,
+                Arc::new(|_, it: PartIter<(K, V)>| {
+                    let mut records: Vec<(K, V)> = it.collect();
+                    records.sort_by(|a, b| a.0.cmp(&b.0));
+                    part_iter(records.into_iter())
+                }),
+            );
+        }
         let shuffled = ShuffledRdd::<K, V, V>::new(
             self.rdd.clone(),
             p,
