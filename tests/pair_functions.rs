@@ -5,7 +5,7 @@
 //! Cases of the suite that are not here: sampleByKey, sampleByKeyExact and
 //! countApproxDistinctByKey (not in sparklet's API), groupWith3 / groupWith4 (no 3- and 4-way
 //! cogroup in the API), subtract / subtractByKey and lookup (tests/ of the branches that build
-//! them), and the eight Hadoop output-format cases (saveAsNewAPIHadoopFile, saveAsHadoopFile,
+//! them), and the seven Hadoop output-format cases (saveAsNewAPIHadoopFile, saveAsHadoopFile,
 //! saveAsHadoopDataset, output committers, failure callbacks: sparklet has no Hadoop
 //! OutputFormat).
 
@@ -597,7 +597,7 @@ fn combine_by_key_computes_an_average_per_key() {
         .map_values(|(s, n)| s / f64::from(n))
         .collect()
         .unwrap();
-    got.sort_by(|a, b| a.0.cmp(&b.0));
+    got.sort_by_key(|p| p.0);
     assert_eq!(got, vec![('a', 3.0), ('b', 3.0)]);
     sc.stop();
 }

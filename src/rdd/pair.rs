@@ -156,7 +156,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     ///     |(s1, n1), (s2, n2)| (s1 + s2, n1 + n2),
     /// );
     /// let mut got = sums.map_values(|(s, n)| s / n as f64).collect().unwrap();
-    /// got.sort_by(|a, b| a.0.cmp(&b.0));
+    /// got.sort_by_key(|p| p.0);
     /// assert_eq!(got, vec![('a', 2.0), ('b', 4.0)]);
     /// ```
     pub fn combine_by_key<C: Data>(
@@ -432,9 +432,10 @@ mod tests {
         sc.stop();
     }
 
-    /// The partitioner chosen is the one of the largest partitioned parent (first of equals).
+    /// A partitioned parent's partitioner is chosen over an unpartitioned parent of as many
+    /// partitions, whichever comes first.
     #[test]
-    fn default_partitioner_takes_the_first_of_equal_parents() {
+    fn default_partitioner_prefers_a_partitioned_parent() {
         let sc = context(None);
         let a = sc
             .parallelize(vec![(1, 1)], 1)

@@ -60,9 +60,7 @@ impl StatCounter {
     /// A counter of `values` (Spark's `StatCounter(values)`).
     pub fn of(values: impl IntoIterator<Item = f64>) -> StatCounter {
         let mut s = StatCounter::new();
-        for v in values {
-            s.merge_value(v);
-        }
+        s.merge_values(values);
         s
     }
 
@@ -74,6 +72,14 @@ impl StatCounter {
         self.m2 += delta * (value - self.mu);
         self.max_value = java_max(self.max_value, value);
         self.min_value = java_min(self.min_value, value);
+        self
+    }
+
+    /// Adds every value of `values` (Spark's `merge(values)`).
+    pub fn merge_values(&mut self, values: impl IntoIterator<Item = f64>) -> &mut StatCounter {
+        for v in values {
+            self.merge_value(v);
+        }
         self
     }
 
