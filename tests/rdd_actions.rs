@@ -276,7 +276,7 @@ fn spark_context_union() {
     let sc = context("local[2]");
     let nums = sc.parallelize(vec![1, 2, 3, 4], 2);
     assert_eq!(
-        sc.union(&[nums.clone()]).collect().unwrap(),
+        sc.union(std::slice::from_ref(&nums)).collect().unwrap(),
         vec![1, 2, 3, 4]
     );
     assert_eq!(
