@@ -59,8 +59,8 @@ impl<T: Data> Rdd<T> {
     /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
     /// let dir = tempfile::tempdir().unwrap();
     /// let out = dir.path().join("out");
-    /// sc.parallelize(vec![(1, "a"), (2, "b")], 2).save_as_text_file(&out).unwrap();
-    /// assert_eq!(std::fs::read_to_string(out.join("part-00001")).unwrap(), "(2,b)\n");
+    /// sc.parallelize(vec![(1, 2.5), (2, 1e7)], 2).save_as_text_file(&out).unwrap();
+    /// assert_eq!(std::fs::read_to_string(out.join("part-00001")).unwrap(), "(2,1.0E7)\n");
     /// assert!(out.join("_SUCCESS").exists());
     /// assert!(matches!(sc.parallelize(vec![1], 1).save_as_text_file(&out), Err(Error::InvalidArgument(_))));
     /// ```
