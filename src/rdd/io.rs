@@ -144,8 +144,7 @@ fn run_task<T: Data>(
     write: PartWriter<T>,
 ) -> Result<()> {
     let p = ctx.partition_id;
-    let attempt_dir = attempts.join(format!("attempt_{p}_{}", ctx.attempt_number));
-    std::fs::create_dir(&attempt_dir).map_err(|e| Error::io(&attempt_dir, e))?;
+    let attempt_dir = attempt_folder(attempts, p, ctx.attempt_number)?;
     let result = write(&attempt_dir, ctx, num_partitions, values).and_then(|file| {
         let committed = job_temp.join(committed_name(p));
         std::fs::rename(&file, &committed).map_err(|e| Error::io(&committed, e))
@@ -153,6 +152,29 @@ fn run_task<T: Data>(
     // Best effort: a leftover attempt folder is removed with `_temporary` by the job.
     let _ = std::fs::remove_dir_all(&attempt_dir);
     result
+}
+
+/// Makes this attempt's own folder, `attempt_<p>_<attempt>[_<k>]`: a folder of the same name
+/// can only belong to an attempt of a resubmitted stage that is still running (its task
+/// numbers attempts again from 0), so the next free suffix is taken. `create_dir`, never
+/// `create_dir_all`: once the job removed `_temporary`, a late attempt fails here.
+fn attempt_folder(attempts: &Path, p: usize, attempt: u32) -> Result<PathBuf> {
+    for k in 0..1000u32 {
+        let name = match k {
+            0 => format!("attempt_{p}_{attempt}"),
+            k => format!("attempt_{p}_{attempt}_{k}"),
+        };
+        let dir = attempts.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(&dir, e)),
+        }
+    }
+    Err(Error::io_message(
+        attempts,
+        format!("no free attempt folder for partition {p}, attempt {attempt}"),
+    ))
 }
 
 /// The name of partition p's committed file in the job's temporary folder.
