@@ -475,6 +475,43 @@ fn samples_are_sparks_for_a_seed() {
         ]
     );
     assert_eq!(splits[1].count().unwrap(), 68);
+    // Above a fraction of 0.4 with replacement: Commons Math's Poisson draws, as Spark's.
+    assert_eq!(
+        sc.parallelize((1..=10).collect::<Vec<i32>>(), 2)
+            .sample(true, 2.0, 5)
+            .collect()
+            .unwrap(),
+        vec![1, 2, 3, 5, 5, 5, 5, 5, 6, 7, 7, 8, 8, 8, 8, 9, 10, 10]
+    );
+    let p09 = sc
+        .parallelize((1..=200).collect::<Vec<i32>>(), 3)
+        .sample(true, 0.9, 123)
+        .collect()
+        .unwrap();
+    assert_eq!(p09.len(), 175);
+    assert_eq!(p09[..12], [1, 3, 5, 6, 7, 7, 9, 10, 11, 11, 11, 12]);
+    assert_eq!(
+        p09[p09.len() - 8..],
+        [197, 197, 197, 197, 197, 199, 200, 200]
+    );
+    let p5 = sc
+        .parallelize((1..=20).collect::<Vec<i32>>(), 2)
+        .sample(true, 5.0, 9)
+        .collect()
+        .unwrap();
+    assert_eq!(p5.len(), 111);
+    assert_eq!(
+        p5[..19],
+        [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4]
+    );
+    assert_eq!(
+        sc.parallelize((1..=200).collect::<Vec<i32>>(), 3)
+            .take_sample(true, 30, 77)
+            .unwrap()[..10],
+        [126, 95, 66, 95, 146, 134, 4, 104, 28, 166]
+    );
+    let few = sc.parallelize(vec![1, 2, 3, 3, 4], 2);
+    assert!(few.sample(true, 0.7, 5).collect().unwrap().is_empty());
     sc.stop();
 }
 
@@ -855,5 +892,40 @@ fn lineages_are_sparks() {
         "{debug}"
     );
     assert_eq!(a.cartesian(&b).num_partitions(), 6);
+    sc.stop();
+}
+
+/// RDDs of no partitions through every operation here (Spark's `EmptyRDD`): nothing to
+/// compute, no job hangs on a stage of zero tasks.
+#[test]
+fn operations_on_an_rdd_of_no_partitions() {
+    let sc = sc();
+    let empty = sc.empty_rdd::<i32>();
+    assert_eq!(empty.coalesce(3, false).num_partitions(), 0);
+    assert!(empty.coalesce(3, false).collect().unwrap().is_empty());
+    let shuffled = empty.repartition(3);
+    assert_eq!(shuffled.num_partitions(), 3);
+    assert!(shuffled.collect().unwrap().is_empty());
+    assert!(empty.zip_with_index().collect().unwrap().is_empty());
+    assert!(empty.zip_with_unique_id().collect().unwrap().is_empty());
+    assert!(empty
+        .zip(&sc.empty_rdd::<u8>())
+        .collect()
+        .unwrap()
+        .is_empty());
+    assert!(empty.sample(false, 0.5, 1).collect().unwrap().is_empty());
+    assert!(empty.take_sample(true, 3, 1).unwrap().is_empty());
+    assert!(empty.distinct().collect().unwrap().is_empty());
+    // Into the empty side's zero partitions, the other side's data cannot go (Spark fails its
+    // map task dividing by zero; here the job is refused first).
+    let m = invalid_message(empty.subtract(&sc.parallelize(vec![1], 1)).collect());
+    assert!(m.contains("HashPartitioner(0)"), "{m}");
+    assert!(sc.parallelize(vec![1], 1).subtract(&empty).count().unwrap() == 1);
+    assert!(empty
+        .intersection(&sc.parallelize(vec![1], 1))
+        .collect()
+        .unwrap()
+        .is_empty());
+    assert!(empty.group_by(|x| *x).collect().unwrap().is_empty());
     sc.stop();
 }

@@ -2,6 +2,7 @@
 //! and samplers) and that the RDD API hands to users (`StatCounter`). Layering: uses only
 //! `scala_string` (numbers in messages); the RDD layer uses it.
 
+pub(crate) mod poisson;
 pub(crate) mod random;
 pub(crate) mod stat_counter;
 

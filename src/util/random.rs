@@ -8,10 +8,11 @@
 //! `nextDouble` and `nextLong` are `java.util.Random`'s own derivations from `next(bits)`, so a
 //! sample with a given seed picks the same elements as Spark's (pinned below against Spark 4.3).
 //!
-//! Departure: `PoissonSampler` with a fraction above 0.4 uses Apache Commons Math's
-//! `PoissonDistribution` (a Well19937c generator) in Spark; here it draws from Knuth's
-//! multiplication method on the `XORShiftRandom` (the same distribution, other values). The
-//! gap-sampling paths (fractions up to 0.4), which Spark uses for small fractions, are Spark's.
+//! `PoissonSampler` above a fraction of 0.4 draws from Apache Commons Math's
+//! `PoissonDistribution` as Spark does (`util::poisson`, exact below a fraction of 40); up to
+//! 0.4 it takes Spark's gap-sampling path on the `XORShiftRandom`.
+
+use crate::util::poisson::PoissonDistribution;
 
 /// `java.util.Random`'s derived draws, on top of a source of `next(bits)`.
 pub(crate) trait JavaRandom {
@@ -212,10 +213,18 @@ impl SamplerKind {
 
     /// A sampler seeded with `seed` (Spark's `sampler.clone; setSeed(seed)`).
     pub(crate) fn seeded(&self, seed: i64) -> Sampler {
+        let poisson = match *self {
+            SamplerKind::Poisson(f) => Some(PoissonDistribution::new(
+                if f > 0.0 { f } else { 1.0 },
+                seed,
+            )),
+            _ => None,
+        };
         Sampler {
             kind: self.clone(),
             rng: XorShiftRandom::new(seed),
             gap: None,
+            poisson,
         }
     }
 }
@@ -231,6 +240,8 @@ pub(crate) struct Sampler {
     rng: XorShiftRandom,
     /// Spark's lazily built `GapSampling` / `GapSamplingReplacement`: elements still to skip.
     gap: Option<i64>,
+    /// `PoissonSampler`'s `PoissonDistribution`, seeded with the same seed.
+    poisson: Option<PoissonDistribution>,
 }
 
 impl Sampler {
@@ -254,7 +265,7 @@ impl Sampler {
                 } else if f <= MAX_GAP_SAMPLING_FRACTION {
                     self.gap_sample_replacement(f)
                 } else {
-                    self.poisson(f)
+                    self.poisson.as_mut().map_or(0, PoissonDistribution::sample)
                 }
             }
             SamplerKind::BernoulliCell { lb, ub } => {
@@ -312,18 +323,6 @@ impl Sampler {
         }
         self.gap = Some(self.gap_advance(-f));
         r
-    }
-
-    /// A Poisson(`f`) draw (Knuth's method; Spark uses Commons Math here, see the module doc).
-    fn poisson(&mut self, f: f64) -> usize {
-        let limit = (-f).exp();
-        let mut k = 0;
-        let mut p = self.rng.next_double();
-        while p > limit {
-            k += 1;
-            p *= self.rng.next_double();
-        }
-        k
     }
 }
 

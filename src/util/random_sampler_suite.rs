@@ -4,6 +4,7 @@
 //! fractions differ. The "without iterator", "data types" and "clone" variants have no
 //! counterpart here (one sampler interface, no clones: a sampler is built per partition).
 
+use super::poisson::PoissonDistribution;
 use super::random::{JavaRandom, Sampler, SamplerKind, XorShiftRandom, ROUNDING_EPSILON};
 
 const SAMPLE_SIZE: usize = 1000;
@@ -26,19 +27,11 @@ fn reference(seeds: &mut XorShiftRandom, f: f64) -> impl Iterator<Item = i64> {
     (0i64..).filter(move |_| rng.next_double() <= f)
 }
 
-/// The suite's reference sampler with replacement: a Poisson(f) count per element (Knuth's
-/// method on a fresh generator, where the suite uses Commons Math).
+/// The suite's reference sampler with replacement: a Commons Math Poisson(f) count per
+/// element, on a fresh seed.
 fn reference_wr(seeds: &mut XorShiftRandom, f: f64) -> impl Iterator<Item = i64> {
-    let mut rng = XorShiftRandom::new(seeds.next_long());
-    (0i64..).flat_map(move |i| {
-        let limit = (-f).exp();
-        let (mut k, mut p) = (0, rng.next_double());
-        while p > limit {
-            k += 1;
-            p *= rng.next_double();
-        }
-        std::iter::repeat_n(i, k)
-    })
+    let mut rng = PoissonDistribution::new(f, seeds.next_long());
+    (0i64..).flat_map(move |i| std::iter::repeat_n(i, rng.sample()))
 }
 
 fn gaps(data: impl Iterator<Item = i64>) -> Vec<usize> {
