@@ -124,6 +124,8 @@ fn main() -> Result<()> {
         &spark_times,
         base,
     );
+    row("  its sampling job alone", n, &sample_times, base);
+    row("  shuffle by range, no sort", n, &shuffle_times, base);
     sc.stop();
     Ok(())
 }

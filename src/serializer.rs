@@ -239,6 +239,13 @@ impl SeqWriter {
         }
     }
 
+    /// An empty sequence with room for `bytes` bytes of values (no regrowth until then).
+    pub fn with_capacity(bytes: usize) -> SeqWriter {
+        let mut buf = Vec::with_capacity(bytes.saturating_add(8));
+        buf.extend_from_slice(&[0; 8]);
+        SeqWriter { buf, count: 0 }
+    }
+
     /// Appends one value.
     pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         serialize_into(&mut self.buf, value)?;

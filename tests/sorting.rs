@@ -406,3 +406,32 @@ fn repartition_and_sort_within_partitions_without_shuffle() {
         assert!(part.windows(2).all(|w| w[0].0 <= w[1].0), "{part:?}");
     }
 }
+
+/// `sort_by` is Spark's `keyBy`, `sortByKey`, `values`: MapPartitionsRDD over ShuffledRDD over
+/// MapPartitionsRDD, one shuffle.
+#[test]
+fn sort_by_shows_spark_s_classes() {
+    let sc = context("local[2]");
+    let sorted = sc.parallelize(vec![3, 1, 2], 2).sort_by(|x| *x, true, 2);
+    let debug = sorted.to_debug_string();
+    let classes: Vec<&str> = [
+        "MapPartitionsRDD",
+        "ShuffledRDD",
+        "MapPartitionsRDD",
+        "ParallelCollectionRDD",
+    ]
+    .into_iter()
+    .collect();
+    let mut at = 0;
+    for class in classes {
+        let found = debug[at..]
+            .find(class)
+            .unwrap_or_else(|| panic!("{class} in {debug}"));
+        at += found + class.len();
+    }
+    assert!(
+        sorted.to_string().starts_with("MapPartitionsRDD"),
+        "{sorted}"
+    );
+    assert_eq!(sorted.collect().unwrap(), vec![1, 2, 3]);
+}

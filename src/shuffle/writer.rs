@@ -49,24 +49,27 @@ where
     ) -> Result<MapStatus, TaskError> {
         let records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
-        let mut buckets = new_buckets(partitioner.num_partitions());
         match (&self.aggregator, self.map_side_combine) {
             (Some(agg), true) => {
+                let mut buckets = new_buckets(partitioner.num_partitions(), 0);
                 let mut combiners = AppendOnlyMap::new();
                 combiners.fold(records, &agg.create_combiner, &agg.merge_value);
                 for (k, c) in combiners {
                     let p = partitioner.partition_for(&k).map_err(unplaceable)?;
                     buckets[p].push(&(k, c)).map_err(write_failed)?;
                 }
+                Ok(store(dep, map_id, ctx, buckets))
             }
             _ => {
+                let room = bucket_room::<(K, V)>(records.size_hint().0, partitioner);
+                let mut buckets = new_buckets(partitioner.num_partitions(), room);
                 for (k, v) in records {
                     let p = partitioner.partition_for(&k).map_err(unplaceable)?;
                     buckets[p].push(&(k, v)).map_err(write_failed)?;
                 }
+                Ok(store(dep, map_id, ctx, buckets))
             }
         }
-        Ok(store(dep, map_id, ctx, buckets))
     }
 }
 
@@ -85,7 +88,8 @@ impl<K: Data, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
     ) -> Result<MapStatus, TaskError> {
         let records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
-        let mut buckets = new_buckets(partitioner.num_partitions());
+        let room = bucket_room::<(K, V)>(records.size_hint().0, partitioner);
+        let mut buckets = new_buckets(partitioner.num_partitions(), room);
         for (k, v) in records {
             let p = partitioner.partition_for_any(&k).map_err(unplaceable)?;
             buckets[p].push(&(k, v)).map_err(write_failed)?;
@@ -94,8 +98,18 @@ impl<K: Data, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
     }
 }
 
-fn new_buckets(n: usize) -> Vec<SeqWriter> {
-    (0..n).map(|_| SeqWriter::new()).collect()
+/// `n` empty buckets with `room` bytes each.
+fn new_buckets(n: usize, room: usize) -> Vec<SeqWriter> {
+    (0..n).map(|_| SeqWriter::with_capacity(room)).collect()
+}
+
+/// The bytes to reserve per bucket for `records` records spread evenly over the partitioner's
+/// buckets, at the records' in-memory size (a fixed-width value serializes to about as
+/// much). Reserving up front spares the buckets' regrowth copies; the reservation is only
+/// address space until written.
+fn bucket_room<R>(records: usize, partitioner: &crate::Partitioner) -> usize {
+    let buckets = partitioner.num_partitions().max(1);
+    records.saturating_mul(std::mem::size_of::<R>()) / buckets / 8 * 9
 }
 
 /// Stores the finished buckets in the executor's shuffle store and describes them.
