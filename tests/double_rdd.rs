@@ -187,6 +187,16 @@ fn works_with_out_of_range_with_infinite_buckets() {
     assert_eq!(counts(&[10.01, -0.01, NAN], &[-INF, 0.0, INF]), vec![1, 1]);
 }
 
+/// Buckets out of order are not refused: values are placed by Java's binary search over them,
+/// as Spark does (the counts below are what Spark 4.3 gives for the same call).
+#[test]
+fn unsorted_buckets_are_searched_as_spark_does() {
+    assert_eq!(
+        counts(&[1.0, 2.0, 3.0, 6.0, 7.0, 10.0], &[5.0, 0.0, 10.0]),
+        vec![0, 6]
+    );
+}
+
 /// Spark: DoubleRDDSuite "ThrowsExceptionOnInvalidBucketArray"
 #[test]
 fn throws_exception_on_invalid_bucket_array() {
@@ -268,6 +278,20 @@ fn works_without_buckets_with_non_integral_bucket_edges() {
     let (edges, got) = auto(&six_to_99(), 9);
     assert_eq!(got, vec![11, 10, 10, 11, 10, 10, 11, 10, 11]);
     assert_eq!((edges[0], edges[9]), (6.0, 99.0));
+    // Every edge as real Spark 4.3 computes it (`JavaDoubleRDD.histogram(9)`).
+    let spark_edges = [
+        6.0,
+        16.333333333333336,
+        26.666666666666668,
+        37.0,
+        47.333333333333336,
+        57.666666666666664,
+        68.0,
+        78.33333333333333,
+        88.66666666666667,
+        99.0,
+    ];
+    assert_eq!(edges, spark_edges);
 }
 
 /// Spark: DoubleRDDSuite "WorksWithHugeRange"

@@ -746,3 +746,31 @@ fn outer_joins_of_co_partitioned_rdds_do_not_shuffle() {
     assert_eq!(l.right_outer_join(&r).collect().unwrap().len(), 5);
     sc.stop();
 }
+
+/// cogroup's partition count (the default partitioner of both sides) for six pairs of sides,
+/// without and with `default.parallelism = 4`: the counts real Spark 4.3 gives for the same
+/// sides (`JavaPairRDD.cogroup(...).getNumPartitions`).
+#[test]
+fn default_partitioner_agrees_with_spark_on_cogroup_partition_counts() {
+    for (parallelism, spark) in [
+        (None, [1000, 10, 20, 150, 9, 150]),
+        (Some("4"), [10, 10, 4, 4, 9, 10]),
+    ] {
+        let settings: Vec<(&str, &str)> = parallelism
+            .map(|n| vec![("sparklet.default.parallelism", n)])
+            .unwrap_or_default();
+        let sc = context_with("local[2]", &settings);
+        let pairs = |n: i32, slices| sc.parallelize((1..=n).map(|i| (i, i)).collect(), slices);
+        let parted = |k| pairs(4, 2).partition_by(Partitioner::hash(k));
+        let got = [
+            pairs(1000, 1000).cogroup(&parted(10)).num_partitions(),
+            pairs(1000, 20).cogroup(&parted(10)).num_partitions(),
+            pairs(1000, 20).cogroup(&pairs(4, 10)).num_partitions(),
+            pairs(1000, 150).cogroup(&parted(3)).num_partitions(),
+            parted(9).cogroup(&pairs(10, 11)).num_partitions(),
+            pairs(1000, 150).cogroup(&parted(10)).num_partitions(),
+        ];
+        assert_eq!(got, spark, "default.parallelism {parallelism:?}");
+        sc.stop();
+    }
+}

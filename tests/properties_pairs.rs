@@ -18,23 +18,29 @@ use sparklet::prelude::*;
 
 /// Where a case runs: the master, the slices of the input, the partition count of the
 /// shuffle (`sparklet.default.parallelism`, which the default partitioner then uses), and on
-/// the cluster the task after which an executor is killed (0: none).
+/// the cluster the task of an executor after which it is killed and the scheduler step after
+/// which one executor is killed (0: none).
 #[derive(Clone, Debug)]
 struct Setup {
     master: &'static str,
     slices: usize,
     parts: usize,
     kill_after: usize,
+    kill_step: usize,
 }
 
 impl Setup {
     fn context(&self) -> SparkContext {
         let parts = self.parts.to_string();
         let kill = self.kill_after.to_string();
+        let step = self.kill_step.to_string();
         let mut settings = vec![("sparklet.default.parallelism", parts.as_str())];
         if self.kill_after > 0 {
             settings.push(("sparklet.faults.killExecutorAfterTasks", kill.as_str()));
             settings.push(("sparklet.faults.maxExecutorKills", "1"));
+        }
+        if self.kill_step > 0 {
+            settings.push(("sparklet.faults.killExecutorAtStep", step.as_str()));
         }
         context_with(self.master, &settings)
     }
@@ -42,17 +48,16 @@ impl Setup {
 
 fn setup() -> impl Strategy<Value = Setup> {
     let masters = prop::sample::select(vec!["local[2]", "local-cluster[3,1,64]"]);
-    (masters, 1..=8usize, 1..=8usize, 0..=6usize).prop_map(|(master, slices, parts, kill)| {
+    let kills = (0..=6usize, prop::sample::select(vec![0usize, 0, 6, 11, 17]));
+    (masters, 1..=8usize, 1..=8usize, kills).prop_map(|(master, slices, parts, (kill, step))| {
+        // Kills only where an executor can die and others take over.
+        let cluster = master.starts_with("local-cluster");
         Setup {
             master,
             slices,
             parts,
-            // Kills only where an executor can die and others take over.
-            kill_after: if master.starts_with("local-cluster") {
-                kill
-            } else {
-                0
-            },
+            kill_after: if cluster { kill } else { 0 },
+            kill_step: if cluster { step } else { 0 },
         }
     })
 }
@@ -309,16 +314,17 @@ fn check_doubles(s: &Setup, ints: Vec<i32>, bucket_count: usize) {
     sc.stop();
 }
 
-/// The kill setting of the properties does kill: on the cluster, an executor dies after its
-/// second task, in the middle of an outer join's map stage, and the join still equals the
-/// plain one.
+/// The kill settings of the properties do kill mid-job: on the cluster, an executor dies
+/// right after the scheduler's 10th event (inside the outer join's map stages, whose job
+/// posts some forty events), and the join still equals the plain one.
 #[test]
 fn an_executor_killed_mid_join_does_not_change_the_result() {
     let s = Setup {
         master: "local-cluster[3,1,64]",
         slices: 6,
         parts: 4,
-        kill_after: 2,
+        kill_after: 0,
+        kill_step: 10,
     };
     let sc = s.context();
     let log = EventLog::attach(&sc);

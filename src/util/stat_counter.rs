@@ -265,7 +265,7 @@ fn round_up(digits: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
-    /// Java's `%f` on the values whose output is known from the JVM.
+    /// Java's `%f` on values whose output was taken from Java 17 (`String.format("%f", v)`).
     #[test]
     fn java_fixed_matches_javas_percent_f() {
         let cases = [
@@ -280,6 +280,8 @@ mod tests {
             (999999.9999996, "1000000.000000"),
             (1e20, "100000000000000000000.000000"),
             (123456.789, "123456.789000"),
+            (1.0000005, "1.000001"),
+            (2.5e-7, "0.000000"),
             (f64::NAN, "NaN"),
             (f64::INFINITY, "Infinity"),
             (f64::NEG_INFINITY, "-Infinity"),
