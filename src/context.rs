@@ -175,6 +175,8 @@ struct ContextInner {
     local_properties: Mutex<HashMap<(ThreadId, String), String>>,
     default_parallelism: usize,
     stopped: AtomicBool,
+    /// Spark's application id, fixed when the context starts.
+    app_id: String,
 }
 
 impl SparkContext {
@@ -227,6 +229,7 @@ impl SparkContext {
                 local_properties: Mutex::new(HashMap::new()),
                 default_parallelism,
                 stopped: AtomicBool::new(false),
+                app_id: app_id_for(master.cluster),
             }),
         })
     }
@@ -358,6 +361,88 @@ impl SparkContext {
         self.inner.stopped.load(Ordering::SeqCst)
     }
 
+    // ---------------------------------------------------------------- sources and sinks (issue 11)
+
+    /// The numbers `start, start + step, ...` before `end` (Spark's `SparkContext.range`), in
+    /// `num_slices` partitions cut as Spark cuts them; a negative step counts down, and bounds
+    /// never overflow. A step of 0 (or 0 slices) fails the first job with
+    /// `Error::InvalidArgument` ("step cannot be 0"), as `parallelize` does for 0 slices.
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// assert_eq!(sc.range(0, 10, 3, 2).glom().collect().unwrap(), vec![vec![0, 3], vec![6, 9]]);
+    /// assert_eq!(sc.range(5, 0, -2, 2).collect().unwrap(), vec![5, 3, 1]);
+    /// assert!(matches!(sc.range(0, 10, 0, 2).count(), Err(Error::InvalidArgument(_))));
+    /// ```
+    pub fn range(&self, start: i64, end: i64, step: i64, num_slices: usize) -> Rdd<i64> {
+        crate::rdd::range::range(self, start, end, step, num_slices)
+    }
+
+    /// The union of several RDDs (Spark's `SparkContext.union`): a `PartitionerAwareUnionRDD`
+    /// when every RDD with partitions has the same partitioner, else a `UnionRDD` of all their
+    /// partitions in order.
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let u = sc.union(&[sc.parallelize(vec![1, 2], 2), sc.parallelize(vec![3], 1)]);
+    /// assert_eq!((u.num_partitions(), u.collect().unwrap()), (3, vec![1, 2, 3]));
+    /// ```
+    pub fn union<T: Data>(&self, rdds: &[Rdd<T>]) -> Rdd<T> {
+        crate::rdd::handle::union_all(self, rdds.to_vec())
+    }
+
+    /// One `(path, content)` pair per file of `dir` (Spark's `wholeTextFiles`), the path as
+    /// Spark shows it (`file:/abs/dir/name`), files packed into at least about
+    /// `min_partitions` partitions as Spark's `WholeTextFileInputFormat` packs them.
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.txt"), "hello\nworld").unwrap();
+    /// let files = sc.whole_text_files(dir.path(), 2).unwrap().collect().unwrap();
+    /// assert!(files[0].0.starts_with("file:/") && files[0].0.ends_with("/a.txt"));
+    /// assert_eq!(files[0].1, "hello\nworld");
+    /// ```
+    pub fn whole_text_files(
+        &self,
+        dir: impl AsRef<Path>,
+        min_partitions: usize,
+    ) -> Result<Rdd<(String, String)>> {
+        let rdd =
+            crate::rdd::whole_text_file::WholeTextFileRdd::new(self, dir.as_ref(), min_partitions)?;
+        let files: Rdd<(String, String)> = Rdd::from_arc(Arc::new(rdd));
+        Ok(files.map_named("wholeTextFiles", |pair| pair))
+    }
+
+    /// Reads what [`Rdd::save_as_object_file`] wrote (Spark's `objectFile`): one partition per
+    /// part file (`min_partitions` cannot split them). A missing folder is `Error::Io`; a
+    /// damaged part file fails the job with `Error::CorruptCheckpoint` naming the file.
+    pub fn object_file<T: Data>(
+        &self,
+        path: impl AsRef<Path>,
+        min_partitions: usize,
+    ) -> Result<Rdd<T>> {
+        let _ = min_partitions;
+        crate::rdd::io::object_file(self, path.as_ref())
+    }
+
+    /// The application id (Spark's `applicationId`): `local-<start millis>` for `local`
+    /// masters, `app-<yyyyMMddHHmmss>-0000` for `local-cluster` (Spark's standalone master);
+    /// fixed for the context's life.
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// assert!(sc.app_id().starts_with("local-"));
+    /// assert_eq!(sc.app_id(), sc.app_id());
+    /// ```
+    pub fn app_id(&self) -> String {
+        self.inner.app_id.clone()
+    }
+
     // ---------------------------------------------------------------- crate-internal
 
     pub(crate) fn check_running(&self) -> Result<()> {
@@ -476,6 +561,35 @@ impl std::fmt::Debug for SparkContext {
             self.inner.conf.get(conf::MASTER).unwrap_or_default()
         )
     }
+}
+
+/// Spark's application id for a context starting now: `local-<millis>` (the local backend),
+/// `app-<yyyyMMddHHmmss>-0000` (the standalone master behind `local-cluster`, UTC here).
+fn app_id_for(cluster: bool) -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    if !cluster {
+        return format!("local-{millis}");
+    }
+    let secs = (millis / 1000) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "app-{year:04}{month:02}{day:02}{:02}{:02}{:02}-0000",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// A name unique to this process and moment, shaped like a UUID.

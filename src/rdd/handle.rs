@@ -224,7 +224,7 @@ impl<T: Data> Rdd<T> {
         Ok(results)
     }
 
-    fn all_partitions(&self) -> Vec<usize> {
+    pub(crate) fn all_partitions(&self) -> Vec<usize> {
         (0..self.num_partitions()).collect()
     }
 
@@ -364,19 +364,23 @@ impl<T: Data> std::fmt::Debug for Rdd<T> {
     }
 }
 
-/// Spark's `SparkContext.union(rdds)`: a `PartitionerAwareUnionRDD` when every RDD has the same
-/// partitioner, else a `UnionRDD` (zero partitions for no RDDs).
+/// Spark's `SparkContext.union(rdds)`: a `PartitionerAwareUnionRDD` of the RDDs that have
+/// partitions when each of them has the same partitioner, else a `UnionRDD` of all the RDDs
+/// (zero partitions for no RDDs).
 pub(crate) fn union_all<T: Data>(sc: &SparkContext, rdds: Vec<Rdd<T>>) -> Rdd<T> {
-    let partitioners: Vec<Option<Partitioner>> = rdds.iter().map(|r| r.partitioner()).collect();
-    let parents: Vec<Arc<dyn TypedRdd<T>>> = rdds.into_iter().map(|r| r.rdd).collect();
+    let non_empty: Vec<&Rdd<T>> = rdds.iter().filter(|r| r.num_partitions() > 0).collect();
+    let partitioners: Vec<Option<Partitioner>> =
+        non_empty.iter().map(|r| r.partitioner()).collect();
     if let Some(Some(first)) = partitioners.first() {
         if partitioners.iter().all(|p| p.as_ref() == Some(first)) {
+            let parents = non_empty.iter().map(|r| r.rdd.clone()).collect();
             return Rdd::from_arc(Arc::new(PartitionerAwareUnionRdd::new(
                 parents,
                 first.clone(),
             )));
         }
     }
+    let parents: Vec<Arc<dyn TypedRdd<T>>> = rdds.into_iter().map(|r| r.rdd).collect();
     Rdd::from_arc(Arc::new(UnionRdd::new(sc, parents)))
 }
 

@@ -17,6 +17,7 @@
 //! and [`num_partitions`]. Every read of a partition, by a task or by a child RDD, goes through
 //! [`iterator`].
 
+pub(crate) mod actions;
 pub(crate) mod block_rdd;
 pub(crate) mod cartesian;
 pub(crate) mod coalesced;
@@ -26,16 +27,19 @@ pub(crate) mod double;
 pub(crate) mod empty;
 pub(crate) mod hadoop;
 pub(crate) mod handle;
+pub(crate) mod io;
 pub(crate) mod join;
 pub(crate) mod map_partitions;
 pub(crate) mod ordered;
 pub(crate) mod ordered_actions;
 pub(crate) mod pair;
 pub(crate) mod parallel_collection;
+pub(crate) mod range;
 pub(crate) mod sampled;
 pub(crate) mod shuffled;
 pub(crate) mod subtracted;
 pub(crate) mod union;
+pub(crate) mod whole_text_file;
 pub(crate) mod zipped;
 
 pub(crate) use persist::{persist, unpersist};

@@ -4,7 +4,7 @@
 
 pub(crate) mod poisson;
 pub(crate) mod random;
+pub(crate) mod stat_counter;
 
 #[cfg(test)]
 mod random_sampler_suite;
-pub(crate) mod stat_counter;

@@ -6,9 +6,7 @@ use crate::error::{Error, Result};
 use crate::rdd::{BoxIter, Data};
 use crate::storage::StorageLevel;
 use crate::streaming::dstream::mapped::{TransformedDStream, UnionDStream};
-use crate::streaming::dstream::output::{
-    element_to_string, print_batch, rdd_to_file_name, ForEachDStream,
-};
+use crate::streaming::dstream::output::{print_batch, rdd_to_file_name, ForEachDStream};
 use crate::streaming::dstream::window::WindowedDStream;
 use crate::streaming::dstream::{DStreamBase, TypedDStream};
 use crate::streaming::env::StreamingEnv;
@@ -266,31 +264,8 @@ impl<T: Data> DStream<T> {
     }
 }
 
-/// Spark's `saveAsTextFile`: one `part-NNNNN` file per partition, one element per line, then
-/// `_SUCCESS`.
+/// Spark's `saveAsTextFile` ([`Rdd::save_as_text_file`]): one `part-NNNNN` file per
+/// partition, one element per line, then `_SUCCESS`.
 pub(crate) fn save_as_text_file<T: Data>(rdd: &Rdd<T>, dir: &std::path::Path) -> Result<()> {
-    if dir.exists() {
-        return Err(Error::IllegalState(format!(
-            "Output directory {} already exists",
-            dir.display()
-        )));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let out = dir.to_path_buf();
-    rdd.context().run_job_with_context(
-        &rdd.rdd,
-        (0..rdd.num_partitions()).collect(),
-        move |ctx, values| {
-            let path = out.join(format!("part-{:05}", ctx.partition_id));
-            let mut text = String::new();
-            for v in values {
-                text.push_str(&element_to_string(&v));
-                text.push('\n');
-            }
-            std::fs::write(&path, text)
-                .map_err(|e| crate::scheduler::task::TaskError::Cause(Error::io(&path, e)))
-        },
-    )?;
-    let success = dir.join("_SUCCESS");
-    std::fs::write(&success, b"").map_err(|e| Error::io(&success, e))
+    rdd.save_as_text_file(dir)
 }
