@@ -475,10 +475,7 @@ fn block_lost(
 ) {
     bm.remove_block(id);
     cluster.master().unregister(id, executor_id);
-    crate::log::warn(
-        "BlockManager",
-        &format!("block {id} on executor {executor_id} is lost: {reason}"),
-    );
+    log::warn!(target: crate::logging::BLOCK_MANAGER, "block {id} on executor {executor_id} is lost: {reason}");
     cluster.block_lost(id, executor_id, reason);
 }
 
@@ -512,7 +509,7 @@ fn store_block<T: BlockValue>(
                     )
                 }
                 Err(e) => {
-                    crate::log::warn("BlockManager", &format!("cannot serialize {id}: {e}"));
+                    log::warn!(target: crate::logging::BLOCK_MANAGER, "cannot serialize {id}: {e}");
                     return BlockData::Owned(values);
                 }
             }
@@ -538,10 +535,9 @@ fn store_block<T: BlockValue>(
             }
             match stored {
                 Ok(()) => master.register(id, &target),
-                Err(reason) => crate::log::warn(
-                    "BlockManager",
-                    &format!("{id} not stored on executor {target}: {reason}"),
-                ),
+                Err(reason) => {
+                    log::warn!(target: crate::logging::BLOCK_MANAGER, "{id} not stored on executor {target}: {reason}")
+                }
             }
         };
         if target == local_id {
