@@ -170,11 +170,17 @@ pub(crate) fn mark_local<T: Data>(rdd: &Arc<dyn TypedRdd<T>>) -> Result<()> {
     let mut state = core.checkpoint.lock();
     match &*state {
         CheckpointState::Checkpointed { .. } => {
-            log::warn!(target: crate::logging::RDD, "Not marking RDD for local checkpoint because it was already checkpointed and materialized");
+            log::warn!(
+                target: crate::logging::RDD,
+                "Not marking RDD for local checkpoint because it was already checkpointed and materialized"
+            );
         }
         other => {
             if matches!(other.kind(), Some(CheckpointKind::Reliable { .. })) {
-                log::warn!(target: crate::logging::RDD, "RDD was already marked for reliable checkpointing: overriding with local checkpoint.");
+                log::warn!(
+                    target: crate::logging::RDD,
+                    "RDD was already marked for reliable checkpointing: overriding with local checkpoint."
+                );
             }
             let writer = Arc::new(local::LocalWriter::new(Arc::downgrade(rdd)));
             *state = CheckpointState::Initialized(CheckpointData {

@@ -57,7 +57,10 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
                 .map_err(|e| Error::corrupt(&self.dir, e.to_string()))
                 .and_then(|bytes| file::write_partitioner_file(&self.dir, &bytes));
             if let Err(e) = written {
-                log::warn!(target: crate::logging::RELIABLE_CHECKPOINT_RDD, "Error writing partitioner: {e}");
+                log::warn!(
+                    target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+                    "Error writing partitioner: {e}"
+                );
             }
         }
         let cp = ReliableCheckpointRdd::<T>::open(&sc, &self.dir, partitioner)?;
@@ -129,9 +132,12 @@ impl<T: Data> ReliableCheckpointRdd<T> {
 fn partitioner_fits(dir: &Path, p: &Partitioner, parts: usize) -> bool {
     let fits = p.num_partitions() == parts;
     if !fits {
-        log::warn!(target: crate::logging::RELIABLE_CHECKPOINT_RDD, "Ignoring the partitioner in {}: it has {} partitions, the checkpoint {parts}",
-                dir.join(file::PARTITIONER_FILE_NAME).display(),
-                p.num_partitions());
+        log::warn!(
+            target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+            "Ignoring the partitioner in {}: it has {} partitions, the checkpoint {parts}",
+            dir.join(file::PARTITIONER_FILE_NAME).display(),
+            p.num_partitions()
+        );
     }
     fits
 }
@@ -141,13 +147,20 @@ fn read_partitioner(dir: &Path) -> Option<Partitioner> {
         Ok(Some(bytes)) => match serializer::deserialize_bounded::<Partitioner>(&bytes) {
             Ok(p) => Some(p),
             Err(e) => {
-                log::warn!(target: crate::logging::RELIABLE_CHECKPOINT_RDD, "Error reading partitioner from {}: {e}", dir.display());
+                log::warn!(
+                    target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+                    "Error reading partitioner from {}: {e}",
+                    dir.display()
+                );
                 None
             }
         },
         Ok(None) => None,
         Err(e) => {
-            log::warn!(target: crate::logging::RELIABLE_CHECKPOINT_RDD, "Error reading partitioner: {e}");
+            log::warn!(
+                target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+                "Error reading partitioner: {e}"
+            );
             None
         }
     }

@@ -475,7 +475,10 @@ fn block_lost(
 ) {
     bm.remove_block(id);
     cluster.master().unregister(id, executor_id);
-    log::warn!(target: crate::logging::BLOCK_MANAGER, "block {id} on executor {executor_id} is lost: {reason}");
+    log::warn!(
+        target: crate::logging::BLOCK_MANAGER,
+        "block {id} on executor {executor_id} is lost: {reason}"
+    );
     cluster.block_lost(id, executor_id, reason);
 }
 
@@ -536,7 +539,10 @@ fn store_block<T: BlockValue>(
             match stored {
                 Ok(()) => master.register(id, &target),
                 Err(reason) => {
-                    log::warn!(target: crate::logging::BLOCK_MANAGER, "{id} not stored on executor {target}: {reason}")
+                    log::warn!(
+                        target: crate::logging::BLOCK_MANAGER,
+                        "{id} not stored on executor {target}: {reason}"
+                    )
                 }
             }
         };

@@ -158,7 +158,11 @@ pub(crate) fn read_latest(dir: &Path) -> Result<Option<Checkpoint>> {
         match read {
             Ok(c) => return Ok(Some(c)),
             Err(e) => {
-                log::warn!(target: crate::logging::CHECKPOINT_READER, "Error reading checkpoint from file {}: {e}", f.display());
+                log::warn!(
+                    target: crate::logging::CHECKPOINT_READER,
+                    "Error reading checkpoint from file {}: {e}",
+                    f.display()
+                );
                 first_error.get_or_insert(e);
             }
         }

@@ -205,7 +205,10 @@ impl StreamingContext {
             match state {
                 State::Initialized => {}
                 State::Active => {
-                    log::warn!(target: crate::logging::STREAMING_CONTEXT, "StreamingContext has already been started");
+                    log::warn!(
+                        target: crate::logging::STREAMING_CONTEXT,
+                        "StreamingContext has already been started"
+                    );
                     return Ok(());
                 }
                 State::Stopped => {
@@ -252,7 +255,10 @@ impl StreamingContext {
         {
             let mut graph = self.env.graph.lock();
             if has_dir && graph.inputs.iter().any(|i| !i.supports_checkpointing()) {
-                log::warn!(target: crate::logging::STREAMING_CONTEXT, "queueStream doesn't support checkpointing");
+                log::warn!(
+                    target: crate::logging::STREAMING_CONTEXT,
+                    "queueStream doesn't support checkpointing"
+                );
             }
             graph.start(zero, has_dir)?;
         }
@@ -304,7 +310,10 @@ impl StreamingContext {
                     }
                     let result = env.run_batch(next);
                     if let Err(e) = result {
-                        log::warn!(target: crate::logging::JOB_SCHEDULER, "Error running job streaming job {next}: {e}");
+                        log::warn!(
+                            target: crate::logging::JOB_SCHEDULER,
+                            "Error running job streaming job {next}: {e}"
+                        );
                         env.report(e);
                     }
                     // Wakes `await_termination*` (an error) and a graceful `stop` (one more
@@ -397,8 +406,11 @@ impl StreamingContext {
         let mut running = running.lock();
         while running.is_some_and(|t| t != me) {
             if cv.wait_until(&mut running, deadline).timed_out() {
-                log::warn!(target: crate::logging::JOB_SCHEDULER, "The batch in progress did not complete within {timeout_ms} ms of \
-                         stop; stopping anyway (no batch follows it)");
+                log::warn!(
+                    target: crate::logging::JOB_SCHEDULER,
+                    "The batch in progress did not complete within {timeout_ms} ms of \
+                         stop; stopping anyway (no batch follows it)"
+                );
                 return;
             }
         }
@@ -493,8 +505,11 @@ impl StreamingContext {
         let mut guard = stopped.lock();
         while inputs.iter().any(|i| i.has_unallocated_data()) {
             if cv.wait_until(&mut guard, deadline).timed_out() {
-                log::warn!(target: crate::logging::JOB_GENERATOR, "Timed out after {timeout_ms} ms waiting for received data to be \
-                         processed; stopping anyway");
+                log::warn!(
+                    target: crate::logging::JOB_GENERATOR,
+                    "Timed out after {timeout_ms} ms waiting for received data to be \
+                         processed; stopping anyway"
+                );
                 return;
             }
         }

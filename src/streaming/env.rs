@@ -273,7 +273,10 @@ impl StreamingEnv {
             }
         }
         if let Err(e) = crate::streaming::checkpoint::write(&dir, &checkpoint) {
-            log::warn!(target: crate::logging::CHECKPOINT_WRITER, "Could not write checkpoint for time {time}: {e}");
+            log::warn!(
+                target: crate::logging::CHECKPOINT_WRITER,
+                "Could not write checkpoint for time {time}: {e}"
+            );
             self.report(e);
         }
     }

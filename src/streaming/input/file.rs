@@ -132,9 +132,12 @@ impl FileInputDStream {
             match sc.text_file(&file, 1) {
                 Ok(rdd) => {
                     if rdd.num_partitions() == 0 {
-                        log::warn!(target: crate::logging::FILE_INPUT_DSTREAM, "File {} has no data in it. Files should be moved into the \
+                        log::warn!(
+                            target: crate::logging::FILE_INPUT_DSTREAM,
+                            "File {} has no data in it. Files should be moved into the \
                                  monitored folder once written whole.",
-                                file.display());
+                            file.display()
+                        );
                     }
                     rdds.push(rdd);
                 }
