@@ -40,6 +40,7 @@ pub(crate) mod shuffle;
 pub(crate) mod storage;
 pub mod streaming;
 pub(crate) mod task_context;
+pub mod ui;
 
 pub use conf::SparkConf;
 pub use context::SparkContext;

@@ -77,6 +77,13 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
                 ),
             ));
         }
+        log::info!(
+            target: crate::logging::RELIABLE_RDD_CHECKPOINT_DATA,
+            "Done checkpointing RDD {} to {}, new parent is RDD {}",
+            rdd.core().id,
+            self.dir.display(),
+            cp.core().id
+        );
         let typed: Arc<dyn TypedRdd<T>> = Arc::new(cp);
         Ok((typed.clone(), Arc::new(typed)))
     }

@@ -263,6 +263,7 @@ impl BlockManager {
     fn handle_evicted(&self, evicted: Vec<Evicted>) -> Vec<BlockId> {
         let mut dropped = Vec::new();
         for e in evicted {
+            log::info!(target: crate::logging::BLOCK_MANAGER, "Dropping block {} from memory", e.id);
             let spill = self.spill.lock().remove(&e.id);
             let spilled = e.level.use_disk()
                 && match &e.value {
@@ -415,6 +416,7 @@ pub(crate) fn get_block<T: BlockValue>(
 ) -> Option<BlockData<T>> {
     let (local_id, local) = cluster.local();
     if let Some(values) = read_from(cluster, local_id, local, id) {
+        log::info!(target: crate::logging::BLOCK_MANAGER, "Found block {id} locally");
         return Some(values);
     }
     for loc in cluster.master().locations(id) {
@@ -424,6 +426,7 @@ pub(crate) fn get_block<T: BlockValue>(
         let mut found = None;
         cluster.with_peer(&loc, &mut |bm| found = read_from(cluster, &loc, bm, id));
         if found.is_some() {
+            log::info!(target: crate::logging::BLOCK_MANAGER, "Found block {id} remotely");
             return found;
         }
     }

@@ -119,6 +119,12 @@ impl MemoryStore {
             .collect();
         let now = self.tick();
         self.used += size;
+        log::info!(
+            target: crate::logging::MEMORY_STORE,
+            "Block {id} stored as {} in memory (estimated size {size} B, free {} B)",
+            if matches!(value, MemoryValue::Values(_)) { "values" } else { "bytes" },
+            self.max - self.used
+        );
         self.lru.insert(now, id);
         self.entries.insert(
             id,
