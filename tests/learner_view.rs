@@ -388,10 +388,10 @@ fn progress_bar_waits_for_the_first_delay() {
     let mut late = stage(5, 10, 0, 1);
     late.submission_time_ms = 800;
     let early = stage(1, 10, 3, 1);
-    assert_eq!(render(&[early.clone()], 500, 40), None);
+    assert_eq!(render(std::slice::from_ref(&early), 500, 40), None);
     assert_eq!(
         render(&[early.clone(), late.clone()], 501, 40).unwrap(),
-        render(&[early.clone()], 501, 40).unwrap()
+        render(std::slice::from_ref(&early), 501, 40).unwrap()
     );
     assert_eq!(render(&[late.clone()], 1_300, 40), None);
     assert!(render(&[early, late], 1_301, 40)

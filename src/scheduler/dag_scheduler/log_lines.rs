@@ -222,7 +222,6 @@ impl DagScheduler {
         };
         let executor = &rt.executor_id;
         if let Some(reason) = failure {
-            let name = name;
             log::warn!(target: TASK_SET_MANAGER, "Lost {} (executor {executor}): {reason}", name());
             return;
         }
