@@ -140,9 +140,10 @@ pub fn render(stages: &[StageProgress], now_ms: u64, width: usize) -> Option<Str
 /// bar.stage_submitted(0, 0, 2, 0);
 /// bar.task_started(0, 0);
 /// assert_eq!(bar.refresh(400), None); // running for less than 500 ms
+/// // "[Stage 0:" (9) and "(0 + 1) / 2]" (12) leave a bar of 19: the arrow and 18 spaces.
 /// assert_eq!(
 ///     bar.refresh(600).unwrap(),
-///     "\r[Stage 0:>                       (0 + 1) / 2]\r"
+///     format!("\r[Stage 0:>{}(0 + 1) / 2]\r", " ".repeat(18))
 /// );
 /// assert_eq!(bar.refresh(800), None); // unchanged
 /// assert_eq!(bar.finish_all(900).unwrap(), format!("\r{}\r", " ".repeat(40)));
