@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
+use crate::scheduler::listener::{Listener, ListenerBus, SparkListenerEvent, TaskEndKind};
 
 /// Spark's `UPDATE_PERIOD`: the line is refreshed this often (ms).
 pub const UPDATE_PERIOD_MS: u64 = 200;
@@ -311,15 +311,24 @@ pub(crate) struct ProgressBarThread {
 }
 
 impl ProgressBarThread {
-    /// Starts the thread and registers the listener on `bus`.
+    /// Starts the thread, writing to standard error, and registers the listener on `bus`.
     pub(crate) fn start(bus: &ListenerBus, width: usize) -> std::io::Result<ProgressBarThread> {
+        ProgressBarThread::start_with(|l| bus.add(l), width, Box::new(write_stderr))
+    }
+
+    /// Starts the thread writing through `out`, and hands its listener to `register`.
+    fn start_with(
+        register: impl FnOnce(Listener),
+        width: usize,
+        out: Box<dyn FnMut(&str) + Send>,
+    ) -> std::io::Result<ProgressBarThread> {
         let (tx, rx) = mpsc::channel();
         let epoch = Instant::now();
         let thread = std::thread::Builder::new()
             .name("refresh progress".into())
-            .spawn(move || run(ConsoleProgressBar::new(width), epoch, rx))?;
+            .spawn(move || run(ConsoleProgressBar::new(width), epoch, rx, out))?;
         let listener_tx = tx.clone();
-        bus.add(std::sync::Arc::new(move |event: &SparkListenerEvent| {
+        register(std::sync::Arc::new(move |event: &SparkListenerEvent| {
             let now = ms_since(epoch);
             let tx = &listener_tx;
             if matches!(event, SparkListenerEvent::JobEnd { .. }) {
@@ -364,7 +373,12 @@ fn ms_since(epoch: Instant) -> u64 {
 
 /// The `refresh progress` thread: events as they come, a refresh at each tick (the first
 /// 500 ms after the start, then every 200 ms), until stopped.
-fn run(mut bar: ConsoleProgressBar, epoch: Instant, rx: mpsc::Receiver<Message>) {
+fn run(
+    mut bar: ConsoleProgressBar,
+    epoch: Instant,
+    rx: mpsc::Receiver<Message>,
+    mut out: Box<dyn FnMut(&str) + Send>,
+) {
     let mut next_tick = epoch + Duration::from_millis(FIRST_DELAY_MS);
     loop {
         let wait = next_tick.saturating_duration_since(Instant::now());
@@ -374,14 +388,14 @@ fn run(mut bar: ConsoleProgressBar, epoch: Instant, rx: mpsc::Receiver<Message>)
             }
             Ok(Message::FinishAll(now, reply)) => {
                 if let Some(text) = bar.finish_all(now) {
-                    write_stderr(&text);
+                    out(&text);
                 }
                 let _ = reply.send(());
             }
             Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Some(text) = bar.refresh(ms_since(epoch)) {
-                    write_stderr(&text);
+                    out(&text);
                 }
                 // Fixed rate, as Spark's timer; a late tick is not made up for.
                 next_tick += Duration::from_millis(UPDATE_PERIOD_MS);
@@ -446,6 +460,56 @@ mod tests {
         bar.stop();
         assert!(bar.thread.lock().is_none());
         assert!(bar.tx.send(Message::Stop).is_err());
+    }
+
+    /// End to end, on a real job: the bar's thread shows the running stage once it has run
+    /// 500 ms (a task waits until the line is written), and the line is cleared before the
+    /// job's caller wakes.
+    #[test]
+    fn shows_a_slow_stage_and_clears_it_before_the_job_returns() {
+        use parking_lot::Condvar;
+        use std::sync::Arc;
+        let written: Arc<(Mutex<String>, Condvar)> = Arc::default();
+        let sink = written.clone();
+        let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+        let listeners = sc.clone();
+        let bar = ProgressBarThread::start_with(
+            move |l| listeners.add_spark_listener(move |e| l(e)),
+            60,
+            Box::new(move |text: &str| {
+                sink.0.lock().push_str(text);
+                sink.1.notify_all();
+            }),
+        )
+        .unwrap();
+        let seen = written.clone();
+        let n = sc
+            .parallelize(vec![0, 1], 2)
+            .map(move |x: i32| {
+                if x == 0 {
+                    // Wait (at most 30 s) until the bar shows this stage.
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    let mut text = seen.0.lock();
+                    while !text.contains("[Stage 0:") && Instant::now() < deadline {
+                        seen.1.wait_until(&mut text, deadline);
+                    }
+                }
+                x
+            })
+            .count()
+            .unwrap();
+        assert_eq!(n, 2);
+        let text = written.0.lock().clone();
+        let clear = format!("\r{}\r", " ".repeat(60));
+        assert!(text.ends_with(&clear), "{text:?}");
+        let first = text
+            .split('\r')
+            .find(|l| l.starts_with("[Stage 0:"))
+            .unwrap();
+        assert_eq!(first.len(), 60, "{first:?}");
+        assert!(first.ends_with(") / 2]"), "{first:?}");
+        bar.stop();
+        sc.stop();
     }
 
     /// With the bar on, jobs run and end (each job end is handed to the bar's thread and
