@@ -49,3 +49,22 @@ pub(crate) const FILE_INPUT_DSTREAM: &str = "sparklet::streaming::dstream::FileI
 /// `ReceiverSupervisorImpl`: receiver problems and restarts.
 pub(crate) const RECEIVER_SUPERVISOR: &str =
     "sparklet::streaming::receiver::ReceiverSupervisorImpl";
+
+#[cfg(test)]
+mod tests {
+    /// The library never installs a logger: after a context ran a job (with `logLineage` on),
+    /// the facade is still off, as the program left it.
+    #[test]
+    fn the_library_installs_no_logger() {
+        let sc = crate::SparkContext::new(
+            crate::SparkConf::new()
+                .set_master("local[2]")
+                .set(crate::conf::LOG_LINEAGE, "true"),
+        )
+        .unwrap();
+        assert_eq!(sc.parallelize(vec![1, 2, 3], 2).count().unwrap(), 3);
+        sc.stop();
+        assert_eq!(log::max_level(), log::LevelFilter::Off);
+        assert!(!log::log_enabled!(target: super::DAG_SCHEDULER, log::Level::Error));
+    }
+}
