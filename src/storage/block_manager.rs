@@ -238,6 +238,7 @@ impl BlockManager {
         if level.use_memory() {
             let put = self.memory.lock().put(id, value.clone(), size, level);
             if let Ok(evicted) = put {
+                self.log_stored_in_memory(id, &value, size);
                 if let Some(f) = spill {
                     self.spill.lock().insert(id, f);
                 }
@@ -257,6 +258,23 @@ impl BlockManager {
         };
         let result = bytes.and_then(|b| self.disk.put(id, &b));
         (result, dropped)
+    }
+
+    /// Spark's `MemoryStore` line for a stored block (written with no store lock held).
+    fn log_stored_in_memory(&self, id: BlockId, value: &MemoryValue, size: u64) {
+        let target = crate::logging::MEMORY_STORE;
+        if !log::log_enabled!(target: target, log::Level::Info) {
+            return;
+        }
+        let free = self.memory.lock().free();
+        let kind = match value {
+            MemoryValue::Values(_) => "values",
+            MemoryValue::Bytes(_) => "bytes",
+        };
+        log::info!(
+            target: target,
+            "Block {id} stored as {kind} in memory (estimated size {size} B, free {free} B)"
+        );
     }
 
     /// Spills evicted blocks whose level uses disk; returns the ids of those dropped.

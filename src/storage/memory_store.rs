@@ -119,12 +119,6 @@ impl MemoryStore {
             .collect();
         let now = self.tick();
         self.used += size;
-        log::info!(
-            target: crate::logging::MEMORY_STORE,
-            "Block {id} stored as {} in memory (estimated size {size} B, free {} B)",
-            if matches!(value, MemoryValue::Values(_)) { "values" } else { "bytes" },
-            self.max - self.used
-        );
         self.lru.insert(now, id);
         self.entries.insert(
             id,
@@ -164,6 +158,11 @@ impl MemoryStore {
         self.entries.clear();
         self.lru.clear();
         self.used = 0;
+    }
+
+    /// Bytes not used by blocks.
+    pub(crate) fn free(&self) -> u64 {
+        self.max - self.used
     }
 
     #[cfg(test)]
