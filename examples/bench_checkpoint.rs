@@ -215,6 +215,9 @@ struct Times {
 }
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let size_mib = arg(&args, 0, 1024).max(1);
     let rounds = arg(&args, 1, 3).max(1);

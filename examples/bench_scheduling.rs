@@ -12,6 +12,9 @@ use std::time::Instant;
 use sparklet::prelude::*;
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     println!("| slices | time (s) | µs/task |");
     println!("| ---: | ---: | ---: |");
     for slices in [1_000usize, 8_000, 32_000, 64_000, 128_000] {

@@ -80,6 +80,9 @@ fn run(bytes: usize) -> Result<(StdDuration, StdDuration)> {
 }
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let sizes: Vec<usize> = if args.is_empty() {
         vec![1, 16, 50]

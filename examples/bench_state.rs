@@ -143,6 +143,9 @@ fn spark(op: &str, keys: u64, batch: usize, batches: usize) -> Option<String> {
 }
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().collect();
     let with_spark = args.iter().any(|a| a == "--spark");
     let arg = |name: &str| {

@@ -94,6 +94,9 @@ fn row(label: &str, n: usize, times: &[Duration], base: Duration) {
 }
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n = arg(&args, 0, 4_000_000);
     let distinct = arg(&args, 1, 100_000) as u64;

@@ -18,6 +18,8 @@ use std::time::Instant;
 use program::Outcome;
 
 fn main() {
+    // Errors only unless RUST_LOG says otherwise: every kill would log lost tasks and blocks.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runs: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(2000);
     let first: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);

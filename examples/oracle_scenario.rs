@@ -9,6 +9,9 @@
 mod oracle;
 
 fn main() {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: oracle_scenario SCENARIO_FILE [MASTER]");
         std::process::exit(2);

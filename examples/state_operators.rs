@@ -80,6 +80,9 @@ fn run(op: &str) -> Result<(Vec<f64>, Vec<usize>)> {
 }
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let (mws, sizes) = run("mapWithState")?;
     let (usbk, _) = run("updateStateByKey")?;
     println!(

@@ -74,6 +74,9 @@ fn flush(report: &Arc<Mutex<Vec<String>>>) {
 }
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
         args.iter()

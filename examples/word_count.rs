@@ -5,6 +5,9 @@
 use sparklet::prelude::*;
 
 fn main() -> Result<()> {
+    // Spark's console: warnings and errors unless RUST_LOG says otherwise (RUST_LOG=sparklet=info
+    // shows the scheduler's jobs, stages and tasks).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let sc = SparkContext::new(
         SparkConf::new()
             .set_master("local[2]")

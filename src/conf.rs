@@ -22,6 +22,8 @@ use crate::error::{Error, Result};
 /// | `sparklet.executor.memory` | `512m` | block memory of each executor (not `local-cluster`) |
 /// | `sparklet.local.dir` | the system temp folder | where executors keep disk blocks |
 /// | `sparklet.streaming.receiver.maxLineBytes` | `64m` | longest line a socket receiver keeps; a longer one is reported and dropped |
+/// | `sparklet.logLineage` | `false` | log each job's lineage (`to_debug_string`) at info before it runs |
+/// | `sparklet.ui.showConsoleProgress` | on when standard error is a terminal | Spark's console progress bar on standard error |
 ///
 /// ```
 /// use sparklet::prelude::*;
@@ -46,6 +48,9 @@ pub const DEFAULT_PARALLELISM: &str = "sparklet.default.parallelism";
 pub const LOCAL_DIR: &str = "sparklet.local.dir";
 /// Conf key of the executor block memory (`512m`, `1g`, or bytes).
 pub const EXECUTOR_MEMORY: &str = "sparklet.executor.memory";
+/// Conf key of Spark's `spark.logLineage`: before each job, the final RDD's debug string is
+/// logged at info (target `sparklet::SparkContext`) under "RDD's recursive dependencies:".
+pub const LOG_LINEAGE: &str = "sparklet.logLineage";
 
 impl SparkConf {
     /// An empty configuration.
@@ -155,6 +160,7 @@ impl SparkConf {
         for key in [
             crate::checkpoint::CLEAN_CHECKPOINTS,
             crate::streaming::UNPERSIST,
+            crate::ui::SHOW_CONSOLE_PROGRESS,
         ] {
             self.get_bool(key, false)?;
         }

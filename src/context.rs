@@ -177,6 +177,10 @@ struct ContextInner {
     stopped: AtomicBool,
     /// Spark's application id, fixed when the context starts.
     app_id: String,
+    /// `sparklet.logLineage`: log each job's lineage before it runs.
+    log_lineage: bool,
+    /// Spark's `ConsoleProgressBar`, when `sparklet.ui.showConsoleProgress` is on.
+    progress_bar: Option<crate::ui::ProgressBarThread>,
 }
 
 impl SparkContext {
@@ -188,6 +192,7 @@ impl SparkContext {
             .unwrap_or_else(|| "local[*]".to_string());
         let master = Master::parse(&master_str)?;
         conf.validate()?;
+        let log_lineage = conf.get_bool(conf::LOG_LINEAGE, false)?;
         let max_failures = conf.task_max_failures(master.max_failures)?;
         let memory = match master.memory {
             Some(m) => m,
@@ -216,6 +221,7 @@ impl SparkContext {
         }
         let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures)?;
         env.set_event_queue(events.clone());
+        let progress_bar = crate::ui::start_progress_bar(&conf, &bus)?;
         Ok(SparkContext {
             inner: Arc::new(ContextInner {
                 conf,
@@ -230,6 +236,8 @@ impl SparkContext {
                 default_parallelism,
                 stopped: AtomicBool::new(false),
                 app_id: app_id_for(master.cluster),
+                log_lineage,
+                progress_bar,
             }),
         })
     }
@@ -507,6 +515,13 @@ impl SparkContext {
         });
         let (reply, results) = mpsc::channel();
         let base: Arc<dyn RddBase> = rdd.clone();
+        if self.inner.log_lineage {
+            log::info!(
+                target: crate::logging::SPARK_CONTEXT,
+                "RDD's recursive dependencies:\n{}",
+                crate::rdd::debug_string::to_debug_string(&base)
+            );
+        }
         self.inner
             .events
             .send(DagEvent::JobSubmitted(Box::new(JobSubmission {
@@ -542,6 +557,9 @@ impl ContextInner {
             }
         }
         self.env.shutdown();
+        if let Some(bar) = &self.progress_bar {
+            bar.stop();
+        }
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) mod env;
 pub mod error;
 pub(crate) mod executor;
 pub mod fault_injection;
-pub(crate) mod log;
+pub(crate) mod logging;
 pub(crate) mod partitioner;
 pub(crate) mod rdd;
 pub(crate) mod scala_string;
@@ -41,6 +41,7 @@ pub(crate) mod storage;
 pub mod streaming;
 pub(crate) mod task_context;
 pub(crate) mod util;
+pub mod ui;
 
 pub use conf::SparkConf;
 pub use context::SparkContext;

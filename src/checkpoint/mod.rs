@@ -170,14 +170,17 @@ pub(crate) fn mark_local<T: Data>(rdd: &Arc<dyn TypedRdd<T>>) -> Result<()> {
     let mut state = core.checkpoint.lock();
     match &*state {
         CheckpointState::Checkpointed { .. } => {
-            crate::log::warn(
-                "RDD",
-                "Not marking RDD for local checkpoint because it was already checkpointed and materialized",
+            log::warn!(
+                target: crate::logging::RDD,
+                "Not marking RDD for local checkpoint because it was already checkpointed and materialized"
             );
         }
         other => {
             if matches!(other.kind(), Some(CheckpointKind::Reliable { .. })) {
-                crate::log::warn("RDD", "RDD was already marked for reliable checkpointing: overriding with local checkpoint.");
+                log::warn!(
+                    target: crate::logging::RDD,
+                    "RDD was already marked for reliable checkpointing: overriding with local checkpoint."
+                );
             }
             let writer = Arc::new(local::LocalWriter::new(Arc::downgrade(rdd)));
             *state = CheckpointState::Initialized(CheckpointData {
@@ -276,6 +279,8 @@ pub(crate) fn mark_checkpointed(rdd: &Arc<dyn RddBase>) {
         Ok(handle) => {
             let _ = handle.join();
         }
-        Err(e) => crate::log::warn("RDD", &format!("cannot start lineage-cleaner thread: {e}")),
+        Err(e) => {
+            log::warn!(target: crate::logging::RDD, "cannot start lineage-cleaner thread: {e}")
+        }
     }
 }

@@ -57,9 +57,9 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
                 .map_err(|e| Error::corrupt(&self.dir, e.to_string()))
                 .and_then(|bytes| file::write_partitioner_file(&self.dir, &bytes));
             if let Err(e) = written {
-                crate::log::warn(
-                    "ReliableCheckpointRDD",
-                    &format!("Error writing partitioner: {e}"),
+                log::warn!(
+                    target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+                    "Error writing partitioner: {e}"
                 );
             }
         }
@@ -77,6 +77,13 @@ impl<T: Data> CheckpointWriter for ReliableWriter<T> {
                 ),
             ));
         }
+        log::info!(
+            target: crate::logging::RELIABLE_RDD_CHECKPOINT_DATA,
+            "Done checkpointing RDD {} to {}, new parent is RDD {}",
+            rdd.core().id,
+            self.dir.display(),
+            cp.core().id
+        );
         let typed: Arc<dyn TypedRdd<T>> = Arc::new(cp);
         Ok((typed.clone(), Arc::new(typed)))
     }
@@ -132,13 +139,11 @@ impl<T: Data> ReliableCheckpointRdd<T> {
 fn partitioner_fits(dir: &Path, p: &Partitioner, parts: usize) -> bool {
     let fits = p.num_partitions() == parts;
     if !fits {
-        crate::log::warn(
-            "ReliableCheckpointRDD",
-            &format!(
-                "Ignoring the partitioner in {}: it has {} partitions, the checkpoint {parts}",
-                dir.join(file::PARTITIONER_FILE_NAME).display(),
-                p.num_partitions()
-            ),
+        log::warn!(
+            target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+            "Ignoring the partitioner in {}: it has {} partitions, the checkpoint {parts}",
+            dir.join(file::PARTITIONER_FILE_NAME).display(),
+            p.num_partitions()
         );
     }
     fits
@@ -149,18 +154,19 @@ fn read_partitioner(dir: &Path) -> Option<Partitioner> {
         Ok(Some(bytes)) => match serializer::deserialize_bounded::<Partitioner>(&bytes) {
             Ok(p) => Some(p),
             Err(e) => {
-                crate::log::warn(
-                    "ReliableCheckpointRDD",
-                    &format!("Error reading partitioner from {}: {e}", dir.display()),
+                log::warn!(
+                    target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+                    "Error reading partitioner from {}: {e}",
+                    dir.display()
                 );
                 None
             }
         },
         Ok(None) => None,
         Err(e) => {
-            crate::log::warn(
-                "ReliableCheckpointRDD",
-                &format!("Error reading partitioner: {e}"),
+            log::warn!(
+                target: crate::logging::RELIABLE_CHECKPOINT_RDD,
+                "Error reading partitioner: {e}"
             );
             None
         }

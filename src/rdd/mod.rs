@@ -305,9 +305,10 @@ impl Drop for RddCore {
                 .get_bool(crate::checkpoint::CLEAN_CHECKPOINTS, false);
             if clean.unwrap_or(false) {
                 if let Err(e) = std::fs::remove_dir_all(&dir) {
-                    crate::log::warn(
-                        "ContextCleaner",
-                        &format!("cannot clean {}: {e}", dir.display()),
+                    log::warn!(
+                        target: crate::logging::CONTEXT_CLEANER,
+                        "cannot clean {}: {e}",
+                        dir.display()
                     );
                 }
             }

@@ -232,12 +232,10 @@ fn deliver(shared: &BusShared, event: &SparkListenerEvent) {
     for l in listeners {
         let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l(event)));
         if let Err(panic) = called {
-            crate::log::warn(
-                "LiveListenerBus",
-                &format!(
-                    "Listener threw an exception: {}",
-                    crate::scheduler::task::panic_message(&*panic)
-                ),
+            log::warn!(
+                target: crate::logging::LIVE_LISTENER_BUS,
+                "Listener threw an exception: {}",
+                crate::scheduler::task::panic_message(&*panic)
             );
         }
     }

@@ -238,6 +238,7 @@ impl BlockManager {
         if level.use_memory() {
             let put = self.memory.lock().put(id, value.clone(), size, level);
             if let Ok(evicted) = put {
+                self.log_stored_in_memory(id, &value, size);
                 if let Some(f) = spill {
                     self.spill.lock().insert(id, f);
                 }
@@ -259,10 +260,28 @@ impl BlockManager {
         (result, dropped)
     }
 
+    /// Spark's `MemoryStore` line for a stored block (written with no store lock held).
+    fn log_stored_in_memory(&self, id: BlockId, value: &MemoryValue, size: u64) {
+        let target = crate::logging::MEMORY_STORE;
+        if !log::log_enabled!(target: target, log::Level::Info) {
+            return;
+        }
+        let free = self.memory.lock().free();
+        let kind = match value {
+            MemoryValue::Values(_) => "values",
+            MemoryValue::Bytes(_) => "bytes",
+        };
+        log::info!(
+            target: target,
+            "Block {id} stored as {kind} in memory (estimated size {size} B, free {free} B)"
+        );
+    }
+
     /// Spills evicted blocks whose level uses disk; returns the ids of those dropped.
     fn handle_evicted(&self, evicted: Vec<Evicted>) -> Vec<BlockId> {
         let mut dropped = Vec::new();
         for e in evicted {
+            log::info!(target: crate::logging::BLOCK_MANAGER, "Dropping block {} from memory", e.id);
             let spill = self.spill.lock().remove(&e.id);
             let spilled = e.level.use_disk()
                 && match &e.value {
@@ -415,6 +434,7 @@ pub(crate) fn get_block<T: BlockValue>(
 ) -> Option<BlockData<T>> {
     let (local_id, local) = cluster.local();
     if let Some(values) = read_from(cluster, local_id, local, id) {
+        log::info!(target: crate::logging::BLOCK_MANAGER, "Found block {id} locally");
         return Some(values);
     }
     for loc in cluster.master().locations(id) {
@@ -424,6 +444,7 @@ pub(crate) fn get_block<T: BlockValue>(
         let mut found = None;
         cluster.with_peer(&loc, &mut |bm| found = read_from(cluster, &loc, bm, id));
         if found.is_some() {
+            log::info!(target: crate::logging::BLOCK_MANAGER, "Found block {id} remotely");
             return found;
         }
     }
@@ -475,9 +496,9 @@ fn block_lost(
 ) {
     bm.remove_block(id);
     cluster.master().unregister(id, executor_id);
-    crate::log::warn(
-        "BlockManager",
-        &format!("block {id} on executor {executor_id} is lost: {reason}"),
+    log::warn!(
+        target: crate::logging::BLOCK_MANAGER,
+        "block {id} on executor {executor_id} is lost: {reason}"
     );
     cluster.block_lost(id, executor_id, reason);
 }
@@ -512,7 +533,7 @@ fn store_block<T: BlockValue>(
                     )
                 }
                 Err(e) => {
-                    crate::log::warn("BlockManager", &format!("cannot serialize {id}: {e}"));
+                    log::warn!(target: crate::logging::BLOCK_MANAGER, "cannot serialize {id}: {e}");
                     return BlockData::Owned(values);
                 }
             }
@@ -538,10 +559,12 @@ fn store_block<T: BlockValue>(
             }
             match stored {
                 Ok(()) => master.register(id, &target),
-                Err(reason) => crate::log::warn(
-                    "BlockManager",
-                    &format!("{id} not stored on executor {target}: {reason}"),
-                ),
+                Err(reason) => {
+                    log::warn!(
+                        target: crate::logging::BLOCK_MANAGER,
+                        "{id} not stored on executor {target}: {reason}"
+                    )
+                }
             }
         };
         if target == local_id {

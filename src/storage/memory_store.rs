@@ -160,6 +160,11 @@ impl MemoryStore {
         self.used = 0;
     }
 
+    /// Bytes not used by blocks.
+    pub(crate) fn free(&self) -> u64 {
+        self.max - self.used
+    }
+
     #[cfg(test)]
     pub(crate) fn used(&self) -> u64 {
         self.used

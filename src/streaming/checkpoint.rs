@@ -158,9 +158,10 @@ pub(crate) fn read_latest(dir: &Path) -> Result<Option<Checkpoint>> {
         match read {
             Ok(c) => return Ok(Some(c)),
             Err(e) => {
-                crate::log::warn(
-                    "CheckpointReader",
-                    &format!("Error reading checkpoint from file {}: {e}", f.display()),
+                log::warn!(
+                    target: crate::logging::CHECKPOINT_READER,
+                    "Error reading checkpoint from file {}: {e}",
+                    f.display()
                 );
                 first_error.get_or_insert(e);
             }

@@ -205,9 +205,9 @@ impl StreamingContext {
             match state {
                 State::Initialized => {}
                 State::Active => {
-                    crate::log::warn(
-                        "StreamingContext",
-                        "StreamingContext has already been started",
+                    log::warn!(
+                        target: crate::logging::STREAMING_CONTEXT,
+                        "StreamingContext has already been started"
                     );
                     return Ok(());
                 }
@@ -255,9 +255,9 @@ impl StreamingContext {
         {
             let mut graph = self.env.graph.lock();
             if has_dir && graph.inputs.iter().any(|i| !i.supports_checkpointing()) {
-                crate::log::warn(
-                    "StreamingContext",
-                    "queueStream doesn't support checkpointing",
+                log::warn!(
+                    target: crate::logging::STREAMING_CONTEXT,
+                    "queueStream doesn't support checkpointing"
                 );
             }
             graph.start(zero, has_dir)?;
@@ -310,9 +310,9 @@ impl StreamingContext {
                     }
                     let result = env.run_batch(next);
                     if let Err(e) = result {
-                        crate::log::warn(
-                            "JobScheduler",
-                            &format!("Error running job streaming job {next}: {e}"),
+                        log::warn!(
+                            target: crate::logging::JOB_SCHEDULER,
+                            "Error running job streaming job {next}: {e}"
                         );
                         env.report(e);
                     }
@@ -406,12 +406,10 @@ impl StreamingContext {
         let mut running = running.lock();
         while running.is_some_and(|t| t != me) {
             if cv.wait_until(&mut running, deadline).timed_out() {
-                crate::log::warn(
-                    "JobScheduler",
-                    &format!(
-                        "The batch in progress did not complete within {timeout_ms} ms of \
+                log::warn!(
+                    target: crate::logging::JOB_SCHEDULER,
+                    "The batch in progress did not complete within {timeout_ms} ms of \
                          stop; stopping anyway (no batch follows it)"
-                    ),
                 );
                 return;
             }
@@ -507,12 +505,10 @@ impl StreamingContext {
         let mut guard = stopped.lock();
         while inputs.iter().any(|i| i.has_unallocated_data()) {
             if cv.wait_until(&mut guard, deadline).timed_out() {
-                crate::log::warn(
-                    "JobGenerator",
-                    &format!(
-                        "Timed out after {timeout_ms} ms waiting for received data to be \
+                log::warn!(
+                    target: crate::logging::JOB_GENERATOR,
+                    "Timed out after {timeout_ms} ms waiting for received data to be \
                          processed; stopping anyway"
-                    ),
                 );
                 return;
             }

@@ -273,9 +273,9 @@ impl StreamingEnv {
             }
         }
         if let Err(e) = crate::streaming::checkpoint::write(&dir, &checkpoint) {
-            crate::log::warn(
-                "CheckpointWriter",
-                &format!("Could not write checkpoint for time {time}: {e}"),
+            log::warn!(
+                target: crate::logging::CHECKPOINT_WRITER,
+                "Could not write checkpoint for time {time}: {e}"
             );
             self.report(e);
         }

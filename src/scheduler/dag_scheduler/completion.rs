@@ -39,6 +39,7 @@ impl DagScheduler {
             executor_id: executor_id.0.clone(),
             reason: kind,
         });
+        self.log_task_end(task_id, &rt, log_lines::failure_text(&reason).as_deref());
         match reason {
             TaskEndReason::Success(output) => {
                 if let Some(ts) = self.task_sets.get_mut(&key) {
@@ -67,6 +68,7 @@ impl DagScheduler {
                 }
                 let failures = ts.record_failure(rt.partition);
                 if failures >= self.max_failures {
+                    self.log_task_aborting(&rt, failures);
                     let reason = format!(
                         "Task {p} in stage {s}.{a} failed {n} times, most recent failure: Lost task \
                          {p}.{t} in stage {s}.{a} (TID {task_id}) (executor {executor_id}): {message}",
@@ -156,6 +158,7 @@ impl DagScheduler {
                 job_id: job_id.0,
                 succeeded: true,
             });
+            self.log_job_ended(job_id, true);
             let ActiveJob {
                 stage_ids,
                 results,
@@ -288,6 +291,9 @@ impl DagScheduler {
                 executor_id: executor_id.0.clone(),
                 reason: TaskEndKind::ExecutorLost(reason.to_string()),
             });
+            let lost =
+                format!("ExecutorLostFailure (executor {executor_id} exited) Reason: {reason}");
+            self.log_task_end(task_id, &rt, Some(&lost));
             if let Some(ts) = self.task_sets.get_mut(&(rt.stage_id, rt.stage_attempt)) {
                 ts.requeue(rt.partition);
             }

@@ -37,6 +37,7 @@ use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput
 use crate::scheduler::task_set::TaskSet;
 
 mod completion;
+mod log_lines;
 mod offers;
 
 /// Spark's `spark.stage.maxConsecutiveAttempts`: fetch-failed attempts before a stage aborts.
@@ -131,6 +132,8 @@ pub(crate) struct DagScheduler {
     executor_order: Vec<ExecutorId>,
     /// Listener events posted so far (the steps `sparklet.faults.killExecutorAtStep` counts).
     steps: usize,
+    /// Start times for the log lines that report durations (kept while info is on).
+    log_times: log_lines::LogTimes,
 }
 
 impl DagScheduler {
@@ -166,6 +169,7 @@ impl DagScheduler {
             free_slots,
             executor_order,
             steps: 0,
+            log_times: Default::default(),
         };
         let handle = std::thread::Builder::new()
             .name("dag-scheduler-event-loop".into())
@@ -275,6 +279,7 @@ impl DagScheduler {
                 reply: sub.reply,
             },
         );
+        self.log_job_submitted(job_id, stage_id, n);
         self.post(SparkListenerEvent::JobStart {
             job_id: job_id.0,
             stage_ids: stage_ids.iter().map(|s| s.0).collect(),
@@ -363,6 +368,7 @@ impl DagScheduler {
             return;
         }
         let missing = self.missing_parent_stages(stage_id);
+        self.log_submit_stage(stage_id, &missing);
         if missing.is_empty() {
             self.submit_missing_tasks(stage_id);
         } else {
@@ -458,6 +464,7 @@ impl DagScheduler {
         stage.pending = partitions.iter().copied().collect();
         let name = stage.name.clone();
         self.running.insert(stage_id);
+        self.log_missing_tasks(stage_id, attempt, &partitions);
         self.post(SparkListenerEvent::StageSubmitted {
             stage_id: stage_id.0,
             attempt,
@@ -488,6 +495,7 @@ impl DagScheduler {
         if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
             ts.zombie = true;
         }
+        self.log_stage_finished(stage_id, failure.as_deref());
         self.post(SparkListenerEvent::StageCompleted {
             stage_id: stage_id.0,
             attempt,
@@ -566,6 +574,7 @@ impl DagScheduler {
             job_id: job_id.0,
             succeeded: false,
         });
+        self.log_job_ended(job_id, false);
         let ActiveJob {
             stage_ids, reply, ..
         } = job;

@@ -56,6 +56,7 @@ impl DagScheduler {
                     task_id: task_id.0,
                     executor_id: executor_id.0.clone(),
                 });
+                self.log_task_start(&task, &executor_id);
                 executor.launch(task, self.env.clone(), self.events.clone());
                 launched = true;
             }

@@ -132,13 +132,11 @@ impl FileInputDStream {
             match sc.text_file(&file, 1) {
                 Ok(rdd) => {
                     if rdd.num_partitions() == 0 {
-                        crate::log::warn(
-                            "FileInputDStream",
-                            &format!(
-                                "File {} has no data in it. Files should be moved into the \
+                        log::warn!(
+                            target: crate::logging::FILE_INPUT_DSTREAM,
+                            "File {} has no data in it. Files should be moved into the \
                                  monitored folder once written whole.",
-                                file.display()
-                            ),
+                            file.display()
                         );
                     }
                     rdds.push(rdd);
@@ -151,7 +149,7 @@ impl FileInputDStream {
 
     /// Warns and records `e` for the next `Result`-returning call of the context.
     fn report(&self, e: Error) -> Result<()> {
-        crate::log::warn("FileInputDStream", &format!("Error finding new files: {e}"));
+        log::warn!(target: crate::logging::FILE_INPUT_DSTREAM, "Error finding new files: {e}");
         self.core.ssc()?.report(e);
         Ok(())
     }

@@ -371,15 +371,13 @@ impl<T: Data> ReceiverSupervisor<T> {
         }
         let wanted = RECEIVER_STORAGE_LEVEL.replication();
         if copies < wanted && !self.warned_replication.swap(true, Ordering::SeqCst) {
-            crate::log::warn(
-                "BlockManager",
-                &format!(
-                    "Expecting {} replicas with only {} peer/s: received blocks of stream {} \
+            log::warn!(
+                target: crate::logging::BLOCK_MANAGER,
+                "Expecting {} replicas with only {} peer/s: received blocks of stream {} \
                      have {copies} copy",
-                    wanted - 1,
-                    copies - 1,
-                    self.stream_id
-                ),
+                wanted - 1,
+                copies - 1,
+                self.stream_id
             );
         }
         Ok(base)
@@ -424,9 +422,11 @@ impl<T: Data> ReceiverSupervisor<T> {
             info.errors += 1;
             info.last_error = Some(text.clone());
         }
-        crate::log::warn(
-            "ReceiverSupervisor",
-            &format!("{} of stream {}: {text}", self.name, self.stream_id),
+        log::warn!(
+            target: crate::logging::RECEIVER_SUPERVISOR,
+            "{} of stream {}: {text}",
+            self.name,
+            self.stream_id
         );
     }
 
@@ -434,12 +434,11 @@ impl<T: Data> ReceiverSupervisor<T> {
     /// the receiver was stopped meanwhile (stopping ends the wait at once).
     pub(crate) fn wait_restart_delay(&self) -> bool {
         let delay = self.settings.restart_delay_ms;
-        crate::log::warn(
-            "ReceiverSupervisor",
-            &format!(
-                "Restarting {} of stream {} with delay {delay}ms",
-                self.name, self.stream_id
-            ),
+        log::warn!(
+            target: crate::logging::RECEIVER_SUPERVISOR,
+            "Restarting {} of stream {} with delay {delay}ms",
+            self.name,
+            self.stream_id
         );
         // A delay too long for the clock is forever (until stopped).
         let far = std::time::Instant::now() + std::time::Duration::from_secs(100 * 365 * 86_400);
