@@ -251,11 +251,9 @@ impl<T: Data> Rdd<T> {
             .collect()?;
         let mut iterations = 0;
         while samples.len() < num {
-            crate::log::warn(
-                "RDD",
-                &format!(
-                    "Needed to re-sample due to insufficient sample size. Repeat #{iterations}"
-                ),
+            log::warn!(
+                target: crate::logging::RDD,
+                "Needed to re-sample due to insufficient sample size. Repeat #{iterations}"
             );
             samples = self
                 .sample(with_replacement, fraction, next_seed(&mut rand))
