@@ -661,16 +661,8 @@ impl Stage {
             attempt: None,
             pending: BTreeSet::new(),
             failed_attempt_ids: BTreeSet::new(),
-            info: Arc::new(StageInfo {
-                stage_id: 0,
-                attempt: 0,
-                name: String::new(),
-                num_tasks: 0,
-                rdd_infos: Vec::new(),
-                parent_ids: Vec::new(),
-                details: String::new(),
-                is_shuffle_map: false,
-            }),
+            // Set by `refresh_stage_info` once the stage is registered.
+            info: Arc::new(StageInfo::empty(0, 0, 0)),
             submitted_at: None,
         }
     }

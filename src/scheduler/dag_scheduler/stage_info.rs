@@ -13,16 +13,7 @@ impl DagScheduler {
         num_tasks: usize,
     ) -> Arc<StageInfo> {
         let Some(stage) = self.stages.get(&stage_id) else {
-            return Arc::new(StageInfo {
-                stage_id: stage_id.0,
-                attempt,
-                name: String::new(),
-                num_tasks,
-                rdd_infos: Vec::new(),
-                parent_ids: Vec::new(),
-                details: String::new(),
-                is_shuffle_map: false,
-            });
+            return Arc::new(StageInfo::empty(stage_id.0, attempt, num_tasks));
         };
         let mut parent_ids: Vec<usize> = self.parent_stage_ids(stage).iter().map(|s| s.0).collect();
         parent_ids.sort_unstable();

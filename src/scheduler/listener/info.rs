@@ -52,6 +52,22 @@ pub struct StageInfo {
     pub is_shuffle_map: bool,
 }
 
+impl StageInfo {
+    /// The info of a stage the scheduler no longer knows (no RDDs, no name).
+    pub(crate) fn empty(stage_id: usize, attempt: u32, num_tasks: usize) -> StageInfo {
+        StageInfo {
+            stage_id,
+            attempt,
+            name: String::new(),
+            num_tasks,
+            rdd_infos: Vec::new(),
+            parent_ids: Vec::new(),
+            details: String::new(),
+            is_shuffle_map: false,
+        }
+    }
+}
+
 /// What a task attempt measured (the part of Spark's `TaskMetrics` that sparklet has). Sizes in
 /// bytes, times in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
