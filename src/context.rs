@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::thread::ThreadId;
@@ -23,13 +23,14 @@ use parking_lot::Mutex;
 use crate::conf::{self, SparkConf};
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
+use crate::event_log::EventLogger;
 use crate::rdd::empty::EmptyRdd;
 use crate::rdd::hadoop::HadoopRdd;
 use crate::rdd::parallel_collection::ParallelCollectionRdd;
 use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
 use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
 use crate::scheduler::ids::RddId;
-use crate::scheduler::listener::{ListenerBus, SparkListenerEvent};
+use crate::scheduler::listener::{now_ms, ListenerBus, SparkListenerEvent};
 use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
 use crate::storage::RddInfo;
 use crate::Rdd;
@@ -181,6 +182,8 @@ struct ContextInner {
     log_lineage: bool,
     /// Spark's `ConsoleProgressBar`, when `sparklet.ui.showConsoleProgress` is on.
     progress_bar: Option<crate::ui::ProgressBarThread>,
+    /// The application's event log (in memory, and in a file when enabled).
+    event_log: Arc<EventLogger>,
 }
 
 impl SparkContext {
@@ -204,7 +207,12 @@ impl SparkContext {
             None => total_slots,
             Some(n) => n,
         };
+        let start_time = now_ms();
+        let app_id = new_app_id(start_time, master.cluster);
+        let event_log = Arc::new(EventLogger::new(&conf, &app_id)?);
         let bus = ListenerBus::default();
+        let logger = event_log.clone();
+        bus.add(Arc::new(move |e: &SparkListenerEvent| logger.on_event(e)));
         let env = Arc::new(SparkEnv::new(
             &conf,
             bus.clone(),
@@ -222,6 +230,7 @@ impl SparkContext {
         let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures)?;
         env.set_event_queue(events.clone());
         let progress_bar = crate::ui::start_progress_bar(&conf, &bus)?;
+        post_application_start(&conf, &env, &bus, &app_id, start_time);
         Ok(SparkContext {
             inner: Arc::new(ContextInner {
                 conf,
@@ -235,9 +244,10 @@ impl SparkContext {
                 local_properties: Mutex::new(HashMap::new()),
                 default_parallelism,
                 stopped: AtomicBool::new(false),
-                app_id: app_id_for(master.cluster),
+                app_id,
                 log_lineage,
                 progress_bar,
+                event_log,
             }),
         })
     }
@@ -364,6 +374,14 @@ impl SparkContext {
         self.inner.shutdown();
     }
 
+    /// Every event of the application so far as the event log's JSON lines (see
+    /// `crate::event_log`), whether or not the file log is enabled. (The HTML report reads it.)
+    #[allow(dead_code)]
+    pub(crate) fn event_log_lines(&self) -> Vec<String> {
+        self.inner.bus.wait_until_delivered();
+        self.inner.event_log.lines()
+    }
+
     /// Whether `stop()` was called.
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
@@ -439,7 +457,7 @@ impl SparkContext {
 
     /// The application id (Spark's `applicationId`): `local-<start millis>` for `local`
     /// masters, `app-<yyyyMMddHHmmss>-0000` for `local-cluster` (Spark's standalone master);
-    /// fixed for the context's life.
+    /// fixed for the context's life, unique within the process, and the event log file's name.
     ///
     /// ```
     /// use sparklet::prelude::*;
@@ -560,7 +578,83 @@ impl ContextInner {
         if let Some(bar) = &self.progress_bar {
             bar.stop();
         }
+        // The logger closes its file when it sees the application end.
+        self.bus
+            .post(SparkListenerEvent::ApplicationEnd { time: now_ms() });
+        self.bus.wait_until_delivered();
     }
+}
+
+/// Spark's application id for a context starting at `now` (ms): `local-<millis>` (the local
+/// backend), `app-<yyyyMMddHHmmss>-0000` (the standalone master behind `local-cluster`, UTC
+/// here). A later context of this process in the same millisecond (second, for a cluster) takes
+/// the next free one, so that two event logs never share a name.
+fn new_app_id(now: u64, cluster: bool) -> String {
+    static LAST_MS: AtomicU64 = AtomicU64::new(0);
+    static LAST_S: AtomicU64 = AtomicU64::new(0);
+    let claim = |last: &AtomicU64, t: u64| {
+        let mut seen = last.load(Ordering::SeqCst);
+        loop {
+            let id = t.max(seen + 1);
+            match last.compare_exchange(seen, id, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return id,
+                Err(now_seen) => seen = now_seen,
+            }
+        }
+    };
+    if cluster {
+        standalone_app_id(claim(&LAST_S, now / 1000))
+    } else {
+        format!("local-{}", claim(&LAST_MS, now))
+    }
+}
+
+/// Posts what Spark posts when an application starts: its executors, its environment and
+/// `ApplicationStart`, and waits until they are delivered (so a listener added later sees
+/// none of them, as before).
+fn post_application_start(
+    conf: &SparkConf,
+    env: &SparkEnv,
+    bus: &ListenerBus,
+    app_id: &str,
+    start_time: u64,
+) {
+    for e in env.executors() {
+        bus.post(SparkListenerEvent::ExecutorAdded {
+            executor_id: e.id.clone(),
+            time: start_time,
+            cores: e.slots,
+            max_memory: e.memory,
+        });
+    }
+    let app_name = conf
+        .get(conf::APP_NAME)
+        .unwrap_or_else(|| "sparklet".to_string());
+    let mut spark_properties: Vec<(String, String)> = conf
+        .entries()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    spark_properties.push(("spark.app.id".into(), app_id.to_string()));
+    spark_properties.push(("spark.app.name".into(), app_name.clone()));
+    spark_properties.push(("spark.app.startTime".into(), start_time.to_string()));
+    spark_properties.sort();
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
+    let system_properties = vec![
+        ("os.name".to_string(), std::env::consts::OS.to_string()),
+        ("os.arch".to_string(), std::env::consts::ARCH.to_string()),
+        ("user.name".to_string(), user.clone()),
+    ];
+    bus.post(SparkListenerEvent::EnvironmentUpdate {
+        spark_properties,
+        system_properties,
+    });
+    bus.post(SparkListenerEvent::ApplicationStart {
+        app_name,
+        app_id: app_id.to_string(),
+        time: start_time,
+        user,
+    });
+    bus.wait_until_delivered();
 }
 
 impl Drop for ContextInner {
@@ -581,16 +675,9 @@ impl std::fmt::Debug for SparkContext {
     }
 }
 
-/// Spark's application id for a context starting now: `local-<millis>` (the local backend),
-/// `app-<yyyyMMddHHmmss>-0000` (the standalone master behind `local-cluster`, UTC here).
-fn app_id_for(cluster: bool) -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    if !cluster {
-        return format!("local-{millis}");
-    }
-    let secs = (millis / 1000) as i64;
+/// A standalone master's application id for an application registered at `secs` (UTC).
+fn standalone_app_id(secs: u64) -> String {
+    let secs = secs as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's civil-from-days.
     let z = days + 719_468;

@@ -22,6 +22,8 @@ pub(crate) const TASK_SET_MANAGER: &str = "sparklet::scheduler::TaskSetManager";
 pub(crate) const TASK_SCHEDULER_IMPL: &str = "sparklet::scheduler::TaskSchedulerImpl";
 /// `LiveListenerBus`: listeners that failed.
 pub(crate) const LIVE_LISTENER_BUS: &str = "sparklet::scheduler::LiveListenerBus";
+/// `EventLoggingListener`: an event log file that cannot be written or closed.
+pub(crate) const EVENT_LOGGING_LISTENER: &str = "sparklet::scheduler::EventLoggingListener";
 /// `BlockManager`: blocks lost, not stored or not replicated.
 pub(crate) const BLOCK_MANAGER: &str = "sparklet::storage::BlockManager";
 /// `MemoryStore`: blocks stored in memory.

@@ -32,13 +32,16 @@ use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::rdd::{dependencies, num_partitions, RddBase};
 use crate::scheduler::ids::{ExecutorId, JobId, StageId, TaskId};
-use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
+use crate::scheduler::listener::{
+    now_ms, ListenerBus, SparkListenerEvent, StageInfo, TaskEndKind, TaskMetrics,
+};
 use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
 use crate::scheduler::task_set::TaskSet;
 
 mod completion;
 mod log_lines;
 mod offers;
+mod stage_info;
 
 /// Spark's `spark.stage.maxConsecutiveAttempts`: fetch-failed attempts before a stage aborts.
 const MAX_CONSECUTIVE_STAGE_ATTEMPTS: u32 = 4;
@@ -61,6 +64,7 @@ pub(crate) enum DagEvent {
         task_id: TaskId,
         executor_id: ExecutorId,
         reason: TaskEndReason,
+        metrics: TaskMetrics,
     },
     ExecutorLost {
         executor_id: ExecutorId,
@@ -88,6 +92,10 @@ struct Stage {
     /// Attempts that failed with a fetch failure since the stage last succeeded (Spark's
     /// `failedAttemptIds`): several failed tasks of one attempt count once.
     failed_attempt_ids: BTreeSet<u32>,
+    /// What listeners are told of the current (or next) attempt.
+    info: Arc<StageInfo>,
+    /// When the current attempt was submitted.
+    submitted_at: Option<u64>,
 }
 
 struct ActiveJob {
@@ -109,6 +117,7 @@ struct RunningTask {
     attempt: u32,
     executor_id: ExecutorId,
     kind: TaskKind,
+    launch_time: u64,
 }
 
 /// The event loop's state.
@@ -186,7 +195,8 @@ impl DagScheduler {
                     task_id,
                     executor_id,
                     reason,
-                } => self.handle_task_end(task_id, &executor_id, reason),
+                    metrics,
+                } => self.handle_task_end(task_id, &executor_id, reason, metrics),
                 DagEvent::ExecutorLost {
                     executor_id,
                     replacement,
@@ -234,13 +244,18 @@ impl DagScheduler {
             return;
         }
         if sub.partitions.is_empty() {
+            let time = now_ms();
             self.post(SparkListenerEvent::JobStart {
                 job_id: job_id.0,
                 stage_ids: Vec::new(),
+                time,
+                stage_infos: Vec::new(),
             });
             self.post(SparkListenerEvent::JobEnd {
                 job_id: job_id.0,
                 succeeded: true,
+                time,
+                failure: None,
             });
             let JobSubmission { reply, .. } = sub;
             let _ = reply.send(Ok(Vec::new()));
@@ -253,6 +268,7 @@ impl DagScheduler {
             stage_id,
             Stage::new(sub.rdd.clone(), StageKind::Result { job_id }, name, job_id),
         );
+        self.refresh_stage_info(stage_id);
         let stage_ids = self.ancestors_and_self(stage_id);
         for s in &stage_ids {
             if let Some(stage) = self.stages.get_mut(s) {
@@ -280,9 +296,15 @@ impl DagScheduler {
             },
         );
         self.log_job_submitted(job_id, stage_id, n);
+        let stage_infos = stage_ids
+            .iter()
+            .filter_map(|s| self.stages.get(s).map(|st| st.info.clone()))
+            .collect();
         self.post(SparkListenerEvent::JobStart {
             job_id: job_id.0,
             stage_ids: stage_ids.iter().map(|s| s.0).collect(),
+            time: now_ms(),
+            stage_infos,
         });
         self.submit_stage(stage_id);
     }
@@ -351,7 +373,21 @@ impl DagScheduler {
             ),
         );
         self.shuffle_to_map_stage.insert(dep.shuffle_id, id);
+        self.refresh_stage_info(id);
         id
+    }
+
+    /// Sets a stage's info for its next attempt, with one task per partition (Spark's
+    /// `latestInfo` of a new stage).
+    fn refresh_stage_info(&mut self, stage_id: StageId) {
+        let Some(stage) = self.stages.get(&stage_id) else {
+            return;
+        };
+        let attempt = stage.attempt.map_or(0, |a| a + 1);
+        let info = self.stage_info(stage_id, attempt, num_partitions(&*stage.rdd));
+        if let Some(stage) = self.stages.get_mut(&stage_id) {
+            stage.info = info;
+        }
     }
 
     fn submit_stage(&mut self, stage_id: StageId) {
@@ -463,6 +499,12 @@ impl DagScheduler {
         stage.attempt = Some(attempt);
         stage.pending = partitions.iter().copied().collect();
         let name = stage.name.clone();
+        let info = self.stage_info(stage_id, attempt, partitions.len());
+        let submission_time = now_ms();
+        if let Some(stage) = self.stages.get_mut(&stage_id) {
+            stage.info = info.clone();
+            stage.submitted_at = Some(submission_time);
+        }
         self.running.insert(stage_id);
         self.log_missing_tasks(stage_id, attempt, &partitions);
         self.post(SparkListenerEvent::StageSubmitted {
@@ -471,6 +513,8 @@ impl DagScheduler {
             name,
             num_tasks: partitions.len(),
             is_shuffle_map: is_map,
+            info,
+            submission_time,
         });
         if partitions.is_empty() {
             self.mark_stage_finished(stage_id, None);
@@ -495,11 +539,16 @@ impl DagScheduler {
         if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
             ts.zombie = true;
         }
+        let info = stage.info.clone();
+        let submission_time = stage.submitted_at;
         self.log_stage_finished(stage_id, failure.as_deref());
         self.post(SparkListenerEvent::StageCompleted {
             stage_id: stage_id.0,
             attempt,
             failure,
+            info,
+            submission_time,
+            completion_time: now_ms(),
         });
     }
 
@@ -573,6 +622,8 @@ impl DagScheduler {
         self.post(SparkListenerEvent::JobEnd {
             job_id: job_id.0,
             succeeded: false,
+            time: now_ms(),
+            failure: Some(error.to_string()),
         });
         self.log_job_ended(job_id, false);
         let ActiveJob {
@@ -619,6 +670,9 @@ impl Stage {
             attempt: None,
             pending: BTreeSet::new(),
             failed_attempt_ids: BTreeSet::new(),
+            // Set by `refresh_stage_info` once the stage is registered.
+            info: Arc::new(StageInfo::empty(0, 0, 0)),
+            submitted_at: None,
         }
     }
 }
