@@ -345,6 +345,13 @@ impl SparkContext {
         self.inner.bus.add(Arc::new(listener));
     }
 
+    /// Writes the HTML report of this application so far (jobs, stages and their DAGs,
+    /// lineage, storage, executors, accumulators, streaming batches) into one self-contained
+    /// file, from the same event lines the event log holds: see [`crate::report`].
+    pub fn write_report(&self, path: impl AsRef<Path>) -> Result<()> {
+        crate::report::write_context_report(self, path.as_ref())
+    }
+
     /// Stops the scheduler and the executors; later jobs fail with `Error::IllegalState`.
     pub fn stop(&self) {
         if self.inner.stopped.swap(true, Ordering::SeqCst) {

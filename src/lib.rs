@@ -33,6 +33,7 @@ pub mod fault_injection;
 pub(crate) mod log;
 pub(crate) mod partitioner;
 pub(crate) mod rdd;
+pub mod report;
 pub(crate) mod scala_string;
 pub(crate) mod scheduler;
 pub mod serializer;

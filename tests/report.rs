@@ -1,0 +1,254 @@
+//! The HTML report (`sparklet::report::render`, `sc.write_report`): its content on a real Spark
+//! 4.3 event log and on sparklet's own logs, its errors, and the page in headless Chromium
+//! (loads without console errors, every section present, a screenshot in
+//! target/report-screenshots/).
+//!
+//! Spark has no suite for an HTML report; the nearest are the History Server's and the UI's
+//! (`HistoryServerSuite`, `UISeleniumSuite`, `RDDOperationGraphSuite`), whose ideas these follow:
+//! replay a log, then look at the rendered page.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/spark-4.3-eventlog.json"
+);
+
+fn render_fixture() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    sparklet::report::render(FIXTURE, &out).unwrap();
+    std::fs::read_to_string(out).unwrap()
+}
+
+/// The `<g ...>` opening tag of the DAG node of `rdd` in the DAG of `job`.
+fn dag_of_job(html: &str, job: u64) -> String {
+    let start = html
+        .find(&format!("aria-label=\"DAG of job {job}\""))
+        .unwrap_or_else(|| panic!("no DAG for job {job}"));
+    let end = html[start..].find("</svg>").unwrap() + start;
+    html[start..end].to_string()
+}
+
+fn node_tags(dag: &str, rdd: u64) -> Vec<String> {
+    let needle = format!("data-rdd=\"{rdd}\"");
+    dag.match_indices("<g class=\"node")
+        .map(|(i, _)| &dag[i..i + dag[i..].find('>').unwrap()])
+        .filter(|tag| tag.contains(&needle))
+        .map(str::to_string)
+        .collect()
+}
+
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let end = html[start..].find("</section>").unwrap() + start;
+    &html[start..end]
+}
+
+/// Spark: HistoryServerSuite (a replayed 4.3 log lists its jobs and stages) and
+/// RDDOperationGraphSuite (stages as clusters; a stage whose shuffle output exists is skipped).
+#[test]
+fn fixture_jobs_and_skipped_stages() {
+    let html = render_fixture();
+    assert!(html.contains("EventLogDemo"));
+    assert!(html.contains("event log of Spark 4.3.0"));
+    let jobs = section(&html, "jobs");
+    for j in 0..5 {
+        assert!(jobs.contains(&format!(">Job {j}<")), "job {j} in the timeline");
+    }
+    // Job 1 (the checkpoint job) and job 4 skip their map stages 2 and 7.
+    assert!(dag_of_job(&html, 1).contains("Stage 2 (skipped)"));
+    assert!(dag_of_job(&html, 4).contains("Stage 7 (skipped)"));
+    assert!(!dag_of_job(&html, 0).contains("skipped)"));
+    assert!(section(&html, "stages").contains("skipped (job 4)"));
+}
+
+/// Spark: RDDOperationGraphSuite / UISeleniumSuite "stage DAG": the cached RDD is marked (a green
+/// dot), the checkpoint RDD is drawn, and the RDD it cut is marked checkpointed.
+#[test]
+fn fixture_cached_and_checkpointed_rdds() {
+    let html = render_fixture();
+    let job0 = dag_of_job(&html, 0);
+    let shuffled = node_tags(&job0, 3);
+    assert_eq!(shuffled.len(), 1, "{shuffled:?}");
+    assert!(shuffled[0].contains("cached"), "{}", shuffled[0]);
+    assert!(!node_tags(&job0, 2)[0].contains("cached"));
+    let job2 = dag_of_job(&html, 2);
+    assert!(node_tags(&job2, 4)[0].contains("checkpoint-rdd"));
+    assert!(node_tags(&job2, 3)[0].contains("checkpointed"));
+    assert!(job2.contains("cached-dot"));
+    // The shuffle boundary is an edge from stage 0's RDD 2 to stage 1's RDD 3.
+    assert_eq!(job0.matches("class=\"edge\"").count(), 3);
+}
+
+/// Spark: the storage tab of a replayed log (AppStatusListener's RDD storage from block updates).
+#[test]
+fn fixture_storage_and_executors() {
+    let html = render_fixture();
+    let storage = section(&html, "storage");
+    assert!(storage.contains("Memory Deserialized 1x Replicated"));
+    assert!(storage.contains("<td>2/2</td><td>100%</td>"), "{storage}");
+    assert!(storage.contains("driver: 2 partition(s), 1.0 KiB memory, 0 B disk"));
+    let executors = section(&html, "executors");
+    assert!(executors.contains("<td>driver</td>") && executors.contains("alive"));
+    let lineage = section(&html, "lineage");
+    assert!(lineage.contains("(2) ShuffledRDD [3] at reduceByKey at EventLogDemo.java:38"));
+}
+
+fn write_log(lines: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local-1");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    (dir, path)
+}
+
+/// Names are user input: an RDD named like markup is shown as text, never as markup.
+#[test]
+fn rdd_names_are_escaped() {
+    let job = r#"{"Event":"SparkListenerJobStart","Job ID":0,"Submission Time":1,"Stage IDs":[0],"Stage Infos":[{"Stage ID":0,"Stage Attempt ID":0,"Stage Name":"<b>s</b>","Number of Tasks":1,"RDD Info":[{"RDD ID":0,"Name":"<script>alert(1)</script>","Callsite":"x\" onload=\"y","Parent IDs":[],"Number of Partitions":1}],"Parent IDs":[]}]}"#;
+    let (dir, log) = write_log(&[job]);
+    let out = dir.path().join("r.html");
+    sparklet::report::render(&log, &out).unwrap();
+    let html = std::fs::read_to_string(out).unwrap();
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<b>s</b>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!html.contains("x\" onload"));
+}
+
+/// A corrupt line is an error naming the file and the line; a missing file names the file; no
+/// report is written.
+#[test]
+fn corrupt_or_missing_log_is_a_clear_error() {
+    let (dir, log) = write_log(&[r#"{"Event":"SparkListenerLogStart"}"#, r#"{"Event": tru"#]);
+    let out = dir.path().join("r.html");
+    let err = sparklet::report::render(&log, &out).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, sparklet::Error::Io { .. }), "{err:?}");
+    assert!(msg.contains("local-1") && msg.contains("line 2"), "{msg}");
+    assert!(!out.exists());
+    let missing = dir.path().join("nope");
+    let msg = sparklet::report::render(&missing, &out).unwrap_err().to_string();
+    assert!(msg.contains("nope") && msg.contains("cannot read the event log"), "{msg}");
+}
+
+// ---- headless Chromium ----
+
+fn chromium() -> String {
+    for name in ["chromium", "chromium-browser"] {
+        if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
+            return name.to_string();
+        }
+    }
+    panic!(
+        "headless Chromium is needed for the report tests and was not found: install Debian's \
+         package with `apt-get update && apt-get install -y chromium` (as root; .ci/run does it)"
+    );
+}
+
+/// Runs Chromium headless on `page` with `mode` (`--dump-dom` or `--screenshot=...`) and a fresh
+/// profile; returns (stdout, stderr).
+fn run_chromium(page: &Path, mode: &[String]) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1400,1800",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(mode)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "chromium failed: {stderr}");
+    (stdout, stderr)
+}
+
+/// Console errors and uncaught exceptions Chromium logged for the page.
+fn console_errors(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.contains("Uncaught")
+                || (l.contains("CONSOLE") && (l.contains("ERROR") || l.contains("error")))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Loads the report in headless Chromium: no console errors, every section in the DOM, and a
+/// screenshot saved as target/report-screenshots/<name>.png (its path printed).
+fn check_in_chromium(page: &Path, name: &str, sections: &[&str]) -> PathBuf {
+    let (dom, stderr) = run_chromium(page, &["--dump-dom".to_string()]);
+    let errors = console_errors(&stderr);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    for s in sections {
+        assert!(
+            dom.contains(&format!("<section id=\"{s}\">")),
+            "section {s} missing from the DOM"
+        );
+    }
+    // The script ran without breaking the page: the hover box is still in the DOM.
+    assert!(dom.contains("id=\"tip\""));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let shot = dir.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&shot);
+    let (_, stderr) = run_chromium(page, &[format!("--screenshot={}", shot.display())]);
+    assert!(console_errors(&stderr).is_empty(), "{stderr}");
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot {shot:?}: {e}"));
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot:?}");
+    println!("report screenshot: {}", shot.display());
+    shot
+}
+
+const CORE_SECTIONS: &[&str] = &[
+    "jobs",
+    "stages",
+    "lineage",
+    "storage",
+    "executors",
+    "accumulators",
+];
+
+/// The detector itself: a page that throws is caught (so the clean-page checks can fail).
+#[test]
+fn chromium_reports_a_throwing_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("bad.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><p>x</p><script>null.f();</script></body></html>",
+    )
+    .unwrap();
+    let (_, stderr) = run_chromium(&page, &["--dump-dom".to_string()]);
+    assert!(!console_errors(&stderr).is_empty(), "{stderr}");
+}
+
+/// Spark: HistoryServerSuite's replay of a real log, looked at in a browser.
+#[test]
+fn chromium_fixture_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("spark-4.3.html");
+    sparklet::report::render(FIXTURE, &page).unwrap();
+    check_in_chromium(&page, "spark-4.3-fixture", CORE_SECTIONS);
+}
