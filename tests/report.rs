@@ -252,3 +252,124 @@ fn chromium_fixture_report() {
     sparklet::report::render(FIXTURE, &page).unwrap();
     check_in_chromium(&page, "spark-4.3-fixture", CORE_SECTIONS);
 }
+
+// ---- sparklet's own logs ----
+
+/// A word count with a shuffle, a cached and checkpointed RDD, an executor killed between
+/// jobs, and a second shuffle whose map stage the next job skips; returns the report's HTML
+/// and its path (inside the returned folder).
+fn job_report() -> (tempfile::TempDir, PathBuf, String) {
+    use sparklet::prelude::*;
+    let sc = common::context("local-cluster[2,1,64]");
+    let dir = tempfile::tempdir().unwrap();
+    sc.set_checkpoint_dir(dir.path().join("ckpt")).unwrap();
+    let lines = sc.parallelize(
+        vec![
+            "the quick brown fox".to_string(),
+            "jumps over <the> lazy dog".to_string(),
+            "the dog barks".to_string(),
+            "a fox runs".to_string(),
+        ],
+        2,
+    );
+    let words = lines.flat_map(|l| l.split(' ').map(str::to_string).collect::<Vec<_>>());
+    let counts = words.map(|w| (w, 1)).reduce_by_key(|a, b| a + b);
+    counts.persist(StorageLevel::MEMORY_ONLY).unwrap();
+    counts.checkpoint().unwrap();
+    assert_eq!(counts.count().unwrap(), 12);
+    let victim = sc.executor_ids()[0].clone();
+    sc.kill_executor(&victim).unwrap();
+    assert_eq!(counts.collect().unwrap().len(), 12);
+    let by_len = words.map(|w| (w.len(), w)).group_by_key();
+    by_len.count().unwrap();
+    by_len.count().unwrap();
+    let page = dir.path().join("report").join("job.html");
+    sc.write_report(&page).unwrap();
+    sc.stop();
+    let html = std::fs::read_to_string(&page).unwrap();
+    (dir, page, html)
+}
+
+/// Spark: UISeleniumSuite / RDDOperationGraphSuite on sparklet's own log: the cached RDD's dot,
+/// the checkpoint RDD after the checkpoint, the skipped map stage, the dead executor with what
+/// it lost and its replacement.
+#[test]
+fn sparklet_job_report_content() {
+    let (_dir, _page, html) = job_report();
+    let stages = section(&html, "stages");
+    assert!(stages.contains("cached-dot"), "the cached ShuffledRDD is marked");
+    assert!(stages.contains("ReliableCheckpointRDD"), "the checkpoint RDD is drawn");
+    assert!(stages.contains("(skipped)"), "the second group_by_key job skips its map stage");
+    let executors = section(&html, "executors");
+    assert!(executors.contains("<td>dead</td>"), "{executors}");
+    assert!(executors.contains("killed by kill_executor"), "{executors}");
+    assert!(executors.contains("<td>alive</td>"));
+    let storage = section(&html, "storage");
+    assert!(storage.contains("Memory Deserialized 1x Replicated"), "{storage}");
+    assert!(html.contains("&lt;the&gt;") || !html.contains("<the>"));
+    assert!(!html.contains("id=\"streaming\""));
+}
+
+/// The job report in headless Chromium (screenshot docs/report.png is taken from this one).
+#[test]
+fn chromium_sparklet_job_report() {
+    let (_dir, page, _) = job_report();
+    check_in_chromium(&page, "sparklet-job", CORE_SECTIONS);
+}
+
+/// A stateful word count (mapWithState) on the manual clock, checkpointed every 2 batches;
+/// returns the report's HTML and path.
+fn stream_report() -> (tempfile::TempDir, PathBuf, String) {
+    use sparklet::prelude::*;
+    use sparklet::streaming::*;
+    let sc = common::context("local[2]");
+    let dir = tempfile::tempdir().unwrap();
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path().join("ckpt")).unwrap();
+    let batches: Vec<Vec<String>> = (0..8)
+        .map(|b| (0..=b).map(|k| format!("w{}", k % 6)).collect())
+        .collect();
+    let spec = StateSpec::function(|_k: &String, v: Option<i32>, s: &mut State<i32>| {
+        let sum = v.unwrap_or(0) + s.get_option().copied().unwrap_or(0);
+        s.update(sum);
+        sum
+    });
+    let counts = ssc
+        .queue_stream(batches, true)
+        .map(|w| (w, 1))
+        .map_with_state(spec)
+        .checkpoint(Duration::seconds(2));
+    counts.foreach_rdd(|rdd, _| rdd.count().map(|_| ()));
+    ssc.start().unwrap();
+    ssc.run_batches(8).unwrap();
+    ssc.stop(false, false);
+    let page = dir.path().join("stream.html");
+    sc.write_report(&page).unwrap();
+    sc.stop();
+    let html = std::fs::read_to_string(&page).unwrap();
+    (dir, page, html)
+}
+
+/// Spark: StreamingJobProgressListenerSuite / UISeleniumSuite (streaming) "batch info": the
+/// batch timeline, the delay histograms, records and state size per batch, checkpoint batches.
+#[test]
+fn sparklet_stream_report_content() {
+    let (_dir, _page, html) = stream_report();
+    let streaming = section(&html, "streaming");
+    assert!(streaming.contains("<p>8 batches, 36 records"), "{streaming}");
+    assert!(streaming.contains("scheduling delay") && streaming.contains("processing time"));
+    assert!(streaming.contains("State size per batch"));
+    assert!(streaming.contains("MapWithStateDStream"), "{streaming}");
+    // Six distinct words: the state holds 6 keys from the sixth batch on.
+    assert!(streaming.contains(": 6 keys in"), "{streaming}");
+    assert!(streaming.contains("class=\"marker\""), "checkpoint batches are marked");
+}
+
+/// The stateful stream's report in headless Chromium.
+#[test]
+fn chromium_sparklet_stream_report() {
+    let (_dir, page, _) = stream_report();
+    let mut sections = CORE_SECTIONS.to_vec();
+    sections.push("streaming");
+    check_in_chromium(&page, "sparklet-stream", &sections);
+}
