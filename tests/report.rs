@@ -59,7 +59,10 @@ fn fixture_jobs_and_skipped_stages() {
     assert!(html.contains("event log of Spark 4.3.0"));
     let jobs = section(&html, "jobs");
     for j in 0..5 {
-        assert!(jobs.contains(&format!(">Job {j}<")), "job {j} in the timeline");
+        assert!(
+            jobs.contains(&format!(">Job {j}<")),
+            "job {j} in the timeline"
+        );
     }
     // Job 1 (the checkpoint job) and job 4 skip their map stages 2 and 7.
     assert!(dag_of_job(&html, 1).contains("Stage 2 (skipped)"));
@@ -133,15 +136,24 @@ fn corrupt_or_missing_log_is_a_clear_error() {
     assert!(msg.contains("local-1") && msg.contains("line 2"), "{msg}");
     assert!(!out.exists());
     let missing = dir.path().join("nope");
-    let msg = sparklet::report::render(&missing, &out).unwrap_err().to_string();
-    assert!(msg.contains("nope") && msg.contains("cannot read the event log"), "{msg}");
+    let msg = sparklet::report::render(&missing, &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("nope") && msg.contains("cannot read the event log"),
+        "{msg}"
+    );
 }
 
 // ---- headless Chromium ----
 
 fn chromium() -> String {
     for name in ["chromium", "chromium-browser"] {
-        if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
             return name.to_string();
         }
     }
@@ -216,7 +228,10 @@ fn check_in_chromium(page: &Path, name: &str, sections: &[&str]) -> PathBuf {
     let (_, stderr) = run_chromium(page, &[format!("--screenshot={}", shot.display())]);
     assert!(console_errors(&stderr).is_empty(), "{stderr}");
     let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot {shot:?}: {e}"));
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot:?}");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{shot:?}"
+    );
     println!("report screenshot: {}", shot.display());
     shot
 }
@@ -297,15 +312,27 @@ fn job_report() -> (tempfile::TempDir, PathBuf, String) {
 fn sparklet_job_report_content() {
     let (_dir, _page, html) = job_report();
     let stages = section(&html, "stages");
-    assert!(stages.contains("cached-dot"), "the cached ShuffledRDD is marked");
-    assert!(stages.contains("ReliableCheckpointRDD"), "the checkpoint RDD is drawn");
-    assert!(stages.contains("(skipped)"), "the second group_by_key job skips its map stage");
+    assert!(
+        stages.contains("cached-dot"),
+        "the cached ShuffledRDD is marked"
+    );
+    assert!(
+        stages.contains("ReliableCheckpointRDD"),
+        "the checkpoint RDD is drawn"
+    );
+    assert!(
+        stages.contains("(skipped)"),
+        "the second group_by_key job skips its map stage"
+    );
     let executors = section(&html, "executors");
     assert!(executors.contains("<td>dead</td>"), "{executors}");
     assert!(executors.contains("killed by kill_executor"), "{executors}");
     assert!(executors.contains("<td>alive</td>"));
     let storage = section(&html, "storage");
-    assert!(storage.contains("Memory Deserialized 1x Replicated"), "{storage}");
+    assert!(
+        storage.contains("Memory Deserialized 1x Replicated"),
+        "{storage}"
+    );
     assert!(html.contains("&lt;the&gt;") || !html.contains("<the>"));
     assert!(!html.contains("id=\"streaming\""));
 }
@@ -314,13 +341,19 @@ fn sparklet_job_report_content() {
 #[test]
 fn chromium_sparklet_job_report() {
     let (_dir, page, _) = job_report();
-    check_in_chromium(&page, "sparklet-job", CORE_SECTIONS);
+    let shot = check_in_chromium(&page, "sparklet-job", CORE_SECTIONS);
+    // `SPARKLET_UPDATE_DOCS=1 cargo test --test report` refreshes the README's screenshot.
+    if std::env::var_os("SPARKLET_UPDATE_DOCS").is_some() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.png");
+        std::fs::create_dir_all(docs.parent().unwrap()).unwrap();
+        std::fs::copy(&shot, &docs).unwrap();
+        println!("README screenshot updated: {}", docs.display());
+    }
 }
 
 /// A stateful word count (mapWithState) on the manual clock, checkpointed every 2 batches;
 /// returns the report's HTML and path.
 fn stream_report() -> (tempfile::TempDir, PathBuf, String) {
-    use sparklet::prelude::*;
     use sparklet::streaming::*;
     let sc = common::context("local[2]");
     let dir = tempfile::tempdir().unwrap();
@@ -356,13 +389,19 @@ fn stream_report() -> (tempfile::TempDir, PathBuf, String) {
 fn sparklet_stream_report_content() {
     let (_dir, _page, html) = stream_report();
     let streaming = section(&html, "streaming");
-    assert!(streaming.contains("<p>8 batches, 36 records"), "{streaming}");
+    assert!(
+        streaming.contains("<p>8 batches, 36 records"),
+        "{streaming}"
+    );
     assert!(streaming.contains("scheduling delay") && streaming.contains("processing time"));
     assert!(streaming.contains("State size per batch"));
     assert!(streaming.contains("MapWithStateDStream"), "{streaming}");
     // Six distinct words: the state holds 6 keys from the sixth batch on.
     assert!(streaming.contains(": 6 keys in"), "{streaming}");
-    assert!(streaming.contains("class=\"marker\""), "checkpoint batches are marked");
+    assert!(
+        streaming.contains("class=\"marker\""),
+        "checkpoint batches are marked"
+    );
 }
 
 /// The stateful stream's report in headless Chromium.

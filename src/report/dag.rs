@@ -66,14 +66,14 @@ pub(crate) fn layout(parents: &[Vec<usize>], cluster: &[usize], num_clusters: us
     place(&rows, &mut pos);
     for _ in 0..4 {
         for l in 0..depth {
-            for c in 0..num_clusters {
-                sort_by_barycenter(&mut rows[c][l], &pos, parents);
+            for layers in rows.iter_mut() {
+                sort_by_barycenter(&mut layers[l], &pos, parents);
             }
             place(&rows, &mut pos);
         }
         for l in (0..depth).rev() {
-            for c in 0..num_clusters {
-                sort_by_barycenter(&mut rows[c][l], &pos, &children);
+            for layers in rows.iter_mut() {
+                sort_by_barycenter(&mut layers[l], &pos, &children);
             }
             place(&rows, &mut pos);
         }

@@ -39,14 +39,11 @@ pub(crate) fn page(model: &AppModel) -> String {
     }
     html.push_str("</nav></header><main>");
     for (id, name, body) in &sections {
-        let _ = write!(
-            html,
-            "<section id=\"{id}\"><h2>{name}</h2>{body}</section>"
-        );
+        let _ = write!(html, "<section id=\"{id}\"><h2>{name}</h2>{body}</section>");
     }
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "</main><div id=\"tip\" hidden></div><script>{SCRIPT}</script></body></html>\n"
+        "</main><div id=\"tip\" hidden></div><script>{SCRIPT}</script></body></html>"
     );
     html
 }
@@ -183,7 +180,10 @@ fn jobs(model: &AppModel) -> String {
 }
 
 fn list(ids: &[u64]) -> String {
-    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn stages(model: &AppModel) -> String {
@@ -347,7 +347,9 @@ fn executors(model: &AppModel) -> String {
         let failed: Vec<_> = model
             .tasks
             .values()
-            .filter(|t| t.executor_id == e.id && t.reason.as_deref().is_some_and(|r| r != "Success"))
+            .filter(|t| {
+                t.executor_id == e.id && t.reason.as_deref().is_some_and(|r| r != "Success")
+            })
             .collect();
         let lost_tasks = failed
             .iter()
@@ -472,7 +474,9 @@ fn streaming(model: &AppModel) -> String {
     let mut streams: BTreeMap<u64, String> = BTreeMap::new();
     for x in b {
         for st in &x.state {
-            streams.entry(st.stream_id).or_insert_with(|| st.stream.clone());
+            streams
+                .entry(st.stream_id)
+                .or_insert_with(|| st.stream.clone());
         }
     }
     html.push_str("<h3>State size per batch</h3>");
@@ -496,7 +500,11 @@ fn streaming(model: &AppModel) -> String {
                 }
             })
             .collect();
-        html.push_str(&bar_chart(&format!("{class} (stream {id}): keys"), "keys", &cols));
+        html.push_str(&bar_chart(
+            &format!("{class} (stream {id}): keys"),
+            "keys",
+            &cols,
+        ));
     }
     html.push_str(
         "<table><thead><tr><th>Batch time</th><th>Records</th><th>Scheduling delay</th>\

@@ -112,7 +112,12 @@ impl StorageLevel {
         } else {
             "Serialized"
         };
-        format!("{} {} {}x Replicated", parts.join(" "), ser, self.replication)
+        format!(
+            "{} {} {}x Replicated",
+            parts.join(" "),
+            ser,
+            self.replication
+        )
     }
 }
 
@@ -304,8 +309,8 @@ impl AppModel {
             if line.is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(line)
-                .map_err(|e| (n + 1, format!("not valid JSON ({e})")))?;
+            let v: Value =
+                serde_json::from_str(line).map_err(|e| (n + 1, format!("not valid JSON ({e})")))?;
             let Some(event) = v.get("Event").and_then(Value::as_str) else {
                 return Err((n + 1, "not an event: no \"Event\" name".into()));
             };
@@ -435,10 +440,13 @@ impl AppModel {
                     .map(|(blk, _)| blk.clone())
                     .collect();
                 self.blocks.retain(|(_, e), _| *e != id);
-                let exec = self.executors.entry(id.clone()).or_insert_with(|| Executor {
-                    id: id.clone(),
-                    ..Executor::default()
-                });
+                let exec = self
+                    .executors
+                    .entry(id.clone())
+                    .or_insert_with(|| Executor {
+                        id: id.clone(),
+                        ..Executor::default()
+                    });
                 exec.removed_time = i(v, "Timestamp");
                 exec.removed_reason = s(v, "Removed Reason");
                 exec.lost_blocks = lost;

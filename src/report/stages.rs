@@ -266,10 +266,7 @@ pub(crate) fn cached_partitions(model: &AppModel, rdd: u64) -> u64 {
         .map(|(_, split)| split)
         .collect();
     if from_blocks.is_empty() {
-        model
-            .rdds
-            .get(&rdd)
-            .map_or(0, |r| r.num_cached_partitions)
+        model.rdds.get(&rdd).map_or(0, |r| r.num_cached_partitions)
     } else {
         from_blocks.len() as u64
     }
