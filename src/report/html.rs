@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use super::model::{parse_rdd_block, AppModel, Job};
 use super::stages::{cached_partitions, job_dag, lineage};
-use super::svg::{bar_chart, esc, histogram, timeline, Column, Span};
+use super::streaming::streaming;
+use super::svg::{esc, timeline, Span};
 
 const STYLE: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
@@ -116,27 +117,7 @@ fn jobs(model: &AppModel) -> String {
         .end_time
         .or_else(|| model.jobs.values().filter_map(|j| j.completion_time).max())
         .unwrap_or(0);
-    let spans: Vec<Span> = model
-        .jobs
-        .values()
-        .filter_map(|j| {
-            let start = j.submission_time?;
-            let end = j.completion_time.unwrap_or(end_of_log).max(start);
-            let (class, status) = job_status(j);
-            Some(Span {
-                label: format!("Job {}", j.id),
-                start,
-                end,
-                class,
-                tip: format!(
-                    "Job {}: {} — {status}, {}",
-                    j.id,
-                    job_name(model, j),
-                    duration(end - start)
-                ),
-            })
-        })
-        .collect();
+    let spans = timeline_spans(model, end_of_log);
     let mut html = format!("<h3>Timeline</h3>{}", timeline(&spans));
     html.push_str(
         "<table><thead><tr><th>Job</th><th>Description</th><th>Status</th><th>Duration</th>\
@@ -179,6 +160,84 @@ fn jobs(model: &AppModel) -> String {
     html
 }
 
+/// The event timeline: executors (added → removed), then each job followed by its stage
+/// attempts.
+fn timeline_spans(model: &AppModel, end_of_log: i64) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for e in model.executors.values() {
+        let Some(start) = e.added_time else {
+            continue;
+        };
+        let end = e.removed_time.unwrap_or(end_of_log).max(start);
+        let tip = match &e.removed_reason {
+            Some(r) => format!(
+                "executor {}: removed after {} ({r})",
+                e.id,
+                duration(end - start)
+            ),
+            None => format!("executor {}: alive", e.id),
+        };
+        spans.push(Span {
+            label: format!("Executor {}", e.id),
+            start,
+            end,
+            class: if e.removed_time.is_some() {
+                "failed"
+            } else {
+                "executor"
+            },
+            tip,
+        });
+    }
+    for j in model.jobs.values() {
+        let Some(start) = j.submission_time else {
+            continue;
+        };
+        let end = j.completion_time.unwrap_or(end_of_log).max(start);
+        let (class, status) = job_status(j);
+        spans.push(Span {
+            label: format!("Job {}", j.id),
+            start,
+            end,
+            class,
+            tip: format!(
+                "Job {}: {} — {status}, {}",
+                j.id,
+                job_name(model, j),
+                duration(end - start)
+            ),
+        });
+        for a in model.attempts.values() {
+            if !j.submitted_stages.contains(&a.stage_id) {
+                continue;
+            }
+            let Some(s) = a.submission_time.filter(|s| *s >= start) else {
+                continue;
+            };
+            let e = a.completion_time.unwrap_or(end).max(s);
+            let failed = a.failure_reason.is_some();
+            spans.push(Span {
+                label: format!("Stage {}.{}", a.stage_id, a.attempt),
+                start: s,
+                end: e,
+                class: if failed { "failed" } else { "stage" },
+                tip: format!(
+                    "Stage {} attempt {}: {} — {}{}",
+                    a.stage_id,
+                    a.attempt,
+                    a.name,
+                    duration(e - s),
+                    a.failure_reason
+                        .as_deref()
+                        .map(|r| format!(", failed: {r}"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+    }
+    spans
+}
+
 fn list(ids: &[u64]) -> String {
     ids.iter()
         .map(u64::to_string)
@@ -192,15 +251,18 @@ fn stages(model: &AppModel) -> String {
          <span class=\"swatch skipped\"></span> skipped stage · \
          <span class=\"swatch ckpt\"></span> checkpoint RDD</p>",
     );
+    html.push_str("<div class=\"dags\">");
     for j in model.jobs.values() {
         let _ = write!(
             html,
-            "<h3 id=\"job-{id}\">Job {id}: {name}</h3><div class=\"scroll\">{dag}</div>",
+            "<div class=\"card\"><h3 id=\"job-{id}\">Job {id}: {name}</h3>\
+             <div class=\"scroll\">{dag}</div></div>",
             id = j.id,
             name = esc(&job_name(model, j)),
             dag = job_dag(model, j),
         );
     }
+    html.push_str("</div>");
     html.push_str(
         "<h3>Stage attempts</h3><table><thead><tr><th>Stage</th><th>Attempt</th><th>Name</th>\
          <th>Status</th><th>Tasks: succeeded/failed/total</th><th>Duration</th>\
@@ -417,118 +479,6 @@ fn accumulators(model: &AppModel) -> String {
             esc(&a.name),
             esc(&a.value),
             list(&stages)
-        );
-    }
-    html.push_str("</tbody></table>");
-    html
-}
-
-fn streaming(model: &AppModel) -> String {
-    let b = &model.batches;
-    let label = |t: i64| format!("{t}");
-    let timeline_cols: Vec<Column> = b
-        .iter()
-        .map(|x| Column {
-            label: label(x.batch_time),
-            parts: vec![
-                (x.scheduling_delay() as f64, "delay"),
-                (x.processing_time() as f64, "proc"),
-            ],
-            marked: x.checkpoint,
-            tip: format!(
-                "batch {}: scheduling delay {} ms, processing {} ms, {} records, {} output op(s){}",
-                x.batch_time,
-                x.scheduling_delay(),
-                x.processing_time(),
-                x.num_records,
-                x.output_operations,
-                if x.checkpoint { ", checkpoint" } else { "" }
-            ),
-        })
-        .collect();
-    let records: Vec<Column> = b
-        .iter()
-        .map(|x| Column {
-            label: label(x.batch_time),
-            parts: vec![(x.num_records as f64, "records")],
-            marked: x.checkpoint,
-            tip: format!("batch {}: {} records", x.batch_time, x.num_records),
-        })
-        .collect();
-    let sched: Vec<i64> = b.iter().map(|x| x.scheduling_delay()).collect();
-    let proc: Vec<i64> = b.iter().map(|x| x.processing_time()).collect();
-    let mut html = format!(
-        "<p>{} batches, {} records, {} checkpoint batch(es) (▼ marks them).</p>\
-         <h3>Batch timeline</h3><p class=\"legend\"><span class=\"swatch delay\"></span> \
-         scheduling delay · <span class=\"swatch proc\"></span> processing time</p>{}\
-         <h3>Histograms</h3>{}{}<h3>Records per batch</h3>{}",
-        b.len(),
-        b.iter().map(|x| x.num_records).sum::<u64>(),
-        b.iter().filter(|x| x.checkpoint).count(),
-        bar_chart("time per batch (batch time, ms)", "ms", &timeline_cols),
-        histogram("scheduling delay", "ms", &sched),
-        histogram("processing time", "ms", &proc),
-        bar_chart("records per batch", "", &records),
-    );
-    // One chart per stateful stream: its keys after each batch.
-    let mut streams: BTreeMap<u64, String> = BTreeMap::new();
-    for x in b {
-        for st in &x.state {
-            streams
-                .entry(st.stream_id)
-                .or_insert_with(|| st.stream.clone());
-        }
-    }
-    html.push_str("<h3>State size per batch</h3>");
-    if streams.is_empty() {
-        html.push_str("<p class=\"empty\">No stateful streams.</p>");
-    }
-    for (id, class) in &streams {
-        let cols: Vec<Column> = b
-            .iter()
-            .map(|x| {
-                let keys = x
-                    .state
-                    .iter()
-                    .find(|s| s.stream_id == *id)
-                    .map_or(0, |s| s.keys);
-                Column {
-                    label: label(x.batch_time),
-                    parts: vec![(keys as f64, "state")],
-                    marked: x.checkpoint,
-                    tip: format!("batch {}: {keys} keys in {class} {id}", x.batch_time),
-                }
-            })
-            .collect();
-        html.push_str(&bar_chart(
-            &format!("{class} (stream {id}): keys"),
-            "keys",
-            &cols,
-        ));
-    }
-    html.push_str(
-        "<table><thead><tr><th>Batch time</th><th>Records</th><th>Scheduling delay</th>\
-         <th>Processing time</th><th>Output ops</th><th>Checkpoint</th><th>State keys</th>\
-         </tr></thead><tbody>",
-    );
-    for x in b {
-        let state: Vec<String> = x
-            .state
-            .iter()
-            .map(|s| format!("{} {}: {}", s.stream, s.stream_id, s.keys))
-            .collect();
-        let _ = write!(
-            html,
-            "<tr{}><td>{}</td><td>{}</td><td>{} ms</td><td>{} ms</td><td>{}</td><td>{}</td>\
-             <td>{}</td></tr>",
-            if x.checkpoint { " class=\"ckpt\"" } else { "" },
-            x.batch_time,
-            x.num_records,
-            x.scheduling_delay(),
-            x.processing_time(),
-            x.output_operations,
-            if x.checkpoint { "yes" } else { "" },
-            esc(&state.join(", ")),
         );
     }
     html.push_str("</tbody></table>");

@@ -37,6 +37,7 @@ mod dag;
 mod html;
 mod model;
 mod stages;
+mod streaming;
 mod svg;
 
 use std::path::Path;
