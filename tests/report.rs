@@ -412,3 +412,101 @@ fn chromium_sparklet_stream_report() {
     sections.push("streaming");
     check_in_chromium(&page, "sparklet-stream", &sections);
 }
+
+// ---- hand-written logs in Spark's format ----
+
+/// Spark: AppStatusListenerSuite "executor removed" / "storage events": an executor removed
+/// with cached blocks lost them, a later executor replaced it, and the failed task shows.
+#[test]
+fn executor_loss_in_spark_format() {
+    let level = r#"{"Use Disk":false,"Use Memory":true,"Use Off Heap":false,"Deserialized":true,"Replication":1}"#;
+    let block = |b: &str, e: &str| {
+        format!(
+            r#"{{"Event":"SparkListenerBlockUpdated","Block Updated Info":{{"Block Manager ID":{{"Executor ID":"{e}","Host":"h","Port":1}},"Block ID":"{b}","Storage Level":{level},"Memory Size":100,"Disk Size":0}}}}"#
+        )
+    };
+    let lines = [
+        r#"{"Event":"SparkListenerExecutorAdded","Timestamp":1,"Executor ID":"0","Executor Info":{"Host":"h","Total Cores":1}}"#.to_string(),
+        r#"{"Event":"SparkListenerExecutorAdded","Timestamp":1,"Executor ID":"1","Executor Info":{"Host":"h","Total Cores":1}}"#.to_string(),
+        block("rdd_3_0", "0"),
+        block("rdd_3_1", "1"),
+        r#"{"Event":"SparkListenerTaskEnd","Stage ID":1,"Stage Attempt ID":0,"Task Type":"ResultTask","Task End Reason":{"Reason":"ExecutorLostFailure","Executor ID":"0","Exit Caused By App":true,"Loss Reason":"killed"},"Task Info":{"Task ID":7,"Index":0,"Attempt":0,"Partition ID":0,"Launch Time":2,"Executor ID":"0","Finish Time":3}}"#.to_string(),
+        r#"{"Event":"SparkListenerExecutorRemoved","Timestamp":3,"Executor ID":"0","Removed Reason":"killed by kill_executor"}"#.to_string(),
+        r#"{"Event":"SparkListenerExecutorAdded","Timestamp":3,"Executor ID":"2","Executor Info":{"Host":"h","Total Cores":1}}"#.to_string(),
+    ];
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (dir, log) = write_log(&refs);
+    let out = dir.path().join("r.html");
+    sparklet::report::render(&log, &out).unwrap();
+    let html = std::fs::read_to_string(out).unwrap();
+    let executors = section(&html, "executors");
+    let row0 = executors
+        .split("<tr")
+        .find(|r| r.contains("<td>0</td>"))
+        .unwrap();
+    assert!(row0.contains("<td>dead</td>"), "{row0}");
+    assert!(
+        row0.contains("1 cached block(s) (rdd_3_0); 1 running task(s)"),
+        "{row0}"
+    );
+    assert!(row0.contains("<td>2</td></tr>"), "replaced by 2: {row0}");
+    // Only executor 1's block is still cached.
+    let storage = section(&html, "storage");
+    assert!(storage.contains("1: 1 partition(s)") && !storage.contains("0: 1 partition(s)"));
+}
+
+/// Spark: AppStatusListenerSuite "accumulables": a named accumulator of a completed stage is
+/// listed with its value; internal metrics are not.
+#[test]
+fn named_accumulators_are_listed() {
+    let stage = r#"{"Event":"SparkListenerStageCompleted","Stage Info":{"Stage ID":0,"Stage Attempt ID":0,"Stage Name":"count","Number of Tasks":1,"RDD Info":[],"Parent IDs":[],"Submission Time":1,"Completion Time":2,"Accumulables":[{"ID":1,"Name":"bad records","Value":"42","Internal":false,"Count Failed Values":false},{"ID":2,"Name":"internal.metrics.resultSize","Value":9,"Internal":true,"Count Failed Values":true}]}}"#;
+    let (dir, log) = write_log(&[stage]);
+    let out = dir.path().join("r.html");
+    sparklet::report::render(&log, &out).unwrap();
+    let html = std::fs::read_to_string(out).unwrap();
+    let acc = section(&html, "accumulators");
+    assert!(
+        acc.contains("<td>bad records</td><td>42</td><td>0</td>"),
+        "{acc}"
+    );
+    assert!(!acc.contains("resultSize"));
+    let empty = render_fixture();
+    assert!(section(&empty, "accumulators").contains("No named accumulators"));
+}
+
+/// The streaming section from sparklet's `SparkletStreamingBatchCompleted` lines: delays,
+/// records, state keys per batch and the checkpoint batch marked.
+#[test]
+fn streaming_batches_in_sparklet_format() {
+    let batch = |t: u64, records: u64, keys: u64, ckpt: bool| {
+        format!(
+            r#"{{"Event":"SparkletStreamingBatchCompleted","Batch Time":{t},"Submission Time":{t},"Processing Start Time":{s},"Processing End Time":{e},"Num Records":{records},"Checkpoint":{ckpt},"Output Operations":1,"State":[{{"Stream Id":3,"Stream":"InternalMapWithStateDStream","Keys":{keys}}}]}}"#,
+            s = t + 5,
+            e = t + 25,
+        )
+    };
+    let lines = [
+        batch(1000, 4, 3, false),
+        batch(2000, 6, 5, true),
+        batch(3000, 0, 5, false),
+    ];
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (dir, log) = write_log(&refs);
+    let out = dir.path().join("r.html");
+    sparklet::report::render(&log, &out).unwrap();
+    let html = std::fs::read_to_string(out).unwrap();
+    let s = section(&html, "streaming");
+    assert!(
+        s.contains("<p>3 batches, 10 records, 1 checkpoint batch(es)"),
+        "{s}"
+    );
+    assert!(s.contains("batch 2000: 5 keys in InternalMapWithStateDStream 3"));
+    assert!(s.contains("batch 1000: scheduling delay 5 ms, processing 20 ms, 4 records"));
+    assert_eq!(
+        s.matches("class=\"marker\"").count(),
+        3,
+        "one per chart over batches"
+    );
+    assert!(s.contains("<tr class=\"ckpt\"><td>2000</td>"));
+    assert!(s.contains("3 batch(es) with processing time in"), "{s}");
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::model::{parse_rdd_block, AppModel, Job};
+use super::model::{parse_rdd_block, AppModel, Job, RddInfo};
 use super::stages::{cached_partitions, job_dag, lineage};
 use super::streaming::streaming;
 use super::svg::{esc, timeline, Span};
@@ -334,11 +334,20 @@ fn storage(model: &AppModel) -> String {
             block_levels.insert(rdd, b.level.description());
         }
     }
-    let persisted: Vec<_> = model
+    // Persisted RDDs the stages listed, and RDDs known only by their blocks.
+    let mut persisted: Vec<RddInfo> = model
         .rdds
         .values()
         .filter(|r| r.storage_level.is_valid() || per.contains_key(&r.id))
+        .cloned()
         .collect();
+    for id in per.keys().filter(|id| !model.rdds.contains_key(id)) {
+        persisted.push(RddInfo {
+            id: *id,
+            name: format!("RDD {id}"),
+            ..RddInfo::default()
+        });
+    }
     let mut html = String::new();
     if persisted.is_empty() {
         html.push_str("<p class=\"empty\">No persisted RDDs.</p>");
@@ -348,7 +357,7 @@ fn storage(model: &AppModel) -> String {
              <th>Cached partitions</th><th>Fraction cached</th><th>Size in memory</th>\
              <th>Size on disk</th><th>Per executor</th></tr></thead><tbody>",
         );
-        for r in persisted {
+        for r in &persisted {
             let execs = per.get(&r.id);
             let (mem, disk) = execs.map_or((r.memory_size, r.disk_size), |m| {
                 m.values().fold((0, 0), |acc, e| (acc.0 + e.1, acc.1 + e.2))

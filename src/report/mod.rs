@@ -36,6 +36,7 @@
 mod dag;
 mod html;
 mod model;
+mod replay;
 mod stages;
 mod streaming;
 mod svg;
