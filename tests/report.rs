@@ -96,11 +96,22 @@ fn fixture_storage_and_executors() {
     let storage = section(&html, "storage");
     assert!(storage.contains("Memory Deserialized 1x Replicated"));
     assert!(storage.contains("<td>2/2</td><td>100%</td>"), "{storage}");
-    assert!(storage.contains("driver: 2 partition(s), 1.0 KiB memory, 0 B disk"));
+    assert!(storage.contains("driver: 2 partition(s), 1064.0 B memory, 0.0 B disk"));
     let executors = section(&html, "executors");
     assert!(executors.contains("<td>driver</td>") && executors.contains("alive"));
     let lineage = section(&html, "lineage");
-    assert!(lineage.contains("(2) ShuffledRDD [3] at reduceByKey at EventLogDemo.java:38"));
+    // Spark's toDebugString of RDD 3 after its checkpoint.
+    let want = "(2) ShuffledRDD[3] at reduceByKey at EventLogDemo.java:38 [Memory Deserialized 1x Replicated]\n \
+                |       CachedPartitions: 2; MemorySize: 1064.0 B; DiskSize: 0.0 B\n \
+                |  ReliableCheckpointRDD[4] at count at EventLogDemo.java:42 [Memory Deserialized 1x Replicated]";
+    assert!(lineage.contains(want), "{lineage}");
+    // ... and of RDD 8, across groupByKey's shuffle, as Spark prints it.
+    let want = "(2) MapPartitionsRDD[8] at groupByKey at EventLogDemo.java:50\n \
+                |  ShuffledRDD[7] at groupByKey at EventLogDemo.java:50\n \
+                +-(2) MapPartitionsRDD[6] at mapToPair at EventLogDemo.java:49\n    \
+                |  MapPartitionsRDD[5] at flatMap at EventLogDemo.java:48\n    \
+                |  ParallelCollectionRDD[0] at parallelize at EventLogDemo.java:34";
+    assert!(lineage.contains(want), "{lineage}");
 }
 
 fn write_log(lines: &[&str]) -> (tempfile::TempDir, PathBuf) {

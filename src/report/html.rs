@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::model::{parse_rdd_block, AppModel, Job, RddInfo};
-use super::stages::{cached_partitions, job_dag, lineage};
+use super::stages::{bytes_to_string, cached_partitions, job_dag, lineage};
 use super::streaming::streaming;
 use super::svg::{esc, timeline, Span};
 
@@ -76,21 +76,6 @@ fn duration(ms: i64) -> String {
         format!("{:.1} s", ms as f64 / 1000.0)
     } else {
         format!("{:.1} min", ms as f64 / 60_000.0)
-    }
-}
-
-fn bytes(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut k = 0;
-    while v >= 1024.0 && k + 1 < units.len() {
-        v /= 1024.0;
-        k += 1;
-    }
-    if k == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", units[k])
     }
 }
 
@@ -374,8 +359,8 @@ fn storage(model: &AppModel) -> String {
                     per_exec,
                     "<div>{}: {n} partition(s), {} memory, {} disk</div>",
                     esc(e),
-                    bytes(*m),
-                    bytes(*d)
+                    bytes_to_string(*m),
+                    bytes_to_string(*d)
                 );
             }
             if model.unpersisted.contains(&r.id) {
@@ -393,8 +378,8 @@ fn storage(model: &AppModel) -> String {
                     block_levels.get(&r.id).cloned().unwrap_or_default()
                 }),
                 r.num_partitions,
-                bytes(mem),
-                bytes(disk),
+                bytes_to_string(mem),
+                bytes_to_string(disk),
             );
         }
         html.push_str("</tbody></table>");

@@ -208,51 +208,152 @@ pub(crate) fn lineage(model: &AppModel) -> String {
     html
 }
 
-/// One RDD's lineage as text; iterative, and each RDD is expanded once (a diamond's shared
-/// ancestor is listed again without its parents).
+/// One RDD's lineage in Spark's `toDebugString` layout: `(N)` partition counts, `+-` where a
+/// parent is across a shuffle, `|` for narrow parents, the root's storage level on each line
+/// (Spark's `debugSelf` quirk) and a `CachedPartitions` line under cached RDDs. A parent is
+/// across a shuffle when some stage holds the child but not the parent (narrow parents always
+/// share the child's stage). Iterative, like Spark's layout in `rdd::debug_string`.
 pub(crate) fn debug_string(model: &AppModel, root: u64) -> String {
-    let mut out = String::new();
-    let mut expanded = std::collections::BTreeSet::new();
-    let mut stack: Vec<(u64, usize, bool)> = vec![(root, 0, false)];
-    while let Some((id, depth, shuffle)) = stack.pop() {
-        let indent = "  ".repeat(depth);
-        let prefix = if shuffle { "+-" } else { "|" };
-        let lead = if depth == 0 {
-            String::new()
-        } else {
-            format!("{indent}{prefix} ")
-        };
+    let level = model
+        .rdds
+        .get(&root)
+        .map(|r| &r.storage_level)
+        .filter(|l| l.is_valid())
+        .map(|l| format!(" [{}]", l.description()))
+        .unwrap_or_default();
+    let self_lines = |id: u64| -> Vec<String> {
         let Some(info) = model.rdds.get(&id) else {
-            let _ = writeln!(out, "{lead}[{id}] (not in this log)");
-            continue;
+            return vec![format!("[{id}] (not in this log)")];
         };
-        let mut line = format!("{lead}({}) {} [{}]", info.num_partitions, info.name, id);
-        if !info.callsite.is_empty() {
-            let _ = write!(line, " at {}", info.callsite);
+        let mut lines = vec![format!("{}[{}] at {}{level}", info.name, id, info.callsite)];
+        let cached = cached_partitions(model, id);
+        if cached > 0 {
+            let (mem, disk) = stored_sizes(model, info);
+            lines.push(format!(
+                "    CachedPartitions: {cached}; MemorySize: {}; DiskSize: {}",
+                bytes_to_string(mem),
+                bytes_to_string(disk)
+            ));
         }
-        if info.storage_level.is_valid() {
-            let _ = write!(
-                line,
-                " [{}] cached {}/{}",
-                info.storage_level.description(),
-                cached_partitions(model, id),
-                info.num_partitions
+        lines
+    };
+    let parts = |id: u64| format!("({})", model.rdds.get(&id).map_or(0, |r| r.num_partitions));
+    let mut out = Vec::new();
+    let part = parts(root);
+    let left = (part.len() - 1) / 2;
+    let next_prefix = format!("{}|{}", " ".repeat(left), " ".repeat(part.len() - left));
+    for (k, line) in self_lines(root).into_iter().enumerate() {
+        out.push(if k == 0 {
+            format!("{part} {line}")
+        } else {
+            format!("{next_prefix} {line}")
+        });
+    }
+    // (rdd, prefix, is_shuffle, is_last_child); each RDD's parents expanded once.
+    let mut expanded = std::collections::BTreeSet::from([root]);
+    let mut stack: Vec<(u64, String, bool, bool)> = Vec::new();
+    push_parents(model, &mut stack, root, &next_prefix);
+    while let Some((id, prefix, is_shuffle, is_last)) = stack.pop() {
+        let next = if is_shuffle {
+            let part = parts(id);
+            let left = (part.len() - 1) / 2;
+            let this_prefix = strip_bar(&prefix);
+            let next_prefix = format!(
+                "{this_prefix}{}{}|{}",
+                if is_last { "  " } else { "| " },
+                " ".repeat(left),
+                " ".repeat(part.len() - left)
             );
-        }
-        let _ = writeln!(out, "{line}");
-        if !expanded.insert(id) {
-            continue;
-        }
-        for p in info.parent_ids.iter().rev() {
-            let is_shuffle = model
-                .rdds
-                .get(&id)
-                .is_some_and(|r| r.name == "ShuffledRDD" || r.name == "CoGroupedRDD");
-            let d = if is_shuffle { depth + 1 } else { depth.max(1) };
-            stack.push((*p, d, is_shuffle));
+            for (k, line) in self_lines(id).into_iter().enumerate() {
+                out.push(if k == 0 {
+                    format!("{this_prefix}+-{part} {line}")
+                } else {
+                    format!("{next_prefix}{line}")
+                });
+            }
+            next_prefix
+        } else {
+            for line in self_lines(id) {
+                out.push(format!("{prefix}{line}"));
+            }
+            prefix
+        };
+        if expanded.insert(id) {
+            push_parents(model, &mut stack, id, &next);
         }
     }
-    out
+    out.join("\n")
+}
+
+fn push_parents(
+    model: &AppModel,
+    stack: &mut Vec<(u64, String, bool, bool)>,
+    id: u64,
+    prefix: &str,
+) {
+    let parents = model
+        .rdds
+        .get(&id)
+        .map(|r| r.parent_ids.clone())
+        .unwrap_or_default();
+    let n = parents.len();
+    for (k, p) in parents.into_iter().enumerate().rev() {
+        // A stage that saw this edge holds the child without the parent.
+        let shuffle = model.stages.values().any(|s| {
+            s.rdds
+                .iter()
+                .any(|r| r.id == id && r.parent_ids.contains(&p))
+                && !s.rdds.iter().any(|r| r.id == p)
+        });
+        stack.push((p, prefix.to_string(), shuffle, k + 1 == n));
+    }
+}
+
+/// Spark's `prefix.replaceAll("\\|\\s+$", "")`.
+fn strip_bar(prefix: &str) -> String {
+    let trimmed = prefix.trim_end();
+    if trimmed.len() < prefix.len() && trimmed.ends_with('|') {
+        trimmed[..trimmed.len() - 1].to_string()
+    } else {
+        prefix.to_string()
+    }
+}
+
+/// Spark's `Utils.bytesToString`: one decimal, the largest unit of which there are at least 2.
+pub(crate) fn bytes_to_string(size: u64) -> String {
+    const UNITS: [(&str, u64); 6] = [
+        ("EiB", 1 << 60),
+        ("PiB", 1 << 50),
+        ("TiB", 1 << 40),
+        ("GiB", 1 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+    ];
+    for (unit, bytes) in UNITS {
+        if size >= 2 * bytes {
+            return format!("{:.1} {unit}", size as f64 / bytes as f64);
+        }
+    }
+    format!("{:.1} B", size as f64)
+}
+
+/// Memory and disk bytes of `rdd`'s stored blocks (the RDD info's own sizes without block
+/// updates).
+pub(crate) fn stored_sizes(model: &AppModel, rdd: &RddInfo) -> (u64, u64) {
+    let mut found = false;
+    let (mut mem, mut disk) = (0, 0);
+    for ((b, _), blk) in &model.blocks {
+        if super::model::parse_rdd_block(b).is_some_and(|(r, _)| r == rdd.id) {
+            found = true;
+            mem += blk.memory_size;
+            disk += blk.disk_size;
+        }
+    }
+    if found {
+        (mem, disk)
+    } else {
+        (rdd.memory_size, rdd.disk_size)
+    }
 }
 
 /// How many partitions of `rdd` are cached somewhere now (from block updates; the RDD info's
