@@ -74,6 +74,11 @@ impl SparkConf {
         self.settings.get(key).cloned()
     }
 
+    /// Every setting, sorted by key.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.settings.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// A key parsed as a positive integer, or `default` when unset.
     pub(crate) fn get_usize(&self, key: &str, default: usize) -> Result<usize> {
         match self.settings.get(key) {

@@ -23,13 +23,14 @@ use parking_lot::Mutex;
 use crate::conf::{self, SparkConf};
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
+use crate::event_log::EventLogger;
 use crate::rdd::empty::EmptyRdd;
 use crate::rdd::hadoop::HadoopRdd;
 use crate::rdd::parallel_collection::ParallelCollectionRdd;
 use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
 use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
 use crate::scheduler::ids::RddId;
-use crate::scheduler::listener::{ListenerBus, SparkListenerEvent};
+use crate::scheduler::listener::{now_ms, ListenerBus, SparkListenerEvent};
 use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
 use crate::storage::RddInfo;
 use crate::Rdd;
@@ -175,6 +176,10 @@ struct ContextInner {
     local_properties: Mutex<HashMap<(ThreadId, String), String>>,
     default_parallelism: usize,
     stopped: AtomicBool,
+    /// Spark's application id (`local-<millis>`).
+    app_id: String,
+    /// The application's event log (in memory, and in a file when enabled).
+    event_log: Arc<EventLogger>,
 }
 
 impl SparkContext {
@@ -197,7 +202,12 @@ impl SparkContext {
             None => total_slots,
             Some(n) => n,
         };
+        let start_time = now_ms();
+        let app_id = new_app_id(start_time);
+        let event_log = Arc::new(EventLogger::new(&conf, &app_id)?);
         let bus = ListenerBus::default();
+        let logger = event_log.clone();
+        bus.add(Arc::new(move |e: &SparkListenerEvent| logger.on_event(e)));
         let env = Arc::new(SparkEnv::new(
             &conf,
             bus.clone(),
@@ -214,6 +224,7 @@ impl SparkContext {
         }
         let (events, handle) = DagScheduler::start(env.clone(), bus.clone(), max_failures)?;
         env.set_event_queue(events.clone());
+        post_application_start(&conf, &env, &bus, &app_id, start_time);
         Ok(SparkContext {
             inner: Arc::new(ContextInner {
                 conf,
@@ -227,6 +238,8 @@ impl SparkContext {
                 local_properties: Mutex::new(HashMap::new()),
                 default_parallelism,
                 stopped: AtomicBool::new(false),
+                app_id,
+                event_log,
             }),
         })
     }
@@ -360,6 +373,20 @@ impl SparkContext {
         self.inner.shutdown();
     }
 
+    /// Spark's application id: `local-<start time in ms>`, unique within the process; the
+    /// event log file's name.
+    pub fn app_id(&self) -> String {
+        self.inner.app_id.clone()
+    }
+
+    /// Every event of the application so far as the event log's JSON lines (see
+    /// `crate::event_log`), whether or not the file log is enabled. (The HTML report reads it.)
+    #[allow(dead_code)]
+    pub(crate) fn event_log_lines(&self) -> Vec<String> {
+        self.inner.bus.wait_until_delivered();
+        self.inner.event_log.lines()
+    }
+
     /// Whether `stop()` was called.
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
@@ -464,7 +491,73 @@ impl ContextInner {
             }
         }
         self.env.shutdown();
+        // The logger closes its file when it sees the application end.
+        self.bus
+            .post(SparkListenerEvent::ApplicationEnd { time: now_ms() });
+        self.bus.wait_until_delivered();
     }
+}
+
+/// Spark's local application id, `local-<millis>`: a later context of this process in the same
+/// millisecond takes the next free millisecond, so that two logs never share a name.
+fn new_app_id(now: u64) -> String {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut last = LAST.load(Ordering::SeqCst);
+    loop {
+        let id = now.max(last + 1);
+        match LAST.compare_exchange(last, id, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return format!("local-{id}"),
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+/// Posts what Spark posts when an application starts: its executors, its environment and
+/// `ApplicationStart`, and waits until they are delivered (so a listener added later sees
+/// none of them, as before).
+fn post_application_start(
+    conf: &SparkConf,
+    env: &SparkEnv,
+    bus: &ListenerBus,
+    app_id: &str,
+    start_time: u64,
+) {
+    for e in env.executors() {
+        bus.post(SparkListenerEvent::ExecutorAdded {
+            executor_id: e.id.clone(),
+            time: start_time,
+            cores: e.slots,
+            max_memory: e.memory,
+        });
+    }
+    let app_name = conf
+        .get(conf::APP_NAME)
+        .unwrap_or_else(|| "sparklet".to_string());
+    let mut spark_properties: Vec<(String, String)> = conf
+        .entries()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    spark_properties.push(("spark.app.id".into(), app_id.to_string()));
+    spark_properties.push(("spark.app.name".into(), app_name.clone()));
+    spark_properties.push(("spark.app.startTime".into(), start_time.to_string()));
+    spark_properties.sort();
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
+    let system_properties = vec![
+        ("os.name".to_string(), std::env::consts::OS.to_string()),
+        ("os.arch".to_string(), std::env::consts::ARCH.to_string()),
+        ("user.name".to_string(), user.clone()),
+    ];
+    bus.post(SparkListenerEvent::EnvironmentUpdate {
+        spark_properties,
+        system_properties,
+    });
+    bus.post(SparkListenerEvent::ApplicationStart {
+        app_name,
+        app_id: app_id.to_string(),
+        time: start_time,
+        user,
+    });
+    bus.wait_until_delivered();
 }
 
 impl Drop for ContextInner {

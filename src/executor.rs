@@ -57,6 +57,8 @@ impl Drop for InTask {
 pub(crate) struct Executor {
     pub(crate) id: String,
     pub(crate) slots: usize,
+    /// Block memory in bytes.
+    pub(crate) memory: u64,
     pub(crate) block_manager: BlockManager,
     pub(crate) shuffle_store: ShuffleStore,
     alive: AtomicBool,
@@ -78,6 +80,7 @@ impl Executor {
             block_manager: BlockManager::new(&id, memory, local_dir)?,
             id,
             slots,
+            memory,
             shuffle_store: ShuffleStore::default(),
             alive: AtomicBool::new(true),
             queue: Mutex::new(Some(tx)),
@@ -134,11 +137,12 @@ impl Executor {
                 task.attempt_number,
                 env.max_failures,
             );
-            let reason = if injected {
-                TaskEndReason::ExceptionFailure {
+            let (reason, metrics) = if injected {
+                let failure = TaskEndReason::ExceptionFailure {
                     message: INJECTED_FAILURE.to_string(),
                     cause: None,
-                }
+                };
+                (failure, Default::default())
             } else {
                 task.run(me.clone(), env.clone())
             };
@@ -150,6 +154,7 @@ impl Executor {
                     task_id,
                     executor_id: ExecutorId(me.id.clone()),
                     reason,
+                    metrics,
                 });
                 if env.faults.kill_after_task(&me.id) {
                     let reason =

@@ -28,6 +28,7 @@ pub(crate) mod context;
 pub(crate) mod dependency;
 pub(crate) mod env;
 pub mod error;
+pub mod event_log;
 pub(crate) mod executor;
 pub mod fault_injection;
 pub(crate) mod log;

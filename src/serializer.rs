@@ -256,6 +256,14 @@ impl SeqWriter {
         self.count == 0
     }
 
+    /// The number of values in a finished sequence (0 for bytes too short to be one).
+    pub(crate) fn count_of(bytes: &[u8]) -> u64 {
+        bytes
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes)
+    }
+
     /// The finished bytes.
     pub fn finish(mut self) -> Vec<u8> {
         self.buf[..8].copy_from_slice(&self.count.to_le_bytes());

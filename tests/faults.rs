@@ -56,7 +56,8 @@ fn an_executor_dying_between_stages_reruns_only_its_map_partitions() {
         SparkListenerEvent::StageCompleted {
             stage_id: 0,
             attempt: 0,
-            failure: None
+            failure: None,
+            ..
         }
     ));
     let victims: Vec<String> = events

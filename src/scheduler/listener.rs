@@ -14,6 +14,11 @@ use std::thread::ThreadId;
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::storage::StorageLevel;
+
+mod info;
+pub use info::{StageInfo, StageRddInfo, StreamingStateInfo, TaskMetrics};
+
 /// How a task attempt ended, as listeners see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskEndKind {
@@ -34,10 +39,35 @@ pub enum TaskEndKind {
     Ignored,
 }
 
-/// An event of the scheduler.
+/// An event of the scheduler, the context or a streaming context (Spark's
+/// `SparkListenerEvent` family). Times are wall-clock milliseconds since the Unix epoch,
+/// except a streaming batch's, which are its streaming clock's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SparkListenerEvent {
+    /// The application started (posted by `SparkContext::new`).
+    ApplicationStart {
+        /// `sparklet.app.name`.
+        app_name: String,
+        /// The application id (`local-<millis>`).
+        app_id: String,
+        /// When the context started.
+        time: u64,
+        /// The user running it.
+        user: String,
+    },
+    /// The application ended (posted by `SparkContext::stop`, or when the context is dropped).
+    ApplicationEnd {
+        /// When it stopped.
+        time: u64,
+    },
+    /// The settings of the application (Spark's `SparkListenerEnvironmentUpdate`).
+    EnvironmentUpdate {
+        /// The `SparkConf` entries, sorted by key.
+        spark_properties: Vec<(String, String)>,
+        /// Facts of the process (Rust's counterparts of Spark's JVM facts).
+        system_properties: Vec<(String, String)>,
+    },
     /// A job started; `stage_ids` are all the stages it needs, including those that will be
     /// skipped because their shuffle output already exists.
     JobStart {
@@ -45,6 +75,10 @@ pub enum SparkListenerEvent {
         job_id: usize,
         /// Every stage of the job, final stage last.
         stage_ids: Vec<usize>,
+        /// When it was submitted.
+        time: u64,
+        /// Each stage's info, in `stage_ids` order.
+        stage_infos: Vec<Arc<StageInfo>>,
     },
     /// A job ended.
     JobEnd {
@@ -52,6 +86,10 @@ pub enum SparkListenerEvent {
         job_id: usize,
         /// Whether it succeeded.
         succeeded: bool,
+        /// When it ended.
+        time: u64,
+        /// Why it failed, if it did.
+        failure: Option<String>,
     },
     /// A stage attempt was submitted (a stage of a job that is never submitted was skipped).
     StageSubmitted {
@@ -65,6 +103,10 @@ pub enum SparkListenerEvent {
         num_tasks: usize,
         /// Whether it is a shuffle map stage.
         is_shuffle_map: bool,
+        /// The attempt's info.
+        info: Arc<StageInfo>,
+        /// When it was submitted.
+        submission_time: u64,
     },
     /// A stage attempt finished (`failure` is set when it failed).
     StageCompleted {
@@ -74,6 +116,12 @@ pub enum SparkListenerEvent {
         attempt: u32,
         /// Why it failed, if it did.
         failure: Option<String>,
+        /// The attempt's info.
+        info: Arc<StageInfo>,
+        /// When the attempt was submitted.
+        submission_time: Option<u64>,
+        /// When it finished.
+        completion_time: u64,
     },
     /// A task attempt started on an executor.
     TaskStart {
@@ -89,6 +137,8 @@ pub enum SparkListenerEvent {
         task_id: u64,
         /// Where it runs.
         executor_id: String,
+        /// When it was launched.
+        launch_time: u64,
     },
     /// A task attempt ended.
     TaskEnd {
@@ -106,11 +156,25 @@ pub enum SparkListenerEvent {
         executor_id: String,
         /// How it ended.
         reason: TaskEndKind,
+        /// When it was launched.
+        launch_time: u64,
+        /// When the scheduler heard of its end.
+        finish_time: u64,
+        /// Whether it was a shuffle map task (else a result task).
+        is_shuffle_map: bool,
+        /// What it measured (zero when it did not run to an end on its executor).
+        metrics: TaskMetrics,
     },
     /// An executor joined.
     ExecutorAdded {
         /// Its id.
         executor_id: String,
+        /// When.
+        time: u64,
+        /// Its task slots.
+        cores: usize,
+        /// Its block memory in bytes.
+        max_memory: u64,
     },
     /// A cached block could not be read (an unreadable or corrupt disk file) and was dropped;
     /// its partition is recomputed from lineage.
@@ -122,6 +186,25 @@ pub enum SparkListenerEvent {
         /// What went wrong.
         reason: String,
     },
+    /// A block was stored on, or dropped from, an executor (Spark's `SparkListenerBlockUpdated`;
+    /// a level of NONE with zero sizes means it is gone).
+    BlockUpdated {
+        /// `rdd_<rddId>_<split>`.
+        block_id: String,
+        /// The executor whose block manager holds it.
+        executor_id: String,
+        /// Where it is kept now (memory and/or disk), with the RDD's replication.
+        storage_level: StorageLevel,
+        /// Bytes in memory.
+        memory_size: u64,
+        /// Bytes on disk.
+        disk_size: u64,
+    },
+    /// An RDD was unpersisted (Spark's `SparkListenerUnpersistRDD`).
+    UnpersistRdd {
+        /// The RDD.
+        rdd_id: usize,
+    },
     /// An executor died or was removed, and what died with it.
     ExecutorRemoved {
         /// Its id.
@@ -132,6 +215,28 @@ pub enum SparkListenerEvent {
         lost_blocks: usize,
         /// Shuffle map outputs it held (their map partitions run again when needed).
         lost_map_outputs: usize,
+        /// When the scheduler heard of it.
+        time: u64,
+    },
+    /// A streaming batch completed (sparklet's own event: Spark's event log has no streaming
+    /// events). Times are the streaming clock's.
+    StreamingBatchCompleted {
+        /// The batch time.
+        batch_time: u64,
+        /// When the batch's jobs were generated.
+        submission_time: u64,
+        /// When its first job started.
+        processing_start_time: u64,
+        /// When its last job ended.
+        processing_end_time: u64,
+        /// Records its input streams took.
+        num_records: u64,
+        /// Whether a metadata checkpoint was written for it.
+        checkpoint: bool,
+        /// Its output operations (jobs).
+        output_operations: usize,
+        /// Every stateful stream's size after the batch.
+        state: Vec<StreamingStateInfo>,
     },
 }
 
@@ -297,9 +402,9 @@ impl EventLog {
         self.events()
             .iter()
             .find_map(|e| match e {
-                SparkListenerEvent::JobStart { job_id, stage_ids } if *job_id == job => {
-                    Some(stage_ids.clone())
-                }
+                SparkListenerEvent::JobStart {
+                    job_id, stage_ids, ..
+                } if *job_id == job => Some(stage_ids.clone()),
                 _ => None,
             })
             .unwrap_or_default()
@@ -345,4 +450,11 @@ impl EventLog {
             })
             .collect()
     }
+}
+
+/// Wall-clock milliseconds since the Unix epoch (the times of listener events).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -16,6 +16,7 @@ use crate::env::SparkEnv;
 use crate::error::Error;
 use crate::executor::Executor;
 use crate::scheduler::ids::{StageId, TaskId};
+use crate::scheduler::listener::TaskMetrics;
 use crate::shuffle::MapStatus;
 pub(crate) use crate::task_context::TaskContext;
 
@@ -88,20 +89,33 @@ pub(crate) enum TaskEndReason {
 }
 
 impl Task {
-    /// Runs the task on the calling (executor) thread.
-    pub(crate) fn run(&self, executor: Arc<Executor>, env: Arc<SparkEnv>) -> TaskEndReason {
+    /// Runs the task on the calling (executor) thread; returns how it ended and what it
+    /// measured.
+    pub(crate) fn run(
+        &self,
+        executor: Arc<Executor>,
+        env: Arc<SparkEnv>,
+    ) -> (TaskEndReason, TaskMetrics) {
+        let started = std::time::Instant::now();
         let ctx = TaskContext {
             partition_id: self.partition,
             attempt_number: self.attempt_number,
             executor,
             env,
+            metrics: Default::default(),
         };
+        let reason = self.run_in(&ctx);
+        let metrics = ctx.metrics.snapshot(started.elapsed().as_millis() as u64);
+        (reason, metrics)
+    }
+
+    fn run_in(&self, ctx: &TaskContext) -> TaskEndReason {
         let outcome = catch_unwind(AssertUnwindSafe(|| match &self.kind {
             TaskKind::ShuffleMap(dep) => dep
                 .writer
-                .write(dep, self.partition, &ctx)
+                .write(dep, self.partition, ctx)
                 .map(TaskOutput::MapStatus),
-            TaskKind::Result(func) => func(self.partition, &ctx).map(TaskOutput::Result),
+            TaskKind::Result(func) => func(self.partition, ctx).map(TaskOutput::Result),
         }));
         match outcome {
             Ok(Ok(output)) => TaskEndReason::Success(output),

@@ -67,7 +67,14 @@ pub(crate) fn fetch(
                     ),
                 )
             })?;
-        blocks.push(FetchedBlock { buckets, reduce_id });
+        let block = FetchedBlock { buckets, reduce_id };
+        let bytes = block.bytes();
+        ctx.metrics.add_shuffle_read(
+            status.executor_id == ctx.executor.id,
+            crate::serializer::SeqWriter::count_of(bytes),
+            bytes.len() as u64,
+        );
+        blocks.push(block);
     }
     Ok(blocks)
 }

@@ -59,8 +59,10 @@ where
                 }
             }
         }
+        let records: u64 = buckets.iter().map(SeqWriter::len).sum();
         let buckets: Vec<Vec<u8>> = buckets.into_iter().map(SeqWriter::finish).collect();
-        let sizes = buckets.iter().map(|b| b.len() as u64).collect();
+        let sizes: Vec<u64> = buckets.iter().map(|b| b.len() as u64).collect();
+        ctx.metrics.add_shuffle_write(records, sizes.iter().sum());
         ctx.executor
             .shuffle_store
             .put(dep.shuffle_id, map_id, buckets);

@@ -10,6 +10,7 @@ impl DagScheduler {
         task_id: TaskId,
         executor_id: &ExecutorId,
         reason: TaskEndReason,
+        metrics: TaskMetrics,
     ) {
         let Some(rt) = self.running_tasks.remove(&task_id) else {
             return;
@@ -38,6 +39,10 @@ impl DagScheduler {
             task_id: task_id.0,
             executor_id: executor_id.0.clone(),
             reason: kind,
+            launch_time: rt.launch_time,
+            finish_time: now_ms(),
+            is_shuffle_map: matches!(rt.kind, TaskKind::ShuffleMap(_)),
+            metrics,
         });
         match reason {
             TaskEndReason::Success(output) => {
@@ -155,6 +160,8 @@ impl DagScheduler {
             self.post(SparkListenerEvent::JobEnd {
                 job_id: job_id.0,
                 succeeded: true,
+                time: now_ms(),
+                failure: None,
             });
             let ActiveJob {
                 stage_ids,
@@ -266,6 +273,7 @@ impl DagScheduler {
             reason: reason.to_string(),
             lost_blocks,
             lost_map_outputs,
+            time: now_ms(),
         });
         // Running tasks there are lost, not failed: run them again elsewhere.
         let lost: Vec<TaskId> = self
@@ -287,6 +295,10 @@ impl DagScheduler {
                 task_id: task_id.0,
                 executor_id: executor_id.0.clone(),
                 reason: TaskEndKind::ExecutorLost(reason.to_string()),
+                launch_time: rt.launch_time,
+                finish_time: now_ms(),
+                is_shuffle_map: matches!(rt.kind, TaskKind::ShuffleMap(_)),
+                metrics: TaskMetrics::default(),
             });
             if let Some(ts) = self.task_sets.get_mut(&(rt.stage_id, rt.stage_attempt)) {
                 ts.requeue(rt.partition);
@@ -320,8 +332,12 @@ impl DagScheduler {
             if let Some(e) = self.env.executor(new_id.as_str()) {
                 self.free_slots.insert(new_id.clone(), e.slots);
                 self.executor_order.push(new_id.clone());
+                let (cores, max_memory) = (e.slots, e.memory);
                 self.post(SparkListenerEvent::ExecutorAdded {
                     executor_id: new_id.0,
+                    time: now_ms(),
+                    cores,
+                    max_memory,
                 });
             }
         }

@@ -32,12 +32,15 @@ use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::rdd::{dependencies, num_partitions, RddBase};
 use crate::scheduler::ids::{ExecutorId, JobId, StageId, TaskId};
-use crate::scheduler::listener::{ListenerBus, SparkListenerEvent, TaskEndKind};
+use crate::scheduler::listener::{
+    now_ms, ListenerBus, SparkListenerEvent, StageInfo, TaskEndKind, TaskMetrics,
+};
 use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
 use crate::scheduler::task_set::TaskSet;
 
 mod completion;
 mod offers;
+mod stage_info;
 
 /// Spark's `spark.stage.maxConsecutiveAttempts`: fetch-failed attempts before a stage aborts.
 const MAX_CONSECUTIVE_STAGE_ATTEMPTS: u32 = 4;
@@ -60,6 +63,7 @@ pub(crate) enum DagEvent {
         task_id: TaskId,
         executor_id: ExecutorId,
         reason: TaskEndReason,
+        metrics: TaskMetrics,
     },
     ExecutorLost {
         executor_id: ExecutorId,
@@ -87,6 +91,10 @@ struct Stage {
     /// Attempts that failed with a fetch failure since the stage last succeeded (Spark's
     /// `failedAttemptIds`): several failed tasks of one attempt count once.
     failed_attempt_ids: BTreeSet<u32>,
+    /// What listeners are told of the current (or next) attempt.
+    info: Arc<StageInfo>,
+    /// When the current attempt was submitted.
+    submitted_at: Option<u64>,
 }
 
 struct ActiveJob {
@@ -108,6 +116,7 @@ struct RunningTask {
     attempt: u32,
     executor_id: ExecutorId,
     kind: TaskKind,
+    launch_time: u64,
 }
 
 /// The event loop's state.
@@ -182,7 +191,8 @@ impl DagScheduler {
                     task_id,
                     executor_id,
                     reason,
-                } => self.handle_task_end(task_id, &executor_id, reason),
+                    metrics,
+                } => self.handle_task_end(task_id, &executor_id, reason, metrics),
                 DagEvent::ExecutorLost {
                     executor_id,
                     replacement,
@@ -230,13 +240,18 @@ impl DagScheduler {
             return;
         }
         if sub.partitions.is_empty() {
+            let time = now_ms();
             self.post(SparkListenerEvent::JobStart {
                 job_id: job_id.0,
                 stage_ids: Vec::new(),
+                time,
+                stage_infos: Vec::new(),
             });
             self.post(SparkListenerEvent::JobEnd {
                 job_id: job_id.0,
                 succeeded: true,
+                time,
+                failure: None,
             });
             let JobSubmission { reply, .. } = sub;
             let _ = reply.send(Ok(Vec::new()));
@@ -249,6 +264,7 @@ impl DagScheduler {
             stage_id,
             Stage::new(sub.rdd.clone(), StageKind::Result { job_id }, name, job_id),
         );
+        self.refresh_stage_info(stage_id);
         let stage_ids = self.ancestors_and_self(stage_id);
         for s in &stage_ids {
             if let Some(stage) = self.stages.get_mut(s) {
@@ -275,9 +291,15 @@ impl DagScheduler {
                 reply: sub.reply,
             },
         );
+        let stage_infos = stage_ids
+            .iter()
+            .filter_map(|s| self.stages.get(s).map(|st| st.info.clone()))
+            .collect();
         self.post(SparkListenerEvent::JobStart {
             job_id: job_id.0,
             stage_ids: stage_ids.iter().map(|s| s.0).collect(),
+            time: now_ms(),
+            stage_infos,
         });
         self.submit_stage(stage_id);
     }
@@ -346,7 +368,21 @@ impl DagScheduler {
             ),
         );
         self.shuffle_to_map_stage.insert(dep.shuffle_id, id);
+        self.refresh_stage_info(id);
         id
+    }
+
+    /// Sets a stage's info for its next attempt, with one task per partition (Spark's
+    /// `latestInfo` of a new stage).
+    fn refresh_stage_info(&mut self, stage_id: StageId) {
+        let Some(stage) = self.stages.get(&stage_id) else {
+            return;
+        };
+        let attempt = stage.attempt.map_or(0, |a| a + 1);
+        let info = self.stage_info(stage_id, attempt, num_partitions(&*stage.rdd));
+        if let Some(stage) = self.stages.get_mut(&stage_id) {
+            stage.info = info;
+        }
     }
 
     fn submit_stage(&mut self, stage_id: StageId) {
@@ -457,6 +493,12 @@ impl DagScheduler {
         stage.attempt = Some(attempt);
         stage.pending = partitions.iter().copied().collect();
         let name = stage.name.clone();
+        let info = self.stage_info(stage_id, attempt, partitions.len());
+        let submission_time = now_ms();
+        if let Some(stage) = self.stages.get_mut(&stage_id) {
+            stage.info = info.clone();
+            stage.submitted_at = Some(submission_time);
+        }
         self.running.insert(stage_id);
         self.post(SparkListenerEvent::StageSubmitted {
             stage_id: stage_id.0,
@@ -464,6 +506,8 @@ impl DagScheduler {
             name,
             num_tasks: partitions.len(),
             is_shuffle_map: is_map,
+            info,
+            submission_time,
         });
         if partitions.is_empty() {
             self.mark_stage_finished(stage_id, None);
@@ -488,10 +532,15 @@ impl DagScheduler {
         if let Some(ts) = self.task_sets.get_mut(&(stage_id, attempt)) {
             ts.zombie = true;
         }
+        let info = stage.info.clone();
+        let submission_time = stage.submitted_at;
         self.post(SparkListenerEvent::StageCompleted {
             stage_id: stage_id.0,
             attempt,
             failure,
+            info,
+            submission_time,
+            completion_time: now_ms(),
         });
     }
 
@@ -565,6 +614,8 @@ impl DagScheduler {
         self.post(SparkListenerEvent::JobEnd {
             job_id: job_id.0,
             succeeded: false,
+            time: now_ms(),
+            failure: Some(error.to_string()),
         });
         let ActiveJob {
             stage_ids, reply, ..
@@ -610,6 +661,17 @@ impl Stage {
             attempt: None,
             pending: BTreeSet::new(),
             failed_attempt_ids: BTreeSet::new(),
+            info: Arc::new(StageInfo {
+                stage_id: 0,
+                attempt: 0,
+                name: String::new(),
+                num_tasks: 0,
+                rdd_infos: Vec::new(),
+                parent_ids: Vec::new(),
+                details: String::new(),
+                is_shuffle_map: false,
+            }),
+            submitted_at: None,
         }
     }
 }

@@ -27,6 +27,7 @@ impl DagScheduler {
                     continue;
                 };
                 let task_id = TaskId(self.next_task_id);
+                let launch_time = now_ms();
                 self.next_task_id += 1;
                 let task = Task {
                     task_id,
@@ -45,6 +46,7 @@ impl DagScheduler {
                         attempt,
                         executor_id: executor_id.clone(),
                         kind: ts.kind.clone(),
+                        launch_time,
                     },
                 );
                 self.free_slots.insert(executor_id.clone(), free - 1);
@@ -55,6 +57,7 @@ impl DagScheduler {
                     attempt,
                     task_id: task_id.0,
                     executor_id: executor_id.0.clone(),
+                    launch_time,
                 });
                 executor.launch(task, self.env.clone(), self.events.clone());
                 launched = true;

@@ -352,6 +352,7 @@ impl<T: Data> ReceiverSupervisor<T> {
             attempt_number: 0,
             executor,
             env: env.clone(),
+            metrics: Default::default(),
         };
         let stored = crate::rdd::iterator(&*carrier, 0, &ctx).map(drop);
         let id = BlockId {
