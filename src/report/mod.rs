@@ -76,9 +76,9 @@ pub(crate) fn write_context_report(sc: &crate::SparkContext, out: &Path) -> Resu
     write(out, &html)
 }
 
-/// The context's event log lines (h-eventlog's `SparkContext::event_log_lines` once merged).
-fn context_lines(_sc: &crate::SparkContext) -> Vec<String> {
-    Vec::new()
+/// The context's event log lines: every event so far, delivered, in the file's JSON form.
+fn context_lines(sc: &crate::SparkContext) -> Vec<String> {
+    sc.event_log_lines()
 }
 
 /// Writes the page, creating the parent folder if needed.
