@@ -338,6 +338,11 @@ fn sparklet_job_report_content() {
     let executors = section(&html, "executors");
     assert!(executors.contains("<td>dead</td>"), "{executors}");
     assert!(executors.contains("killed by kill_executor"), "{executors}");
+    // One map task per executor (one core each): the victim held map outputs of stage 0.
+    assert!(
+        executors.contains("shuffle map output(s) (stages 0)"),
+        "{executors}"
+    );
     assert!(executors.contains("<td>alive</td>"));
     let storage = section(&html, "storage");
     assert!(
@@ -441,6 +446,8 @@ fn executor_loss_in_spark_format() {
         r#"{"Event":"SparkListenerExecutorAdded","Timestamp":1,"Executor ID":"1","Executor Info":{"Host":"h","Total Cores":1}}"#.to_string(),
         block("rdd_3_0", "0"),
         block("rdd_3_1", "1"),
+        r#"{"Event":"SparkListenerTaskEnd","Stage ID":0,"Stage Attempt ID":0,"Task Type":"ShuffleMapTask","Task End Reason":{"Reason":"Success"},"Task Info":{"Task ID":5,"Index":1,"Attempt":0,"Partition ID":1,"Launch Time":1,"Executor ID":"0","Finish Time":2}}"#.to_string(),
+        r#"{"Event":"SparkListenerTaskEnd","Stage ID":1,"Stage Attempt ID":0,"Task Type":"ResultTask","Task End Reason":{"Reason":"Success"},"Task Info":{"Task ID":6,"Index":1,"Attempt":0,"Partition ID":1,"Launch Time":1,"Executor ID":"0","Finish Time":2}}"#.to_string(),
         r#"{"Event":"SparkListenerTaskEnd","Stage ID":1,"Stage Attempt ID":0,"Task Type":"ResultTask","Task End Reason":{"Reason":"ExecutorLostFailure","Executor ID":"0","Exit Caused By App":true,"Loss Reason":"killed"},"Task Info":{"Task ID":7,"Index":0,"Attempt":0,"Partition ID":0,"Launch Time":2,"Executor ID":"0","Finish Time":3}}"#.to_string(),
         r#"{"Event":"SparkListenerExecutorRemoved","Timestamp":3,"Executor ID":"0","Removed Reason":"killed by kill_executor"}"#.to_string(),
         r#"{"Event":"SparkListenerExecutorAdded","Timestamp":3,"Executor ID":"2","Executor Info":{"Host":"h","Total Cores":1}}"#.to_string(),
@@ -457,7 +464,9 @@ fn executor_loss_in_spark_format() {
         .unwrap();
     assert!(row0.contains("<td>dead</td>"), "{row0}");
     assert!(
-        row0.contains("1 cached block(s) (rdd_3_0); 1 running task(s)"),
+        row0.contains(
+            "1 cached block(s) (rdd_3_0); 1 shuffle map output(s) (stages 0); 1 running task(s)"
+        ),
         "{row0}"
     );
     assert!(row0.contains("<td>2</td></tr>"), "replaced by 2: {row0}");

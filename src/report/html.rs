@@ -418,15 +418,23 @@ fn executors(model: &AppModel) -> String {
         };
         let mut lost = String::new();
         if e.removed_time.is_some() {
+            let mut stages: Vec<u64> = e.lost_map_outputs.iter().map(|m| m.0).collect();
+            stages.dedup();
             let _ = write!(
                 lost,
-                "{} cached block(s){}; {lost_tasks} running task(s)",
+                "{} cached block(s){}; {} shuffle map output(s){}; {lost_tasks} running task(s)",
                 e.lost_blocks.len(),
                 if e.lost_blocks.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", esc(&e.lost_blocks.join(", ")))
-                }
+                },
+                e.lost_map_outputs.len(),
+                if stages.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (stages {})", list(&stages))
+                },
             );
         }
         // The first executor added after this one died, not yet named as a replacement.

@@ -163,6 +163,8 @@ pub(crate) struct Task {
     pub reason: Option<String>,
     /// The reason's detail (exception description, loss reason).
     pub reason_detail: Option<String>,
+    /// `ShuffleMapTask` or `ResultTask`, once ended.
+    pub task_type: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -175,6 +177,9 @@ pub(crate) struct Executor {
     pub removed_reason: Option<String>,
     /// Blocks it held when it was removed (lost unless replicated or checkpointed).
     pub lost_blocks: Vec<String>,
+    /// Shuffle map outputs it had written when it was removed, as (stage, partition): the
+    /// successful map tasks it ran (their outputs live in its shuffle store).
+    pub lost_map_outputs: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Default, Clone)]

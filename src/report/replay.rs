@@ -216,6 +216,13 @@ impl AppModel {
                     .map(|(blk, _)| blk.clone())
                     .collect();
                 self.blocks.retain(|(_, e), _| *e != id);
+                let maps: std::collections::BTreeSet<(u64, u64)> = self
+                    .tasks
+                    .values()
+                    .filter(|t| t.executor_id == id && t.reason.as_deref() == Some("Success"))
+                    .filter(|t| t.task_type.as_deref() == Some("ShuffleMapTask"))
+                    .map(|t| (t.stage_id, t.index))
+                    .collect();
                 let exec = self
                     .executors
                     .entry(id.clone())
@@ -224,6 +231,7 @@ impl AppModel {
                         ..Executor::default()
                     });
                 exec.removed_time = i(v, "Timestamp");
+                exec.lost_map_outputs = maps.into_iter().collect();
                 exec.removed_reason = s(v, "Removed Reason");
                 exec.lost_blocks = lost;
             }
@@ -327,6 +335,7 @@ impl AppModel {
             task.finish_time = i(info, "Finish Time").filter(|t| *t > 0);
             let reason = v.get("Task End Reason");
             task.reason = reason.and_then(|r| s(r, "Reason"));
+            task.task_type = s(v, "Task Type");
             task.reason_detail = reason.and_then(|r| {
                 s(r, "Description")
                     .or_else(|| s(r, "Loss Reason"))
