@@ -530,3 +530,24 @@ fn streaming_batches_in_sparklet_format() {
     assert!(s.contains("<tr class=\"ckpt\"><td>2000</td>"));
     assert!(s.contains("3 batch(es) with processing time in"), "{s}");
 }
+
+/// Library code never panics on bad input: extreme times, wrong types and unknown fields render
+/// a page (in a debug build, where arithmetic overflow would panic).
+#[test]
+fn hostile_values_render_without_panic() {
+    let lines = [
+        r#"{"Event":"SparkListenerApplicationStart","App Name":7,"Timestamp":-9223372036854775808}"#,
+        r#"{"Event":"SparkListenerApplicationEnd","Timestamp":9223372036854775807}"#,
+        r#"{"Event":"SparkListenerJobStart","Job ID":0,"Submission Time":-9223372036854775808,"Stage IDs":[0,0,"x"],"Stage Infos":[{"Stage ID":0,"RDD Info":[{"RDD ID":1,"Parent IDs":[1,2]},{"RDD ID":2,"Parent IDs":[1]}],"Parent IDs":[0]}]}"#,
+        r#"{"Event":"SparkListenerStageSubmitted","Stage Info":{"Stage ID":0,"Submission Time":9223372036854775807}}"#,
+        r#"{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":9223372036854775807,"Job Result":"odd"}"#,
+        r#"{"Event":"SparkListenerExecutorRemoved","Executor ID":"9","Timestamp":-1}"#,
+        r#"{"Event":"SparkletStreamingBatchCompleted","Batch Time":-9223372036854775808,"Submission Time":9223372036854775807,"Processing Start Time":-9223372036854775808,"Processing End Time":9223372036854775807,"Num Records":18446744073709551615,"State":[{"Keys":"many"}]}"#,
+        r#"{"Event":"SparkListenerBlockUpdated","Block Updated Info":{"Block ID":"rdd_x_y"}}"#,
+    ];
+    let (dir, log) = write_log(&lines);
+    let out = dir.path().join("r.html");
+    sparklet::report::render(&log, &out).unwrap();
+    let html = std::fs::read_to_string(out).unwrap();
+    assert!(html.contains("<section id=\"streaming\">") && html.contains("Job 0"));
+}

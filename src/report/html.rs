@@ -58,7 +58,7 @@ fn meta(model: &AppModel) -> String {
         parts.push(format!("event log of Spark {v}"));
     }
     if let (Some(s), Some(e)) = (model.start_time, model.end_time) {
-        parts.push(format!("ran {}", duration(e - s)));
+        parts.push(format!("ran {}", duration(e.saturating_sub(s))));
     }
     parts.push(format!(
         "{} jobs, {} stage attempts, {} tasks",
@@ -127,7 +127,7 @@ fn jobs(model: &AppModel) -> String {
             .filter(|t| j.submitted_stages.contains(&t.stage_id))
             .count();
         let dur = match (j.submission_time, j.completion_time) {
-            (Some(s), Some(e)) => duration(e - s),
+            (Some(s), Some(e)) => duration(e.saturating_sub(s)),
             _ => String::new(),
         };
         let _ = write!(
@@ -158,7 +158,7 @@ fn timeline_spans(model: &AppModel, end_of_log: i64) -> Vec<Span> {
             Some(r) => format!(
                 "executor {}: removed after {} ({r})",
                 e.id,
-                duration(end - start)
+                duration(end.saturating_sub(start))
             ),
             None => format!("executor {}: alive", e.id),
         };
@@ -189,7 +189,7 @@ fn timeline_spans(model: &AppModel, end_of_log: i64) -> Vec<Span> {
                 "Job {}: {} — {status}, {}",
                 j.id,
                 job_name(model, j),
-                duration(end - start)
+                duration(end.saturating_sub(start))
             ),
         });
         for a in model.attempts.values() {
@@ -211,7 +211,7 @@ fn timeline_spans(model: &AppModel, end_of_log: i64) -> Vec<Span> {
                     a.stage_id,
                     a.attempt,
                     a.name,
-                    duration(e - s),
+                    duration(e.saturating_sub(s)),
                     a.failure_reason
                         .as_deref()
                         .map(|r| format!(", failed: {r}"))
@@ -273,7 +273,7 @@ fn stages(model: &AppModel) -> String {
             (true, Some(_)) => ("failed", "failed"),
         };
         let dur = match (a.submission_time, a.completion_time) {
-            (Some(s), Some(e)) => duration(e - s),
+            (Some(s), Some(e)) => duration(e.saturating_sub(s)),
             _ => String::new(),
         };
         let _ = write!(

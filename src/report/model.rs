@@ -213,12 +213,16 @@ pub(crate) struct Batch {
 impl Batch {
     /// Spark Streaming's scheduling delay: processing start − submission.
     pub fn scheduling_delay(&self) -> i64 {
-        (self.processing_start - self.submission_time).max(0)
+        self.processing_start
+            .saturating_sub(self.submission_time)
+            .max(0)
     }
 
     /// Spark Streaming's processing time: end − start.
     pub fn processing_time(&self) -> i64 {
-        (self.processing_end - self.processing_start).max(0)
+        self.processing_end
+            .saturating_sub(self.processing_start)
+            .max(0)
     }
 }
 

@@ -36,10 +36,15 @@ pub(crate) fn timeline(spans: &[Span]) -> String {
         return "<p class=\"empty\">Nothing to show.</p>".into();
     }
     let t0 = spans.iter().map(|s| s.start).min().unwrap_or(0);
-    let t1 = spans.iter().map(|s| s.end).max().unwrap_or(0).max(t0 + 1);
+    let t1 = spans
+        .iter()
+        .map(|s| s.end)
+        .max()
+        .unwrap_or(0)
+        .max(t0.saturating_add(1));
     let (label_w, plot_w, row_h) = (190.0, 700.0, 22.0);
     let height = spans.len() as f64 * row_h + 30.0;
-    let scale = plot_w / (t1 - t0) as f64;
+    let scale = plot_w / (t1 as f64 - t0 as f64);
     let mut svg = format!(
         "<svg class=\"timeline\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\" \
          role=\"img\">",
@@ -47,8 +52,8 @@ pub(crate) fn timeline(spans: &[Span]) -> String {
     );
     for (k, span) in spans.iter().enumerate() {
         let y = k as f64 * row_h + 4.0;
-        let x = label_w + (span.start - t0) as f64 * scale;
-        let w = ((span.end - span.start) as f64 * scale).max(2.0);
+        let x = label_w + (span.start as f64 - t0 as f64) * scale;
+        let w = ((span.end as f64 - span.start as f64) * scale).max(2.0);
         let _ = write!(
             svg,
             "<text x=\"{lx}\" y=\"{ty}\" class=\"label\">{label}</text>\
@@ -67,7 +72,7 @@ pub(crate) fn timeline(spans: &[Span]) -> String {
         "<text x=\"{label_w}\" y=\"{axis_y}\" class=\"axis\">0 ms</text>\
          <text x=\"{x}\" y=\"{axis_y}\" class=\"axis end\">{d} ms</text></svg>",
         x = label_w + plot_w,
-        d = t1 - t0
+        d = t1 as i128 - t0 as i128
     );
     svg
 }
@@ -149,10 +154,10 @@ pub(crate) fn histogram(title: &str, unit: &str, values: &[i64]) -> String {
     let lo = values.iter().copied().min().unwrap_or(0);
     let hi = values.iter().copied().max().unwrap_or(0);
     let bins = 10usize;
-    let width = ((hi - lo) as f64 / bins as f64).max(1.0);
+    let width = ((hi as f64 - lo as f64) / bins as f64).max(1.0);
     let mut counts = vec![0u64; bins];
     for &v in values {
-        let k = (((v - lo) as f64 / width) as usize).min(bins - 1);
+        let k = (((v as f64 - lo as f64) / width) as usize).min(bins - 1);
         counts[k] += 1;
     }
     let columns: Vec<Column> = counts
