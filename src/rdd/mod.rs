@@ -69,6 +69,10 @@ mod persist {
         let core = rdd.core();
         *core.storage_level.lock() = StorageLevel::NONE;
         core.sc.env().remove_rdd(core.id.0);
+        core.sc
+            .env()
+            .bus
+            .post(crate::SparkListenerEvent::UnpersistRdd { rdd_id: core.id.0 });
     }
 }
 
@@ -85,7 +89,7 @@ use crate::partitioner::Partitioner;
 use crate::scheduler::ids::RddId;
 use crate::scheduler::listener::SparkListenerEvent;
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::storage::block_manager::BlockId;
+use crate::storage::block_manager::{BlockId, BlockStatus};
 use crate::storage::{ArcVecIter, BlockCluster, BlockData, StorageLevel};
 
 /// Element types of RDDs and DStreams: cloneable, thread-safe, printable and serializable.
@@ -411,6 +415,15 @@ impl BlockCluster for TaskBlocks<'_> {
             block_id: id.to_string(),
             executor_id: executor_id.to_string(),
             reason: reason.to_string(),
+        });
+    }
+    fn block_updated(&self, id: BlockId, executor_id: &str, status: BlockStatus) {
+        self.0.env.bus.post(SparkListenerEvent::BlockUpdated {
+            block_id: id.to_string(),
+            executor_id: executor_id.to_string(),
+            storage_level: status.level,
+            memory_size: status.memory_size,
+            disk_size: status.disk_size,
         });
     }
 }

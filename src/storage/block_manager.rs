@@ -192,6 +192,23 @@ impl BlockManager {
         ids.len()
     }
 
+    /// Where block `id` is kept here, reported with `level`'s deserialized flag and replication.
+    pub(crate) fn status(&self, id: BlockId, level: StorageLevel) -> BlockStatus {
+        let memory_size = self.memory.lock().size_of(id);
+        let disk_size = self.disk.size_of(id);
+        BlockStatus {
+            level: StorageLevel::from_flags(
+                disk_size.is_some(),
+                memory_size.is_some(),
+                level.use_off_heap(),
+                level.deserialized() && memory_size.is_some(),
+                level.replication(),
+            ),
+            memory_size: memory_size.unwrap_or(0),
+            disk_size: disk_size.unwrap_or(0),
+        }
+    }
+
     /// (memory bytes, disk bytes) of the blocks of one RDD, and their splits.
     pub(crate) fn rdd_usage(&self, rdd_id: usize) -> (u64, u64, BTreeSet<usize>) {
         let mut splits = BTreeSet::new();
@@ -367,6 +384,18 @@ pub(crate) trait BlockCluster {
     /// A copy of block `id` on `executor_id` could not be read and was dropped (Spark logs
     /// and recomputes; the caller posts a `BlockLost` event).
     fn block_lost(&self, id: BlockId, executor_id: &str, reason: &str);
+    /// Block `id` on `executor_id` is now kept as `status` says (Spark's
+    /// `BlockManagerMaster.updateBlockInfo`; the caller posts a `BlockUpdated` event).
+    fn block_updated(&self, id: BlockId, executor_id: &str, status: BlockStatus);
+}
+
+/// Where a block is kept on one executor, and its sizes (Spark's `BlockStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BlockStatus {
+    /// Memory and/or disk, with the block's deserialized flag and replication.
+    pub(crate) level: StorageLevel,
+    pub(crate) memory_size: u64,
+    pub(crate) disk_size: u64,
 }
 
 /// Spark's `BlockManager.getOrElseUpdate`: the block if any executor has it, else the values
@@ -535,9 +564,18 @@ fn store_block<T: BlockValue>(
             let (stored, dropped) = bm.put(id, value.clone(), size, spill, level);
             for d in dropped {
                 master.unregister(d, &target);
+                let gone = BlockStatus {
+                    level: StorageLevel::NONE,
+                    memory_size: 0,
+                    disk_size: 0,
+                };
+                cluster.block_updated(d, &target, gone);
             }
             match stored {
-                Ok(()) => master.register(id, &target),
+                Ok(()) => {
+                    master.register(id, &target);
+                    cluster.block_updated(id, &target, bm.status(id, level));
+                }
                 Err(reason) => crate::log::warn(
                     "BlockManager",
                     &format!("{id} not stored on executor {target}: {reason}"),

@@ -37,6 +37,24 @@ const fn level(
 }
 
 impl StorageLevel {
+    /// A level of these flags (where one copy of a block is kept, for listeners).
+    pub(crate) fn from_flags(
+        use_disk: bool,
+        use_memory: bool,
+        use_off_heap: bool,
+        deserialized: bool,
+        replication: usize,
+    ) -> StorageLevel {
+        let replication = u8::try_from(replication).unwrap_or(u8::MAX);
+        level(
+            use_disk,
+            use_memory,
+            use_off_heap,
+            deserialized,
+            replication,
+        )
+    }
+
     /// Not persisted.
     pub const NONE: StorageLevel = level(false, false, false, false, 1);
     /// Serialized on disk.

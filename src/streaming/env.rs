@@ -180,9 +180,11 @@ impl StreamingEnv {
     /// the context), and the jobs run after that.
     pub(crate) fn run_batch(&self, time: Time) -> Result<()> {
         *self.last_batch.lock() = Some(time);
+        let submitted = self.clock.time_ms();
         let _property = LocalPropertyGuard::set(&self.sc, CHECKPOINT_ALL_MARKED_ANCESTORS, "true");
         let outputs = self.graph.lock().outputs.clone();
         let jobs = crate::streaming::graph::generate_jobs(&outputs, time);
+        let output_operations = jobs.as_ref().map_or(0, Vec::len);
         // Spark's DoCheckpoint after generating (the batch is pending) ...
         self.write_checkpoint(time, vec![time], false);
         let mut first_error = None;
@@ -202,6 +204,14 @@ impl StreamingEnv {
         crate::streaming::graph::clear_metadata(&outputs, time, unpersist);
         // ... and after the batch completed and its metadata was cleared.
         self.write_checkpoint(time, Vec::new(), true);
+        let ended = self.clock.time_ms();
+        crate::streaming::batch_info::post_batch_completed(
+            self,
+            time,
+            submitted,
+            ended,
+            output_operations,
+        );
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),

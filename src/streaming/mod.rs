@@ -2,6 +2,7 @@
 //!
 //! `use sparklet::streaming::*;` brings in everything a streaming program needs.
 
+pub(crate) mod batch_info;
 pub(crate) mod checkpoint;
 pub mod clock;
 pub(crate) mod context;

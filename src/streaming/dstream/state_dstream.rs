@@ -22,6 +22,7 @@ use crate::error::Result;
 use crate::partitioner::Partitioner;
 use crate::rdd::{part_iter, BoxIter, Data, PartIter};
 use crate::storage::StorageLevel;
+use crate::streaming::batch_info::{counting, KeyCounts, LatestKeys};
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
 use crate::streaming::env::StreamingEnv;
@@ -39,6 +40,8 @@ pub(crate) struct StateDStream<K: Data, V: Data, S: Data> {
     partitioner: Partitioner,
     remember_partitioner: bool,
     initial: Option<Rdd<(K, S)>>,
+    /// The key counts of the latest batch's state RDD.
+    latest: LatestKeys,
 }
 
 impl<K: Data + Hash + Eq, V: Data, S: Data> StateDStream<K, V, S> {
@@ -59,20 +62,27 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> StateDStream<K, V, S> {
             partitioner,
             remember_partitioner,
             initial,
+            latest: LatestKeys::default(),
         }
     }
 
     /// Spark's `computeUsingPreviousRDD`.
-    fn compute_using_previous(&self, data: &Rdd<(K, V)>, prev: &Rdd<(K, S)>) -> Rdd<(K, S)> {
+    fn compute_using_previous(
+        &self,
+        data: &Rdd<(K, V)>,
+        prev: &Rdd<(K, S)>,
+        counts: KeyCounts,
+    ) -> Rdd<(K, S)> {
         let update = self.update.clone();
         data.cogroup_with(prev, self.partitioner.clone())
             .map_partitions_named(
                 "updateStateByKey",
                 self.remember_partitioner,
-                Arc::new(move |_, it: PartIter<(K, (Vec<V>, Vec<S>))>| {
-                    part_iter(update(Box::new(
+                Arc::new(move |split, it: PartIter<(K, (Vec<V>, Vec<S>))>| {
+                    let out = part_iter(update(Box::new(
                         it.map(|(k, (vs, ss))| (k, vs, ss.into_iter().next())),
-                    )))
+                    )));
+                    counting(out, split, counts.clone())
                 }),
             )
     }
@@ -91,6 +101,9 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> DStreamBase for StateDStream<K, V, S
     fn class_name(&self) -> &'static str {
         "StateDStream"
     }
+    fn state_keys(&self, time: Time) -> Option<u64> {
+        self.latest.at(time)
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -100,20 +113,24 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
     fn compute(&self, time: Time) -> Result<Option<Rdd<(K, S)>>> {
         let prev = get_or_compute(self, time - self.slide_duration())?;
         let data = get_or_compute(&*self.parent, time)?;
+        let counts = KeyCounts::default();
+        self.latest.set(time, counts.clone());
         Ok(match (prev, data) {
-            (Some(prev), Some(data)) => Some(self.compute_using_previous(&data, &prev)),
+            (Some(prev), Some(data)) => Some(self.compute_using_previous(&data, &prev, counts)),
             (Some(prev), None) => {
                 let update = self.update.clone();
                 Some(prev.map_partitions_named(
                     "updateStateByKey",
                     self.remember_partitioner,
-                    Arc::new(move |_, it: PartIter<(K, S)>| {
-                        part_iter(update(Box::new(it.map(|(k, s)| (k, Vec::new(), Some(s))))))
+                    Arc::new(move |split, it: PartIter<(K, S)>| {
+                        let out =
+                            part_iter(update(Box::new(it.map(|(k, s)| (k, Vec::new(), Some(s))))));
+                        counting(out, split, counts.clone())
                     }),
                 ))
             }
             (None, Some(data)) => match &self.initial {
-                Some(initial) => Some(self.compute_using_previous(&data, initial)),
+                Some(initial) => Some(self.compute_using_previous(&data, initial, counts)),
                 None => {
                     let update = self.update.clone();
                     let grouped = data.combine_by_key(
@@ -125,8 +142,9 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                     Some(grouped.map_partitions_named(
                         "updateStateByKey",
                         self.remember_partitioner,
-                        Arc::new(move |_, it: PartIter<(K, Vec<V>)>| {
-                            part_iter(update(Box::new(it.map(|(k, vs)| (k, vs, None)))))
+                        Arc::new(move |split, it: PartIter<(K, Vec<V>)>| {
+                            let out = part_iter(update(Box::new(it.map(|(k, vs)| (k, vs, None)))));
+                            counting(out, split, counts.clone())
                         }),
                     ))
                 }

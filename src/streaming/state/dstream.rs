@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 use crate::rdd::Data;
 use crate::storage::StorageLevel;
+use crate::streaming::batch_info::LatestKeys;
 use crate::streaming::dstream::handle::DStream;
 use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
 use crate::streaming::env::StreamingEnv;
@@ -38,6 +39,8 @@ pub(crate) struct InternalMapWithStateDStream<K: Data, V: Data, S: Data, E: Data
     parent: Arc<dyn TypedDStream<(K, V)>>,
     spec: StateSpec<K, V, S, E>,
     partitioner: Partitioner,
+    /// The key counts of the latest batch's state RDD.
+    latest: LatestKeys,
 }
 
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> InternalMapWithStateDStream<K, V, S, E> {
@@ -74,6 +77,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> InternalMapWithStateDStream
             parent,
             spec,
             partitioner,
+            latest: LatestKeys::default(),
         }
     }
 }
@@ -95,6 +99,9 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> DStreamBase
     }
     fn initial_checkpoint_duration(&self) -> Option<Duration> {
         Some(self.slide_duration() * DEFAULT_CHECKPOINT_DURATION_MULTIPLIER)
+    }
+    fn state_keys(&self, time: Time) -> Option<u64> {
+        self.latest.at(time)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -147,6 +154,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedDStream<Record<K, S, E
             time,
             threshold,
         )?;
+        self.latest.set(time, rdd.key_counts());
         Ok(Some(Rdd::from_arc(Arc::new(rdd))))
     }
 }

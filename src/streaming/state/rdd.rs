@@ -27,6 +27,7 @@ use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{iterator, part_iter, ComputeResult, Data, PartIter, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
+use crate::streaming::batch_info::KeyCounts;
 use crate::streaming::state::spec::MappingFunction;
 use crate::streaming::state::state_impl::State;
 use crate::streaming::state::state_map::{
@@ -44,6 +45,9 @@ use crate::{Rdd, SparkContext};
 pub(crate) struct MapWithStateRDDRecord<K, S, E> {
     pub(crate) state_map: StateMap<K, S>,
     pub(crate) mapped_data: Vec<E>,
+    /// Live keys in `state_map`, kept exactly as keys are added and removed (listeners are told
+    /// the state's size after each batch without a walk over the map).
+    pub(crate) keys: u64,
 }
 
 /// Spark's `MapWithStateRDDRecord.updateRecordWithData` (M1–M5).
@@ -65,22 +69,26 @@ where
     // The previous map is never mutated: work on a copy-on-write child. (Spark falls back to an
     // EmptyStateMap, which cannot be written, when there is no previous record; that never
     // happens in a stream, so here the fallback is a fresh map.)
-    let mut map = match prev {
-        Some(r) if !r.state_map.is_empty_state_map() => r.state_map.copy(),
-        _ => StateMap::create(delta_chain_threshold)?,
+    let (mut map, mut keys) = match prev {
+        Some(r) if !r.state_map.is_empty_state_map() => (r.state_map.copy(), r.keys),
+        _ => (StateMap::create(delta_chain_threshold)?, 0),
     };
     let mut mapped = Vec::new();
     let mut state = State::new();
     let t = batch_time.milliseconds();
     let below = map.snapshot_below();
     for (key, value) in data {
-        state.wrap(map.get_in(&below, &key));
+        let found = map.get_in(&below, &key);
+        let existed = found.is_some();
+        state.wrap(found);
         let out = f(batch_time, &key, Some(value), &mut state);
         if state.is_removed() {
             map.remove(&key);
+            keys = keys.saturating_sub(u64::from(existed));
         } else if state.is_updated() || (state.exists() && timeout_threshold.is_some()) {
             if let Some(s) = state.take() {
                 map.put(key, s, t)?;
+                keys += u64::from(!existed);
             }
         }
         mapped.extend(out);
@@ -91,11 +99,13 @@ where
             let out = f(batch_time, &key, None, &mut state);
             mapped.extend(out);
             map.remove(&key);
+            keys = keys.saturating_sub(1);
         }
     }
     Ok(MapWithStateRDDRecord {
         state_map: map,
         mapped_data: mapped,
+        keys,
     })
 }
 
@@ -114,6 +124,8 @@ pub(crate) struct MapWithStateRdd<K: Data, V: Data, S: Data, E: Data> {
     /// Spark's `doFullScan`: set when the RDD is marked for checkpointing.
     do_full_scan: AtomicBool,
     delta_chain_threshold: i64,
+    /// Live keys of each partition computed so far (for the batch's listener event).
+    key_counts: KeyCounts,
 }
 
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateRdd<K, V, S, E> {
@@ -149,7 +161,13 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateRdd<K, V, S, E>
             timeout_threshold,
             do_full_scan: AtomicBool::new(false),
             delta_chain_threshold,
+            key_counts: KeyCounts::default(),
         })
+    }
+
+    /// The live keys of the partitions computed so far.
+    pub(crate) fn key_counts(&self) -> KeyCounts {
+        self.key_counts.clone()
     }
 
     /// Spark's `setFullScan` (a test hook).
@@ -240,6 +258,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedRdd<Record<K, S, E>>
             self.do_full_scan.load(Ordering::SeqCst),
             self.delta_chain_threshold,
         )?;
+        self.key_counts.lock().insert(split, record.keys);
         Ok(part_iter(std::iter::once(record)))
     }
 }
@@ -288,9 +307,12 @@ where
                 for (k, (s, t)) in it {
                     map.put(k, s, t).expect("a created StateMap accepts puts");
                 }
+                // One layer of live entries only: its size is the key count.
+                let keys = map.approx_size() as u64;
                 part_iter(std::iter::once(MapWithStateRDDRecord {
                     state_map: map,
                     mapped_data: Vec::new(),
+                    keys,
                 }))
             }),
         );
@@ -335,9 +357,11 @@ mod tests {
         for (k, s, t) in entries {
             map.put(k.to_string(), *s, *t).unwrap();
         }
+        let keys = map.get_all().len() as u64;
         MapWithStateRDDRecord {
             state_map: map,
             mapped_data: Vec::new(),
+            keys,
         }
     }
 
