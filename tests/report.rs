@@ -405,13 +405,19 @@ fn stream_report() -> (tempfile::TempDir, PathBuf, String) {
 fn sparklet_stream_report_content() {
     let (_dir, _page, html) = stream_report();
     let streaming = section(&html, "streaming");
+    // A queue stream reports no input records (Spark's QueueInputDStream neither); batches at
+    // multiples of the 2 s checkpoint interval are checkpoint batches.
     assert!(
-        streaming.contains("<p>8 batches, 36 records"),
+        streaming.contains("<p>8 batches, 0 records, 4 checkpoint batch(es)"),
         "{streaming}"
     );
+    assert!(streaming.contains("<tr class=\"ckpt\"><td>2000</td>"));
     assert!(streaming.contains("scheduling delay") && streaming.contains("processing time"));
     assert!(streaming.contains("State size per batch"));
-    assert!(streaming.contains("MapWithStateDStream"), "{streaming}");
+    assert!(
+        streaming.contains("InternalMapWithStateDStream"),
+        "{streaming}"
+    );
     // Six distinct words: the state holds 6 keys from the sixth batch on.
     assert!(streaming.contains(": 6 keys in"), "{streaming}");
     assert!(
