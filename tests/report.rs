@@ -56,7 +56,7 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
 fn fixture_jobs_and_skipped_stages() {
     let html = render_fixture();
     assert!(html.contains("EventLogDemo"));
-    assert!(html.contains("event log of Spark 4.3.0"));
+    assert!(html.contains("log format of Spark 4.3.0"));
     let jobs = section(&html, "jobs");
     for j in 0..5 {
         assert!(
@@ -344,11 +344,15 @@ fn sparklet_job_report_content() {
         "{executors}"
     );
     assert!(executors.contains("<td>alive</td>"));
+    // The victim's cached partition was lost with it (and re-cached from the checkpoint by
+    // the next job: both partitions are cached at the end).
+    assert!(executors.contains("cached block(s) (rdd_"), "{executors}");
     let storage = section(&html, "storage");
     assert!(
         storage.contains("Memory Deserialized 1x Replicated"),
         "{storage}"
     );
+    assert!(storage.contains("<td>2/2</td><td>100%</td>"), "{storage}");
     assert!(html.contains("&lt;the&gt;") || !html.contains("<the>"));
     assert!(!html.contains("id=\"streaming\""));
 }

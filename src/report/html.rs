@@ -55,7 +55,7 @@ fn meta(model: &AppModel) -> String {
         parts.push(format!("application {id}"));
     }
     if let Some(v) = &model.spark_version {
-        parts.push(format!("event log of Spark {v}"));
+        parts.push(format!("log format of Spark {v}"));
     }
     if let (Some(s), Some(e)) = (model.start_time, model.end_time) {
         parts.push(format!("ran {}", duration(e.saturating_sub(s))));
