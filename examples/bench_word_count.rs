@@ -11,6 +11,9 @@
 //! does (iteration yields owned values, where the JVM hands out references).
 //!
 //! Run: `cargo run --release --example bench_word_count [-- words distinct slices runs]`
+//!
+//! With `BENCH_EVENT_LOG=DIR` the run also writes Spark's event log into DIR
+//! (`sparklet.eventLog.enabled`, block updates included), to measure what the log costs.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -104,11 +107,17 @@ fn main() -> Result<()> {
     let expected = hash_map_count(&input);
 
     // sparklet on local[2], the input cached (not timed).
-    let sc = SparkContext::new(
-        SparkConf::new()
-            .set_master("local[2]")
-            .set_app_name("bench_word_count"),
-    )?;
+    let mut conf = SparkConf::new()
+        .set_master("local[2]")
+        .set_app_name("bench_word_count");
+    let event_log = std::env::var("BENCH_EVENT_LOG").ok();
+    if let Some(dir) = &event_log {
+        conf = conf
+            .set("sparklet.eventLog.enabled", "true")
+            .set("sparklet.eventLog.dir", dir)
+            .set("sparklet.eventLog.logBlockUpdates.enabled", "true");
+    }
+    let sc = SparkContext::new(conf)?;
     let cached = sc.parallelize(input.clone(), slices).cache()?;
     assert_eq!(cached.count()?, n);
 
@@ -153,8 +162,9 @@ fn main() -> Result<()> {
 
     let base = median(base_times.clone());
     println!(
-        "word count: {n} words, {} distinct, {slices} slices, {runs} runs",
-        expected.len()
+        "word count: {n} words, {} distinct, {slices} slices, {runs} runs, event log {}",
+        expected.len(),
+        event_log.as_deref().unwrap_or("off")
     );
     println!(
         "| {:<34} | {:>9} | {:>9} | {:>12} | {:>5} |",

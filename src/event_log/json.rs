@@ -20,6 +20,9 @@ use crate::storage::StorageLevel;
 
 /// The host every executor reports (executors are threads of this process).
 pub(crate) const HOST: &str = "localhost";
+/// The port every block manager reports: executors have no network port, and Spark's
+/// `BlockManagerId` requires a positive one.
+const BLOCK_MANAGER_PORT: u16 = 7337;
 
 /// The first line of every log (Spark's `SparkListenerLogStart`) and Spark's default resource
 /// profile, which Spark writes before any other event.
@@ -991,7 +994,7 @@ impl<'a> BlockManagerId<'a> {
         BlockManagerId {
             executor_id,
             host: HOST,
-            port: 0,
+            port: BLOCK_MANAGER_PORT,
         }
     }
 }

@@ -235,4 +235,28 @@ mod tests {
             .any(|e| e.contains("SparkListenerApplicationStart")));
         assert_eq!(events.iter().filter(|e| e.contains("TaskEnd")).count(), 4);
     }
+
+    /// The in-memory lines are the file's lines, event for event (block updates on).
+    #[test]
+    fn in_memory_lines_are_the_files_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = SparkConf::new()
+            .set_master("local[2]")
+            .set(super::ENABLED, "true")
+            .set(super::LOG_BLOCK_UPDATES, "true")
+            .set(super::DIR, &dir.path().display().to_string());
+        let sc = SparkContext::new(conf).unwrap();
+        let rdd = sc.parallelize(vec![1, 2, 3], 2).cache().unwrap();
+        assert_eq!(
+            rdd.map(|x| (x % 2, x))
+                .reduce_by_key(|a, b| a + b)
+                .count()
+                .unwrap(),
+            2
+        );
+        sc.stop();
+        let file = std::fs::read_to_string(dir.path().join(sc.app_id())).unwrap();
+        let from_file: Vec<&str> = file.lines().collect();
+        assert_eq!(sc.event_log_lines(), from_file);
+    }
 }

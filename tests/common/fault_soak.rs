@@ -181,7 +181,21 @@ pub fn program(
         }
     }
     run?;
-    let steps = log.events().len();
+    // The scheduler's steps: events posted from elsewhere (block updates, unpersists, batch
+    // ends) are not steps `killExecutorAtStep` counts.
+    let steps = log
+        .events()
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                SparkListenerEvent::BlockUpdated { .. }
+                    | SparkListenerEvent::BlockLost { .. }
+                    | SparkListenerEvent::UnpersistRdd { .. }
+                    | SparkListenerEvent::StreamingBatchCompleted { .. }
+            )
+        })
+        .count();
     sc.stop();
     let got = snapshots.lock().clone();
     Ok((got, steps))
