@@ -141,6 +141,8 @@ struct Outcome {
     cached_after_kill: usize,
     lineage_before: String,
     lineage_after: String,
+    /// The HTML report of the scenario's application (`sc.write_report`).
+    report: std::path::PathBuf,
 }
 
 /// Prints a Markdown table with columns as wide as their widest cell.
@@ -235,6 +237,11 @@ fn run(scenario: Scenario) -> Result<Outcome> {
     let after3 = counters.snapshot();
     let reads3 = Reads::derive(&after2, &after3, cached_after_kill, checkpointed3);
     assert!(zero.iter().all(|&c| c == 0));
+    let report = std::env::temp_dir().join("sparklet-reports").join(format!(
+        "checkpoint_vs_persist-{}.html",
+        scenario.name.replace(' ', "")
+    ));
+    sc.write_report(&report)?;
     sc.stop();
 
     Ok(Outcome {
@@ -245,6 +252,7 @@ fn run(scenario: Scenario) -> Result<Outcome> {
         cached_after_kill,
         lineage_before,
         lineage_after,
+        report,
     })
 }
 
@@ -309,6 +317,11 @@ fn main() -> Result<()> {
         for line in o.lineage_after.lines() {
             println!("      {line}");
         }
+    }
+    println!();
+    println!("HTML reports (jobs, stage DAGs, storage, the killed executors):");
+    for o in &outcomes {
+        println!("  {}: {}", o.scenario.name, o.report.display());
     }
     Ok(())
 }

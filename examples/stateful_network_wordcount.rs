@@ -148,6 +148,15 @@ fn main() -> Result<()> {
         ssc.run_batches(1)?;
         flush(&report);
     }
-    ssc.stop(true, false);
+    ssc.stop(false, false);
+    let page = std::env::temp_dir()
+        .join("sparklet-reports")
+        .join("stateful_network_wordcount.html");
+    sc.write_report(&page)?;
+    sc.stop();
+    println!(
+        "\nHTML report (jobs, stages, streaming batches, state size): {}",
+        page.display()
+    );
     Ok(())
 }

@@ -366,6 +366,24 @@ impl SparkContext {
         self.inner.bus.add(Arc::new(listener));
     }
 
+    /// Writes the HTML report of this application so far (jobs, stages and their DAGs,
+    /// lineage, storage, executors, accumulators, streaming batches) into one self-contained
+    /// file, from the same event lines the event log holds: see [`crate::report`].
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// sc.parallelize(vec![1, 2, 3], 2).count().unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let page = dir.path().join("report.html");
+    /// sc.write_report(&page).unwrap();
+    /// let html = std::fs::read_to_string(&page).unwrap();
+    /// assert!(html.contains(">Job 0<") && html.contains("ParallelCollectionRDD"));
+    /// ```
+    pub fn write_report(&self, path: impl AsRef<Path>) -> Result<()> {
+        crate::report::write_context_report(self, path.as_ref())
+    }
+
     /// Stops the scheduler and the executors; later jobs fail with `Error::IllegalState`.
     pub fn stop(&self) {
         if self.inner.stopped.swap(true, Ordering::SeqCst) {

@@ -34,6 +34,7 @@ pub mod fault_injection;
 pub(crate) mod logging;
 pub(crate) mod partitioner;
 pub(crate) mod rdd;
+pub mod report;
 pub(crate) mod scala_string;
 pub(crate) mod scheduler;
 pub mod serializer;
