@@ -42,8 +42,8 @@ pub(crate) mod shuffle;
 pub(crate) mod storage;
 pub mod streaming;
 pub(crate) mod task_context;
-pub(crate) mod util;
 pub mod ui;
+pub(crate) mod util;
 
 pub use conf::SparkConf;
 pub use context::SparkContext;
