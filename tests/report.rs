@@ -170,7 +170,7 @@ fn chromium() -> String {
     }
     panic!(
         "headless Chromium is needed for the report tests and was not found: install Debian's \
-         package with `apt-get update && apt-get install -y chromium` (as root; .ci/run does it)"
+         package with `apt-get update && apt-get install -y chromium` (as root; ./test.sh does it)"
     );
 }
 
