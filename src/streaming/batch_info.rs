@@ -24,25 +24,29 @@ use crate::streaming::time::Time;
 /// Live keys per computed partition of one state RDD.
 pub(crate) type KeyCounts = Arc<Mutex<BTreeMap<usize, u64>>>;
 
-/// A stateful stream's key counts of its latest batch.
+/// A stateful stream's key counts of its latest batch: the batch time, the counts, and the
+/// number of partitions of that batch's state RDD.
 #[derive(Default)]
-pub(crate) struct LatestKeys(Mutex<Option<(Time, KeyCounts)>>);
+pub(crate) struct LatestKeys(Mutex<Option<(Time, KeyCounts, usize)>>);
 
 impl LatestKeys {
-    /// Records `counts` as those of the state RDD of `time`.
-    pub(crate) fn set(&self, time: Time, counts: KeyCounts) {
-        *self.0.lock() = Some((time, counts));
+    /// Records `counts` as those of the state RDD of `time`, which has `partitions` partitions.
+    pub(crate) fn set(&self, time: Time, counts: KeyCounts, partitions: usize) {
+        *self.0.lock() = Some((time, counts, partitions));
     }
 
-    /// The keys of the state at `time`, if that batch's state RDD computed any partition.
+    /// The keys of the state at `time`: exact, so only once the batch computed every
+    /// partition of its state RDD (an output that reads a few partitions, as `print`'s
+    /// `take`, leaves the size unknown rather than partial).
     pub(crate) fn at(&self, time: Time) -> Option<u64> {
         let latest = self.0.lock();
-        let (t, counts) = latest.as_ref()?;
+        let (t, counts, partitions) = latest.as_ref()?;
         if *t != time {
             return None;
         }
         let counts = counts.lock();
-        (!counts.is_empty()).then(|| counts.values().sum())
+        let complete = *partitions > 0 && (0..*partitions).all(|p| counts.contains_key(&p));
+        complete.then(|| counts.values().sum())
     }
 }
 
@@ -114,7 +118,7 @@ pub(crate) fn post_batch_completed(
             submission_time,
             processing_start_time: submission_time,
             processing_end_time,
-            num_records: 0,
+            num_records: env.input_info_tracker.num_records(time),
             checkpoint,
             output_operations,
             state,
