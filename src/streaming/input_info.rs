@@ -92,7 +92,9 @@ mod tests {
         assert_eq!(tracker.num_records(time), 300);
         assert!(tracker.get_info(Time::new(1)).is_empty());
         let again = tracker.report_info(time, info(0, 1)).unwrap_err();
-        assert!(again.to_string().contains("already added into InputInfoTracker"));
+        assert!(again
+            .to_string()
+            .contains("already added into InputInfoTracker"));
     }
 
     /// Spark: InputInfoTrackerSuite "test cleanup InputInfo from InputInfoTracker"

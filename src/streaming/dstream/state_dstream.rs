@@ -132,9 +132,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                 ))
             }
             (None, Some(data)) => match &self.initial {
-                Some(initial) => {
-                    Some(self.compute_using_previous(&data, initial, counts.clone()))
-                }
+                Some(initial) => Some(self.compute_using_previous(&data, initial, counts.clone())),
                 None => {
                     let update = self.update.clone();
                     let counts = counts.clone();

@@ -308,7 +308,10 @@ impl TypedDStream<String> for SocketInputDStream {
                 input_stream_id: self.core.id,
                 num_records: received.iter().map(|b| b.num_records).sum(),
             };
-            self.core.ssc()?.input_info_tracker.report_info(time, info)?;
+            self.core
+                .ssc()?
+                .input_info_tracker
+                .report_info(time, info)?;
         }
         let blocks: Vec<Arc<dyn RddBase>> = received.iter().map(|b| b.block.clone()).collect();
         let rdd = Arc::new(BlockRdd::<String>::new(
