@@ -133,6 +133,14 @@ fn a_socket_batch_counts_the_records_received_for_it() {
     let batches = stop_and_read_batches(&sc, logs.path());
     assert_eq!(num_records(&batches), vec![2, 0, 3]);
     assert_eq!(*seen.lock(), vec![2, 0, 3]);
+    // The per-stream list (Spark's `streamIdToInputInfo`) names the socket stream.
+    let id = batches[0]["Input"][0]["Stream Id"].clone();
+    for (b, n) in batches.iter().zip([2, 0, 3]) {
+        assert_eq!(
+            b["Input"],
+            serde_json::json!([{"Stream Id": id, "Stream": "SocketInputDStream", "Num Records": n}])
+        );
+    }
     assert_eq!(num_records(&batches).iter().sum::<u64>(), records(&lines));
 }
 
@@ -157,6 +165,9 @@ fn queue_stream_batches_count_no_records_as_in_spark() {
     let batches = stop_and_read_batches(&sc, logs.path());
     assert_eq!(*counted.lock(), vec![3, 1, 0]);
     assert_eq!(num_records(&batches), vec![0, 0, 0]);
+    for b in &batches {
+        assert_eq!(b["Input"], serde_json::json!([]));
+    }
 }
 
 /// Spark: MapWithStateSuite "mapWithState - basic operations with simple API" and
@@ -279,4 +290,31 @@ fn a_partly_computed_state_is_left_out_not_undercounted() {
     let batches = stop_and_read_batches(&sc, logs.path());
     assert_eq!(state_of(&batches[0]), vec![]);
     assert_eq!(state_of(&batches[1]), vec![("StateDStream".to_string(), 3)]);
+}
+
+/// Spark: InputStreamsSuite "file input stream - newFilesOnly = true" (the batch info side):
+/// Spark's `FileInputDStream` reports its files with 0 records, so a batch that reads a new
+/// file's lines still counts 0 records, and the stream is listed in `Input` with 0.
+#[test]
+fn file_stream_batches_count_zero_records_as_in_spark() {
+    let logs = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let sc = logged_context(logs.path());
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    let lines = ssc.text_file_stream(folder.path());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    lines.foreach_rdd(move |rdd, _| {
+        s.lock().push(rdd.count()?);
+        Ok(())
+    });
+    ssc.start().unwrap();
+    std::fs::write(folder.path().join("a.txt"), "a1\na2\n").unwrap();
+    ssc.run_batches(1).unwrap();
+    ssc.stop(false, false);
+    let batches = stop_and_read_batches(&sc, logs.path());
+    assert_eq!(*seen.lock(), vec![2]);
+    assert_eq!(num_records(&batches), vec![0]);
+    assert_eq!(batches[0]["Input"][0]["Stream"], "FileInputDStream");
+    assert_eq!(batches[0]["Input"][0]["Num Records"], 0);
 }

@@ -16,8 +16,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::rdd::PartIter;
-use crate::scheduler::listener::{SparkListenerEvent, StreamingStateInfo};
-use crate::streaming::dstream::DStreamBase;
+use crate::scheduler::listener::{SparkListenerEvent, StreamingInputInfo, StreamingStateInfo};
 use crate::streaming::env::StreamingEnv;
 use crate::streaming::time::Time;
 
@@ -91,7 +90,29 @@ pub(crate) fn post_batch_completed(
     processing_end_time: u64,
     output_operations: usize,
 ) {
-    let streams: Vec<Arc<dyn DStreamBase>> = env.graph.lock().all_streams();
+    let (streams, input_names) = {
+        let graph = env.graph.lock();
+        let names: BTreeMap<usize, &'static str> = graph
+            .inputs
+            .iter()
+            .map(|i| (i.core().id, i.class_name()))
+            .collect();
+        (graph.all_streams(), names)
+    };
+    let infos = env.input_info_tracker.get_info(time);
+    let num_records = env.input_info_tracker.num_records(time);
+    let inputs = infos
+        .iter()
+        .map(|i| StreamingInputInfo {
+            stream_id: i.input_stream_id,
+            stream: input_names
+                .get(&i.input_stream_id)
+                .copied()
+                .unwrap_or("InputDStream")
+                .to_string(),
+            num_records: i.num_records,
+        })
+        .collect();
     let mut state = Vec::new();
     let mut checkpoint = false;
     for s in &streams {
@@ -118,7 +139,8 @@ pub(crate) fn post_batch_completed(
             submission_time,
             processing_start_time: submission_time,
             processing_end_time,
-            num_records: env.input_info_tracker.num_records(time),
+            num_records,
+            inputs,
             checkpoint,
             output_operations,
             state,
