@@ -2,11 +2,14 @@
 //! `SparkListenerEvent::StreamingBatchCompleted`; Spark's streaming UI gets the same facts from
 //! its `StreamingListener` bus, which its event log does not record).
 //!
-//! The batch's times come from the streaming clock (manual or wall). The size of each stateful
+//! The batch's times come from the streaming clock (manual or wall). Its records are what the
+//! input streams reported to the context's `InputInfoTracker` while the batch was generated
+//! (Spark's `BatchInfo.numRecords` and `streamIdToInputInfo`). The size of each stateful
 //! stream's state (mapWithState and updateStateByKey) is read from what the batch's state RDD
 //! already computed: its partitions record their key counts as they are computed
-//! ([`KeyCounts`]), so no job runs to learn them. A batch "checkpoints" when one of its streams
-//! marked its RDD for checkpointing at that time.
+//! ([`KeyCounts`]), so no job runs to learn them; a size is reported only when every partition
+//! was computed (exact or absent). A batch "checkpoints" when one of its streams marked its
+//! RDD for checkpointing at that time.
 //!
 //! Layering: uses the DStream graph and the listener bus; never runs a job.
 
