@@ -282,6 +282,7 @@ fn streaming_batches_are_logged_with_their_state_sizes() {
                 "Processing Start Time",
                 "Processing End Time",
                 "Num Records",
+                "Input",
                 "Checkpoint",
                 "Output Operations",
                 "State"

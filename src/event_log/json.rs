@@ -288,6 +288,7 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
             processing_start_time,
             processing_end_time,
             num_records,
+            inputs,
             checkpoint,
             output_operations,
             state,
@@ -298,6 +299,14 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
             processing_start_time: *processing_start_time,
             processing_end_time: *processing_end_time,
             num_records: *num_records,
+            inputs: inputs
+                .iter()
+                .map(|i| StreamInput {
+                    stream_id: i.stream_id,
+                    stream: &i.stream,
+                    num_records: i.num_records,
+                })
+                .collect(),
             checkpoint: *checkpoint,
             output_operations: *output_operations,
             state: state
@@ -1081,12 +1090,24 @@ struct StreamingBatch<'a> {
     processing_end_time: u64,
     #[serde(rename = "Num Records")]
     num_records: u64,
+    #[serde(rename = "Input")]
+    inputs: Vec<StreamInput<'a>>,
     #[serde(rename = "Checkpoint")]
     checkpoint: bool,
     #[serde(rename = "Output Operations")]
     output_operations: usize,
     #[serde(rename = "State")]
     state: Vec<StreamState<'a>>,
+}
+
+#[derive(Serialize)]
+struct StreamInput<'a> {
+    #[serde(rename = "Stream Id")]
+    stream_id: usize,
+    #[serde(rename = "Stream")]
+    stream: &'a str,
+    #[serde(rename = "Num Records")]
+    num_records: u64,
 }
 
 #[derive(Serialize)]

@@ -17,7 +17,7 @@ use parking_lot::{Condvar, Mutex};
 use crate::storage::StorageLevel;
 
 mod info;
-pub use info::{StageInfo, StageRddInfo, StreamingStateInfo, TaskMetrics};
+pub use info::{StageInfo, StageRddInfo, StreamingInputInfo, StreamingStateInfo, TaskMetrics};
 
 /// How a task attempt ended, as listeners see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,8 +229,11 @@ pub enum SparkListenerEvent {
         processing_start_time: u64,
         /// When its last job ended.
         processing_end_time: u64,
-        /// Records its input streams took.
+        /// Records its input streams took (Spark's `BatchInfo.numRecords`).
         num_records: u64,
+        /// Each input stream's records that reported any (Spark's
+        /// `BatchInfo.streamIdToInputInfo`), in stream id order.
+        inputs: Vec<StreamingInputInfo>,
         /// Whether a metadata checkpoint was written for it.
         checkpoint: bool,
         /// Its output operations (jobs).

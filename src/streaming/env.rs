@@ -24,6 +24,7 @@ use crate::streaming::checkpoint::Checkpoint;
 use crate::streaming::clock::{Clock, ManualClock, SystemClock};
 use crate::streaming::context::UNPERSIST;
 use crate::streaming::graph::DStreamGraph;
+use crate::streaming::input_info::InputInfoTracker;
 use crate::streaming::time::{Duration, Time};
 use crate::SparkContext;
 
@@ -57,6 +58,8 @@ pub(crate) struct StreamingEnv {
     /// The thread inside `run_batches`, if any; `stop` from another thread waits on the
     /// condvar until the batch in progress completed.
     pub(crate) batch_thread: (Mutex<Option<std::thread::ThreadId>>, Condvar),
+    /// What each input stream took in per batch (Spark's `JobScheduler.inputInfoTracker`).
+    pub(crate) input_info_tracker: InputInfoTracker,
 }
 
 /// Sets a local property on the calling thread for the life of the guard, then restores the
@@ -118,6 +121,7 @@ impl StreamingEnv {
             stop_signal: (Mutex::new(false), Condvar::new()),
             timer: Mutex::new(None),
             batch_thread: (Mutex::new(None), Condvar::new()),
+            input_info_tracker: InputInfoTracker::default(),
         }
     }
 
@@ -212,6 +216,16 @@ impl StreamingEnv {
             ended,
             output_operations,
         );
+        // Spark's `clearMetadata`: the input infos older than every input stream remembers.
+        let max_remember = self
+            .graph
+            .lock()
+            .inputs
+            .iter()
+            .map(|i| (*i.core().remember_duration.lock()).unwrap_or(self.batch_duration))
+            .max()
+            .unwrap_or(self.batch_duration);
+        self.input_info_tracker.cleanup(time - max_remember);
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),

@@ -10,6 +10,7 @@ pub(crate) mod dstream;
 pub(crate) mod env;
 pub(crate) mod graph;
 pub(crate) mod input;
+pub(crate) mod input_info;
 pub mod state;
 pub(crate) mod time;
 

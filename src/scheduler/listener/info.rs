@@ -98,6 +98,20 @@ pub struct TaskMetrics {
     pub disk_bytes_spilled: u64,
 }
 
+/// What one input stream took in for a streaming batch (Spark's `StreamInputInfo`, without its
+/// metadata): receiver streams report their blocks' records, file streams 0; queue streams
+/// report nothing, as in Spark.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamingInputInfo {
+    /// The input stream's id.
+    pub stream_id: usize,
+    /// Its DStream class (`SocketInputDStream`, `FileInputDStream`).
+    pub stream: String,
+    /// The records it took in for the batch.
+    pub num_records: u64,
+}
+
 /// One stateful stream's size after a streaming batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

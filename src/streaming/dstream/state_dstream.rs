@@ -114,11 +114,13 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
         let prev = get_or_compute(self, time - self.slide_duration())?;
         let data = get_or_compute(&*self.parent, time)?;
         let counts = KeyCounts::default();
-        self.latest.set(time, counts.clone());
-        Ok(match (prev, data) {
-            (Some(prev), Some(data)) => Some(self.compute_using_previous(&data, &prev, counts)),
+        let state = match (prev, data) {
+            (Some(prev), Some(data)) => {
+                Some(self.compute_using_previous(&data, &prev, counts.clone()))
+            }
             (Some(prev), None) => {
                 let update = self.update.clone();
+                let counts = counts.clone();
                 Some(prev.map_partitions_named(
                     "updateStateByKey",
                     self.remember_partitioner,
@@ -130,9 +132,10 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                 ))
             }
             (None, Some(data)) => match &self.initial {
-                Some(initial) => Some(self.compute_using_previous(&data, initial, counts)),
+                Some(initial) => Some(self.compute_using_previous(&data, initial, counts.clone())),
                 None => {
                     let update = self.update.clone();
+                    let counts = counts.clone();
                     let grouped = data.group_by_key_with(self.partitioner.clone());
                     Some(grouped.map_partitions_named(
                         "updateStateByKey",
@@ -145,7 +148,10 @@ impl<K: Data + Hash + Eq, V: Data, S: Data> TypedDStream<(K, S)> for StateDStrea
                 }
             },
             (None, None) => None,
-        })
+        };
+        let partitions = state.as_ref().map_or(0, Rdd::num_partitions);
+        self.latest.set(time, counts, partitions);
+        Ok(state)
     }
 }
 

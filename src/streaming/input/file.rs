@@ -228,6 +228,13 @@ impl TypedDStream<String> for FileInputDStream {
                 Vec::new()
             }
         };
+        // Spark's `FileInputDStream` reports the batch's files with 0 records (its metadata
+        // has only the files). A second computation of the same batch keeps the first report.
+        let info = crate::streaming::input_info::StreamInputInfo {
+            input_stream_id: self.core.id,
+            num_records: 0,
+        };
+        let _ = self.core.ssc()?.input_info_tracker.report_info(time, info);
         Ok(Some(self.files_to_rdd(files)?))
     }
 }

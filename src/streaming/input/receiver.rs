@@ -185,6 +185,14 @@ impl Default for ReceiverSettings {
     }
 }
 
+/// A stored block and its number of records (Spark's `ReceivedBlockInfo`).
+pub(crate) struct ReceivedBlock {
+    /// The carrier RDD whose one partition is the block.
+    pub(crate) block: Arc<dyn RddBase>,
+    /// Spark's `ReceivedBlockInfo.numRecords`.
+    pub(crate) num_records: u64,
+}
+
 /// The block generator's cutting state, guarded by the generator lock.
 struct Generator {
     /// The number of the next block (`input-<stream>-<n>`).
@@ -208,8 +216,9 @@ pub(crate) struct ReceiverSupervisor<T: Data> {
     /// The generator lock: held while a block is cut, stored and registered, and while blocks
     /// are allocated to a batch.
     generator: Mutex<Generator>,
-    /// Stored blocks not yet allocated to a batch (Spark's `ReceivedBlockTracker` queue).
-    unallocated: Mutex<Vec<Arc<dyn RddBase>>>,
+    /// Stored blocks not yet allocated to a batch, each with its number of records (Spark's
+    /// `ReceivedBlockTracker` queue of `ReceivedBlockInfo`).
+    unallocated: Mutex<Vec<ReceivedBlock>>,
     info: Mutex<ReceiverInfo>,
     /// Warned already that the level's replication cannot be met.
     warned_replication: AtomicBool,
@@ -295,7 +304,7 @@ impl<T: Data> ReceiverSupervisor<T> {
 
     /// Spark's `allocateBlocksToBatch`: cuts what is still buffered, then takes every stored
     /// block not yet allocated. Holds the generator lock throughout (the assignment rule).
-    pub(crate) fn allocate_blocks_to_batch(&self) -> Vec<Arc<dyn RddBase>> {
+    pub(crate) fn allocate_blocks_to_batch(&self) -> Vec<ReceivedBlock> {
         let mut generator = self.generator.lock();
         self.cut_block(&mut generator);
         std::mem::take(&mut *self.unallocated.lock())
@@ -308,7 +317,7 @@ impl<T: Data> ReceiverSupervisor<T> {
     }
 
     /// Blocks stored but never allocated (at stop: no batch will read them).
-    pub(crate) fn take_unallocated(&self) -> Vec<Arc<dyn RddBase>> {
+    pub(crate) fn take_unallocated(&self) -> Vec<ReceivedBlock> {
         let _generator = self.generator.lock();
         std::mem::take(&mut *self.unallocated.lock())
     }
@@ -324,7 +333,10 @@ impl<T: Data> ReceiverSupervisor<T> {
         let count = records.len();
         match self.push_block(number, records) {
             Ok(carrier) => {
-                self.unallocated.lock().push(carrier);
+                self.unallocated.lock().push(ReceivedBlock {
+                    block: carrier,
+                    num_records: count as u64,
+                });
                 self.info.lock().blocks_stored += 1;
             }
             Err(e) => self.report_error(

@@ -61,8 +61,9 @@ use crate::streaming::context::{StreamingEnv, UNPERSIST};
 use crate::streaming::dstream::{DStreamBase, DStreamCore, TypedDStream};
 use crate::streaming::graph::InputDStream;
 use crate::streaming::input::receiver::{
-    ReceiverInfo, ReceiverSettings, ReceiverSupervisor, MAX_LINE_BYTES,
+    ReceivedBlock, ReceiverInfo, ReceiverSettings, ReceiverSupervisor, MAX_LINE_BYTES,
 };
+use crate::streaming::input_info::StreamInputInfo;
 use crate::streaming::time::{Duration, Time};
 use crate::streaming::DStream;
 use crate::Rdd;
@@ -276,8 +277,8 @@ impl InputDStream for SocketInputDStream {
             }
             *state = ReceiverState::Stopped;
         }
-        for carrier in self.receiver.supervisor.take_unallocated() {
-            crate::rdd::unpersist(&carrier, false);
+        for received in self.receiver.supervisor.take_unallocated() {
+            crate::rdd::unpersist(&received.block, false);
         }
     }
 }
@@ -290,15 +291,29 @@ impl TypedDStream<String> for SocketInputDStream {
             *self.state.lock(),
             ReceiverState::Started | ReceiverState::Draining
         );
-        let blocks: Vec<Arc<dyn RddBase>> = {
+        let allocated: Option<Vec<ReceivedBlock>> = {
             let mut last = self.last_allocated.lock();
             if started && last.is_none_or(|l| time > l) {
                 *last = Some(time);
-                self.receiver.supervisor.allocate_blocks_to_batch()
+                Some(self.receiver.supervisor.allocate_blocks_to_batch())
             } else {
-                Vec::new()
+                None
             }
         };
+        let received = allocated.as_deref().unwrap_or_default();
+        if allocated.is_some() {
+            // Spark's `ReceiverInputDStream.compute`: the batch's records are those of its
+            // blocks.
+            let info = StreamInputInfo {
+                input_stream_id: self.core.id,
+                num_records: received.iter().map(|b| b.num_records).sum(),
+            };
+            self.core
+                .ssc()?
+                .input_info_tracker
+                .report_info(time, info)?;
+        }
+        let blocks: Vec<Arc<dyn RddBase>> = received.iter().map(|b| b.block.clone()).collect();
         let rdd = Arc::new(BlockRdd::<String>::new(
             &self.core.sc,
             blocks,

@@ -154,7 +154,8 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedDStream<Record<K, S, E
             time,
             threshold,
         )?;
-        self.latest.set(time, rdd.key_counts());
+        self.latest
+            .set(time, rdd.key_counts(), crate::rdd::num_partitions(&rdd));
         Ok(Some(Rdd::from_arc(Arc::new(rdd))))
     }
 }
