@@ -22,6 +22,7 @@
 //! only, as Spark does when writing `_partitioner` fails).
 
 mod range;
+pub(crate) use range::range_partition;
 
 use std::any::{Any, TypeId};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -207,6 +208,17 @@ impl Partitioner {
                     )),
                 }
             }
+        }
+    }
+
+    /// A range partitioner's bounds of key type `K` and its direction, for a caller that places
+    /// many keys with `range_partition` (the answers of
+    /// [`Partitioner::partition_for_any`] without a dynamic call per key); `None` for any other
+    /// partitioner or key type.
+    pub(crate) fn typed_range<K: 'static>(&self) -> Option<(&[K], bool)> {
+        match &self.kind {
+            PartitionerKind::Range(r) => r.bounds::<K>().map(|b| (b, r.ascending())),
+            _ => None,
         }
     }
 

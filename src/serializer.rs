@@ -217,6 +217,29 @@ pub fn deserialize_seq<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>> {
     Ok(out)
 }
 
+/// Decodes every value of a [`serialize_seq`] buffer onto the end of `out`, with one decoder
+/// over the whole buffer (the batch form of [`seq_iter`], for a reader that keeps every value:
+/// no per-value decoder set-up, and one reservation up front). The count is checked against
+/// the bytes present as in [`deserialize_seq`]; on an error, the values decoded before it stay
+/// in `out`.
+pub fn decode_seq_into<T: DeserializeOwned>(bytes: &[u8], out: &mut Vec<T>) -> Result<()> {
+    if bytes.len() < 8 {
+        return Err(no_count(bytes.len()));
+    }
+    let (head, rest) = bytes.split_at(8);
+    let count = u64::from_le_bytes(head.try_into().expect("split_at(8) gives 8 bytes"));
+    // Every value takes at least one byte unless it is zero-sized; never reserve past that.
+    out.reserve(count.min(rest.len() as u64) as usize);
+    let limit = rest.len() as u64;
+    let mut de = bincode::Deserializer::from_slice(rest, options().with_limit(limit));
+    for i in 0..count {
+        let v = T::deserialize(&mut de)
+            .map_err(|e| SerializerError::decode(e).at(format_args!("value {i} of {count}")))?;
+        out.push(v);
+    }
+    Ok(())
+}
+
 /// Writes a sequence of values into one buffer in the [`serialize_seq`] layout, one value at a
 /// time, when the count is not known up front.
 pub struct SeqWriter {
@@ -333,6 +356,13 @@ mod tests {
         let err = deserialize_seq::<u32>(&bytes[..bytes.len() - 1]).unwrap_err();
         assert!(err.to_string().starts_with("value 2 of 3: "), "{err}");
         assert!(err.is_decode() && err.is_truncated(), "{err:?}");
+        let mut out = Vec::new();
+        let err = decode_seq_into::<u32>(&bytes[..bytes.len() - 1], &mut out).unwrap_err();
+        assert!(err.to_string().starts_with("value 2 of 3: "), "{err}");
+        assert!(err.is_decode() && err.is_truncated(), "{err:?}");
+        assert_eq!(out, vec![1, 2]);
+        decode_seq_into::<u32>(&bytes, &mut out).unwrap();
+        assert_eq!(out, vec![1, 2, 1, 2, 3]);
         let err = seq_iter::<u32>(&bytes[..3]).err().expect("no count");
         assert_eq!(err.to_string(), "sequence of 3 bytes has no count");
         assert!(matches!(Error::from(err), Error::Internal(_)));

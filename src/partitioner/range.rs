@@ -93,12 +93,30 @@ const LINEAR_SEARCH_MAX: usize = 128;
 fn find<K: Ord + 'static>(bounds: &dyn Any, key: &dyn Any) -> Option<usize> {
     let bounds = bounds.downcast_ref::<Vec<K>>()?;
     let key = key.downcast_ref::<K>()?;
+    Some(find_range(bounds, key))
+}
+
+/// The range of `key` among sorted, distinct `bounds`, before the direction is applied.
+#[inline]
+fn find_range<K: Ord>(bounds: &[K], key: &K) -> usize {
     if bounds.len() <= LINEAR_SEARCH_MAX {
-        Some(bounds.iter().take_while(|b| key > *b).count())
+        bounds.iter().take_while(|b| key > *b).count()
     } else {
         // The first bound not below the key: the match when there is one (bounds are
         // distinct), else the insertion point, as Spark's binary search gives.
-        Some(bounds.partition_point(|b| b < key))
+        bounds.partition_point(|b| b < key)
+    }
+}
+
+/// Spark's `getPartition` on typed bounds: the same answer as [`RangeBounds::partition`],
+/// for a caller that places many keys of one type (no dynamic call per key).
+#[inline]
+pub(crate) fn range_partition<K: Ord>(bounds: &[K], ascending: bool, key: &K) -> usize {
+    let range = find_range(bounds, key);
+    if ascending {
+        range
+    } else {
+        bounds.len() - range
     }
 }
 

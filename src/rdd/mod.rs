@@ -29,6 +29,7 @@ pub(crate) mod hadoop;
 pub(crate) mod handle;
 pub(crate) mod io;
 pub(crate) mod join;
+pub(crate) mod key_sort;
 pub(crate) mod map_partitions;
 pub(crate) mod ordered;
 pub(crate) mod ordered_actions;

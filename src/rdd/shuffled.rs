@@ -10,7 +10,8 @@
 //! With a key ordering (Spark's `ShuffledRDD.setKeyOrdering`, set by `sort_by_key` and
 //! `repartition_and_sort_within_partitions`), the records of the partition, after any
 //! aggregation, are sorted by key before they are yielded, as Spark's `BlockStoreShuffleReader`
-//! sorts with an `ExternalSorter`. The sort is stable, so records of equal keys keep map order.
+//! sorts with an `ExternalSorter` (here `rdd::key_sort`: integer keys are first distributed
+//! into buckets by their high bits). The sort is stable, so records of equal keys keep map order.
 //! A task holds one partition's records at a time, never more.
 //!
 //! The key type need not be `Hash`: the constructor for hashable keys ([`ShuffledRdd::new`])
@@ -28,10 +29,11 @@ use crate::aggregator::Aggregator;
 use crate::dependency::{Dependency, ShuffleDependency, ShuffleId, ShuffleWriter};
 use crate::error::Error;
 use crate::partitioner::Partitioner;
+use crate::rdd::key_sort::{sort_records, SortedRuns};
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{part_iter, ComputeResult, Data, PerValue, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
-use crate::serializer::{seq_iter, SerializerError};
+use crate::serializer::{decode_seq_into, seq_iter, SerializerError};
 use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::shuffle::reader::{fetch, FetchedBlock};
 use crate::shuffle::writer::{HashShuffleWriter, OrderedShuffleWriter};
@@ -47,8 +49,8 @@ enum Read<K, C> {
     Aggregate(Box<ReadFn<K, C>>),
 }
 
-/// Sorts one partition's records by key (Spark's `keyOrdering`).
-type SortFn<K, C> = dyn Fn(&mut Vec<(K, C)>) + Send + Sync;
+/// Sorts one partition's records by key (Spark's `keyOrdering`) into runs read in order.
+type SortFn<K, C> = dyn Fn(Vec<(K, C)>) -> SortedRuns<(K, C)> + Send + Sync;
 
 pub(crate) struct ShuffledRdd<K, V, C> {
     core: RddCore,
@@ -87,7 +89,7 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> ShuffledRdd<K, V, C> {
     }
 }
 
-impl<K: Data, V: Data> ShuffledRdd<K, V, V> {
+impl<K: Data + Ord, V: Data> ShuffledRdd<K, V, V> {
     /// A shuffle of `parent` by a range or custom `partitioner`, with no aggregator, for keys
     /// that need not be `Hash` (Spark's `new ShuffledRDD[K, V, V](self, part)` of `sortByKey`).
     pub(crate) fn new_ordered(
@@ -134,11 +136,9 @@ impl<K: Data, V: Data, C: Data> ShuffledRdd<K, V, C> {
     where
         K: Ord,
     {
-        self.key_ordering = Some(if ascending {
-            Box::new(|records: &mut Vec<(K, C)>| records.sort_by(|a, b| a.0.cmp(&b.0)))
-        } else {
-            Box::new(|records: &mut Vec<(K, C)>| records.sort_by(|a, b| b.0.cmp(&a.0)))
-        });
+        self.key_ordering = Some(Box::new(move |records: Vec<(K, C)>| {
+            sort_records(records, ascending)
+        }));
         self
     }
 
@@ -162,9 +162,7 @@ fn read_records<K: Data, C: Data>(blocks: &[FetchedBlock]) -> Result<Vec<(K, C)>
     // unless it is zero-sized).
     let mut out = Vec::with_capacity((count as usize).min(room));
     for b in blocks {
-        for r in seq_iter::<(K, C)>(b.bytes()).map_err(decode_failed)? {
-            out.push(r.map_err(decode_failed)?);
-        }
+        decode_seq_into::<(K, C)>(b.bytes(), &mut out).map_err(decode_failed)?;
     }
     Ok(out)
 }
@@ -246,15 +244,15 @@ impl<K: Data, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
         let blocks = fetch(&dep, split, ctx)?;
-        let mut records = match (&self.read, &self.key_ordering) {
+        let records = match (&self.read, &self.key_ordering) {
             (Read::Records, _) => read_records::<K, C>(&blocks)?,
             (Read::Aggregate(merge), None) => return merge(&blocks),
             (Read::Aggregate(merge), Some(_)) => merge(&blocks)?.collect(),
         };
         drop(blocks);
-        if let Some(sort) = &self.key_ordering {
-            sort(&mut records);
+        match &self.key_ordering {
+            Some(sort) => Ok(part_iter(sort(records).into_iter().flatten())),
+            None => Ok(part_iter(records.into_iter())),
         }
-        Ok(part_iter(records.into_iter()))
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::aggregator::Aggregator;
 use crate::dependency::{ShuffleDependency, ShuffleWriter};
+use crate::partitioner::range_partition;
 use crate::rdd::{iterator, Data, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::serializer::{SeqWriter, SerializerError};
@@ -79,20 +80,36 @@ pub(crate) struct OrderedShuffleWriter<K, V> {
     pub(crate) parent: Arc<dyn TypedRdd<(K, V)>>,
 }
 
-impl<K: Data, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
+/// Records pulled from the parent at a time by [`OrderedShuffleWriter`] (one dynamic call per
+/// chunk, not per record).
+const CHUNK: usize = 1024;
+
+impl<K: Data + Ord, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
     fn write(
         &self,
         dep: &ShuffleDependency,
         map_id: usize,
         ctx: &TaskContext,
     ) -> Result<MapStatus, TaskError> {
-        let records = iterator(&*self.parent, map_id, ctx)?;
+        let mut records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
         let room = bucket_room::<(K, V)>(records.size_hint().0, partitioner);
         let mut buckets = new_buckets(partitioner.num_partitions(), room);
-        for (k, v) in records {
-            let p = partitioner.partition_for_any(&k).map_err(unplaceable)?;
-            buckets[p].push(&(k, v)).map_err(write_failed)?;
+        // A range partitioner (sort_by_key's) places keys on its typed bounds directly.
+        let range = partitioner.typed_range::<K>();
+        let mut chunk = Vec::with_capacity(CHUNK);
+        loop {
+            records.next_chunk_into(&mut chunk, CHUNK);
+            if chunk.is_empty() {
+                break;
+            }
+            for (k, v) in chunk.drain(..) {
+                let p = match range {
+                    Some((bounds, ascending)) => range_partition(bounds, ascending, &k),
+                    None => partitioner.partition_for_any(&k).map_err(unplaceable)?,
+                };
+                buckets[p].push(&(k, v)).map_err(write_failed)?;
+            }
         }
         Ok(store(dep, map_id, ctx, buckets))
     }
