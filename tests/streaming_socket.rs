@@ -8,59 +8,19 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
+use common::socket::{accept, listener, records, wait_until, PATIENCE};
 use common::{context_with, sorted};
 use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
-const PATIENCE: StdDuration = StdDuration::from_secs(20);
 const FAST_RESTART: (&str, &str) = ("sparklet.streaming.receiver.restartDelay", "20ms");
-
-/// Polls `cond` until it holds; fails the test after `PATIENCE`.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(StdDuration::from_millis(2));
-    }
-}
-
-fn listener() -> (TcpListener, u16) {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let port = l.local_addr().expect("local addr").port();
-    l.set_nonblocking(true).expect("nonblocking listener");
-    (l, port)
-}
-
-/// Accepts the receiver's next connection.
-fn accept(l: &TcpListener) -> TcpStream {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        match l.accept() {
-            Ok((s, _)) => {
-                s.set_nonblocking(false).expect("blocking stream");
-                return s;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "the receiver never connected");
-                std::thread::sleep(StdDuration::from_millis(2));
-            }
-            Err(e) => panic!("accept failed: {e}"),
-        }
-    }
-}
-
-fn records(s: &DStream<String>) -> u64 {
-    s.receiver_info()
-        .expect("a receiver stream")
-        .records_received
-}
 
 /// Collects each batch's lines, in order.
 fn collect_batches(s: &DStream<String>) -> Arc<Mutex<Vec<(u64, Vec<String>)>>> {
