@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::model::{parse_rdd_block, AppModel, Job, RddInfo};
-use super::stages::{bytes_to_string, cached_partitions, job_dag, lineage};
+use super::stages::{cached_partitions, job_dag, lineage};
 use super::streaming::streaming;
 use super::svg::{esc, timeline, Span};
+use crate::util::text::bytes_to_string;
 
 const STYLE: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use super::dag::{layout, NODE_H, NODE_W};
 use super::model::{AppModel, Job, RddInfo};
 use super::svg::esc;
+use crate::util::text::{bytes_to_string, strip_bar};
 
 /// The DAG of one job as SVG.
 pub(crate) fn job_dag(model: &AppModel, job: &Job) -> String {
@@ -307,34 +308,6 @@ fn push_parents(
         });
         stack.push((p, prefix.to_string(), shuffle, k + 1 == n));
     }
-}
-
-/// Spark's `prefix.replaceAll("\\|\\s+$", "")`.
-fn strip_bar(prefix: &str) -> String {
-    let trimmed = prefix.trim_end();
-    if trimmed.len() < prefix.len() && trimmed.ends_with('|') {
-        trimmed[..trimmed.len() - 1].to_string()
-    } else {
-        prefix.to_string()
-    }
-}
-
-/// Spark's `Utils.bytesToString`: one decimal, the largest unit of which there are at least 2.
-pub(crate) fn bytes_to_string(size: u64) -> String {
-    const UNITS: [(&str, u64); 6] = [
-        ("EiB", 1 << 60),
-        ("PiB", 1 << 50),
-        ("TiB", 1 << 40),
-        ("GiB", 1 << 30),
-        ("MiB", 1 << 20),
-        ("KiB", 1 << 10),
-    ];
-    for (unit, bytes) in UNITS {
-        if size >= 2 * bytes {
-            return format!("{:.1} {unit}", size as f64 / bytes as f64);
-        }
-    }
-    format!("{:.1} B", size as f64)
 }
 
 /// Memory and disk bytes of `rdd`'s stored blocks (the RDD info's own sizes without block

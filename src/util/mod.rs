@@ -1,10 +1,12 @@
-//! Spark's `org.apache.spark.util` helpers that the RDD layer needs (random number generators
-//! and samplers) and that the RDD API hands to users (`StatCounter`). Layering: uses only
-//! `scala_string` (numbers in messages); the RDD layer uses it.
+//! Spark's `org.apache.spark.util` helpers: random number generators and samplers for the RDD
+//! layer, `StatCounter` for the RDD API's users, and `text` (`Utils.bytesToString`, the lineage
+//! prefix) for `to_debug_string` and the report. Layering: uses only `scala_string` (numbers in
+//! messages); the RDD layer and the report use it.
 
 pub(crate) mod poisson;
 pub(crate) mod random;
 pub(crate) mod stat_counter;
+pub(crate) mod text;
 
 #[cfg(test)]
 mod random_sampler_suite;
