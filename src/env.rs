@@ -35,6 +35,8 @@ pub(crate) struct SparkEnv {
     local_dir: Option<PathBuf>,
     /// Configured faults (`sparklet.faults.*`).
     pub(crate) faults: FaultInjector,
+    /// The context's accumulator ids (Spark's `AccumulatorContext`).
+    pub(crate) accumulators: crate::accumulator::AccumulatorContext,
     /// Attempts of a task before its job is aborted.
     pub(crate) max_failures: u32,
     /// The DAG scheduler's event queue, once it runs.
@@ -59,6 +61,7 @@ impl SparkEnv {
         let faults = FaultInjector::from_conf(conf)?;
         Ok(SparkEnv {
             faults,
+            accumulators: Default::default(),
             max_failures,
             events: std::sync::OnceLock::new(),
             map_output_tracker: MapOutputTracker::default(),

@@ -137,12 +137,12 @@ impl Executor {
                 task.attempt_number,
                 env.max_failures,
             );
-            let (reason, metrics) = if injected {
+            let (reason, metrics, accum_updates) = if injected {
                 let failure = TaskEndReason::ExceptionFailure {
                     message: INJECTED_FAILURE.to_string(),
                     cause: None,
                 };
-                (failure, Default::default())
+                (failure, Default::default(), Default::default())
             } else {
                 task.run(me.clone(), env.clone())
             };
@@ -155,6 +155,7 @@ impl Executor {
                     executor_id: ExecutorId(me.id.clone()),
                     reason,
                     metrics,
+                    accum_updates,
                 });
                 if env.faults.kill_after_task(&me.id) {
                     let reason =

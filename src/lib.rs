@@ -21,6 +21,7 @@
 //!
 //! DESIGN.md in the repository is the map from each module to the Spark class it mirrors.
 
+pub mod accumulator;
 pub(crate) mod aggregator;
 pub mod checkpoint;
 pub mod conf;
@@ -42,9 +43,13 @@ pub(crate) mod shuffle;
 pub(crate) mod storage;
 pub mod streaming;
 pub(crate) mod task_context;
+pub(crate) mod task_local;
 pub mod ui;
 pub(crate) mod util;
 
+pub use accumulator::{
+    Accumulator, AccumulatorV2, CollectionAccumulator, DoubleAccumulator, LongAccumulator,
+};
 pub use conf::SparkConf;
 pub use context::SparkContext;
 pub use dependency::Dependency;
@@ -52,8 +57,9 @@ pub use error::{Error, Result};
 pub use partitioner::{Partitioner, StableBuildHasher, StableHashMap, StableHasher};
 pub use rdd::handle::Rdd;
 pub use rdd::Data;
-pub use scheduler::listener::{EventLog, SparkListenerEvent, TaskEndKind};
+pub use scheduler::listener::{AccumulableInfo, EventLog, SparkListenerEvent, TaskEndKind};
 pub use storage::{RddInfo, StorageLevel};
+pub use task_local::TaskContext;
 pub use util::stat_counter::StatCounter;
 
 /// Everything a program needs: `use sparklet::prelude::*;`.

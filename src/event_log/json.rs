@@ -14,7 +14,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::scheduler::listener::{
-    SparkListenerEvent as E, StageInfo, StageRddInfo, TaskEndKind, TaskMetrics,
+    AccumulableInfo, SparkListenerEvent as E, StageInfo, StageRddInfo, TaskEndKind, TaskMetrics,
 };
 use crate::storage::StorageLevel;
 
@@ -180,6 +180,7 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
             finish_time,
             is_shuffle_map,
             metrics,
+            accumulables,
         } => push(&TaskEnd {
             event: "SparkListenerTaskEnd",
             stage_id: *stage_id,
@@ -198,7 +199,8 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
                 *finish_time,
                 executor_id,
                 Some(reason),
-            ),
+            )
+            .with_accumulables(accumulables),
             executor_metrics: ZeroExecutorMetrics,
             task_metrics: MetricsJson::new(metrics),
         }),
@@ -475,7 +477,7 @@ struct StageJson<'a> {
     #[serde(rename = "Failure Reason", skip_serializing_if = "Option::is_none")]
     failure_reason: Option<&'a str>,
     #[serde(rename = "Accumulables")]
-    accumulables: [u8; 0],
+    accumulables: Vec<AccumulableJson<'a>>,
     #[serde(rename = "Resource Profile Id")]
     resource_profile_id: u32,
     #[serde(rename = "Shuffle Push Enabled")]
@@ -502,7 +504,7 @@ impl<'a> StageJson<'a> {
             submission_time,
             completion_time,
             failure_reason,
-            accumulables: [],
+            accumulables: info.accumulables.iter().map(AccumulableJson::new).collect(),
             resource_profile_id: 0,
             shuffle_push_enabled: false,
             shuffle_push_mergers_count: 0,
@@ -656,10 +658,48 @@ struct TaskInfoJson<'a> {
     #[serde(rename = "Killed")]
     killed: bool,
     #[serde(rename = "Accumulables")]
-    accumulables: [u8; 0],
+    accumulables: Vec<AccumulableJson<'a>>,
+}
+
+/// Spark's `accumulableInfoToJson`: a program's accumulator's update and value as strings
+/// (Spark's `accumValueToJson` for names outside `internal.metrics.`), no update in a stage's
+/// info.
+#[derive(Serialize)]
+struct AccumulableJson<'a> {
+    #[serde(rename = "ID")]
+    id: u64,
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "Update", skip_serializing_if = "Option::is_none")]
+    update: Option<&'a str>,
+    #[serde(rename = "Value")]
+    value: &'a str,
+    #[serde(rename = "Internal")]
+    internal: bool,
+    #[serde(rename = "Count Failed Values")]
+    count_failed_values: bool,
+}
+
+impl<'a> AccumulableJson<'a> {
+    fn new(a: &'a AccumulableInfo) -> Self {
+        AccumulableJson {
+            id: a.id,
+            name: &a.name,
+            update: a.update.as_deref(),
+            value: &a.value,
+            internal: a.internal,
+            count_failed_values: a.count_failed_values,
+        }
+    }
 }
 
 impl<'a> TaskInfoJson<'a> {
+    /// The named accumulators a task's end reports (Spark's `TaskInfo.accumulables`).
+    fn with_accumulables(mut self, accumulables: &'a [AccumulableInfo]) -> Self {
+        self.accumulables = accumulables.iter().map(AccumulableJson::new).collect();
+        self
+    }
+
     fn new(
         task_id: u64,
         partition: usize,
@@ -685,7 +725,7 @@ impl<'a> TaskInfoJson<'a> {
             finish_time,
             failed,
             killed,
-            accumulables: [],
+            accumulables: Vec::new(),
         }
     }
 }

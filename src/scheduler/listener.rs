@@ -17,7 +17,9 @@ use parking_lot::{Condvar, Mutex};
 use crate::storage::StorageLevel;
 
 mod info;
-pub use info::{StageInfo, StageRddInfo, StreamingInputInfo, StreamingStateInfo, TaskMetrics};
+pub use info::{
+    AccumulableInfo, StageInfo, StageRddInfo, StreamingInputInfo, StreamingStateInfo, TaskMetrics,
+};
 
 /// How a task attempt ended, as listeners see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +166,9 @@ pub enum SparkListenerEvent {
         is_shuffle_map: bool,
         /// What it measured (zero when it did not run to an end on its executor).
         metrics: TaskMetrics,
+        /// The named accumulators it updated, when the driver merged its updates (Spark's
+        /// `TaskInfo.accumulables`).
+        accumulables: Vec<AccumulableInfo>,
     },
     /// An executor joined.
     ExecutorAdded {

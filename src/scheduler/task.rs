@@ -11,6 +11,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use crate::accumulator::AccumulatorUpdates;
 use crate::dependency::{ShuffleDependency, ShuffleId};
 use crate::env::SparkEnv;
 use crate::error::Error;
@@ -89,14 +90,23 @@ pub(crate) enum TaskEndReason {
 }
 
 impl Task {
-    /// Runs the task on the calling (executor) thread; returns how it ended and what it
-    /// measured.
+    /// Runs the task on the calling (executor) thread; returns how it ended, what it
+    /// measured and its accumulator updates (only those counting failed values when it
+    /// failed). `TaskContext::get()` sees the task only while it runs.
     pub(crate) fn run(
         &self,
         executor: Arc<Executor>,
         env: Arc<SparkEnv>,
-    ) -> (TaskEndReason, TaskMetrics) {
+    ) -> (TaskEndReason, TaskMetrics, AccumulatorUpdates) {
         let started = std::time::Instant::now();
+        let scope = crate::task_local::enter(
+            self.stage_id.0,
+            self.stage_attempt,
+            self.partition,
+            self.attempt_number,
+            self.task_id.0,
+            &executor.id,
+        );
         let ctx = TaskContext {
             partition_id: self.partition,
             attempt_number: self.attempt_number,
@@ -105,8 +115,12 @@ impl Task {
             metrics: Default::default(),
         };
         let reason = self.run_in(&ctx);
+        let updates = match (scope.finish(), &reason) {
+            (updates, TaskEndReason::Success(_)) => updates,
+            (updates, _) => updates.of_failed_task(),
+        };
         let metrics = ctx.metrics.snapshot(started.elapsed().as_millis() as u64);
-        (reason, metrics)
+        (reason, metrics, updates)
     }
 
     fn run_in(&self, ctx: &TaskContext) -> TaskEndReason {

@@ -297,7 +297,8 @@ impl ConsoleProgressBar {
 
 /// What the listener hands the bar's thread.
 enum Message {
-    Event(SparkListenerEvent, u64),
+    /// An event (boxed: events are large, the other messages small).
+    Event(Box<SparkListenerEvent>, u64),
     /// A job ended: clear the line, then reply.
     FinishAll(u64, mpsc::Sender<()>),
     Stop,
@@ -337,7 +338,7 @@ impl ProgressBarThread {
                     let _ = cleared.recv_timeout(Duration::from_secs(1));
                 }
             } else if is_progress_event(event) {
-                let _ = tx.send(Message::Event(event.clone(), now));
+                let _ = tx.send(Message::Event(Box::new(event.clone()), now));
             }
         }));
         Ok(ProgressBarThread {

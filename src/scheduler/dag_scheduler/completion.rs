@@ -11,10 +11,13 @@ impl DagScheduler {
         executor_id: &ExecutorId,
         reason: TaskEndReason,
         metrics: TaskMetrics,
+        accum_updates: crate::accumulator::AccumulatorUpdates,
     ) {
         let Some(rt) = self.running_tasks.remove(&task_id) else {
             return;
         };
+        // Accumulators are merged before the task's end is posted, as in Spark.
+        let accumulables = self.update_accumulators(&rt, &reason, accum_updates);
         if let Some(free) = self.free_slots.get_mut(executor_id) {
             *free += 1;
         }
@@ -43,6 +46,7 @@ impl DagScheduler {
             finish_time: now_ms(),
             is_shuffle_map: matches!(rt.kind, TaskKind::ShuffleMap(_)),
             metrics,
+            accumulables,
         });
         self.log_task_end(task_id, &rt, log_lines::failure_text(&reason).as_deref());
         match reason {
@@ -104,6 +108,42 @@ impl DagScheduler {
                 self.handle_fetch_failed(&rt, shuffle_id, map_id, lost, message)
             }
         }
+    }
+
+    /// Merges a task attempt's accumulator updates when Spark would (`handleTaskCompletion`
+    /// before `postTaskEnd`): a shuffle map task's on every success, a result task's only
+    /// while its job has no result for the partition (once per partition, whatever retries
+    /// and duplicates), a failed task's counted-failed values; nothing once the stage is gone.
+    fn update_accumulators(
+        &mut self,
+        rt: &RunningTask,
+        reason: &TaskEndReason,
+        updates: crate::accumulator::AccumulatorUpdates,
+    ) -> Vec<crate::scheduler::listener::AccumulableInfo> {
+        let Some(stage) = self.stages.get(&rt.stage_id) else {
+            return Vec::new();
+        };
+        let counts = match (reason, &stage.kind) {
+            (TaskEndReason::Success(_), StageKind::Result { job_id }) => {
+                self.jobs.get(job_id).is_some_and(|job| {
+                    job.index_of
+                        .get(&rt.partition)
+                        .is_some_and(|&i| job.results[i].is_none())
+                })
+            }
+            (TaskEndReason::Success(_), StageKind::ShuffleMap(_)) => true,
+            (TaskEndReason::ExceptionFailure { .. }, _) => true,
+            (TaskEndReason::FetchFailed { .. }, _) => false,
+        };
+        if !counts || updates.0.is_empty() {
+            return Vec::new();
+        }
+        let infos = crate::accumulator::merge_updates(updates);
+        if let (false, Some(stage)) = (infos.is_empty(), self.stages.get_mut(&rt.stage_id)) {
+            let info = Arc::make_mut(&mut stage.info);
+            crate::accumulator::record_in_stage(&mut info.accumulables, &infos);
+        }
+        infos
     }
 
     pub(super) fn handle_map_output(&mut self, rt: &RunningTask, status: MapStatus) {
@@ -302,6 +342,7 @@ impl DagScheduler {
                 finish_time: now_ms(),
                 is_shuffle_map: matches!(rt.kind, TaskKind::ShuffleMap(_)),
                 metrics: TaskMetrics::default(),
+                accumulables: Vec::new(),
             });
             let lost =
                 format!("ExecutorLostFailure (executor {executor_id} exited) Reason: {reason}");

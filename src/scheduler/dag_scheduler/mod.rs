@@ -65,6 +65,8 @@ pub(crate) enum DagEvent {
         executor_id: ExecutorId,
         reason: TaskEndReason,
         metrics: TaskMetrics,
+        /// The attempt's accumulator copies (Spark's `CompletionEvent.accumUpdates`).
+        accum_updates: crate::accumulator::AccumulatorUpdates,
     },
     ExecutorLost {
         executor_id: ExecutorId,
@@ -196,7 +198,8 @@ impl DagScheduler {
                     executor_id,
                     reason,
                     metrics,
-                } => self.handle_task_end(task_id, &executor_id, reason, metrics),
+                    accum_updates,
+                } => self.handle_task_end(task_id, &executor_id, reason, metrics, accum_updates),
                 DagEvent::ExecutorLost {
                     executor_id,
                     replacement,

@@ -26,6 +26,7 @@ impl DagScheduler {
             parent_ids,
             details: crate::rdd::describe(&*stage.rdd),
             is_shuffle_map: matches!(stage.kind, StageKind::ShuffleMap(_)),
+            accumulables: Vec::new(),
         })
     }
 }

@@ -50,6 +50,28 @@ pub struct StageInfo {
     pub details: String,
     /// Whether it is a shuffle map stage (its tasks are `ShuffleMapTask`s).
     pub is_shuffle_map: bool,
+    /// The named accumulators this attempt's tasks updated, with their driver values after
+    /// the latest update (Spark's `StageInfo.accumulables`), in first-update order.
+    pub accumulables: Vec<AccumulableInfo>,
+}
+
+/// One named accumulator as listeners see it (Spark's `AccumulableInfo`): in a task's end, the
+/// task's update and the driver's value after merging it; in a stage's info, the value only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccumulableInfo {
+    /// The accumulator's id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// The task's own update, as text (none in a stage's info).
+    pub update: Option<String>,
+    /// The driver's value, as text (Spark's `value.toString`).
+    pub value: String,
+    /// Whether it is one of Spark's internal metrics (never, for a program's accumulators).
+    pub internal: bool,
+    /// Spark's `countFailedValues`.
+    pub count_failed_values: bool,
 }
 
 impl StageInfo {
@@ -64,6 +86,7 @@ impl StageInfo {
             parent_ids: Vec::new(),
             details: String::new(),
             is_shuffle_map: false,
+            accumulables: Vec::new(),
         }
     }
 }
