@@ -435,7 +435,10 @@ fn event_log_carries_accumulables() {
     let page = dir.path().join("r.html");
     sc.write_report(&page).unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
-    assert!(html.contains("records"), "the report lists the accumulator");
+    assert!(
+        html.contains("<td>records</td><td>6</td>"),
+        "the report lists the accumulator"
+    );
     let id = acc.id();
     let task = format!(
         r#""Accumulables":[{{"ID":{id},"Name":"records","Update":"6","Value":"6","Internal":false,"Count Failed Values":false}}]"#
