@@ -86,9 +86,9 @@ impl TaskContext {
 /// The task attempt running on this thread.
 struct RunningTask {
     context: TaskContext,
-    /// Each accumulator the attempt touched, by id; a copy is out of its slot while the
+    /// Each accumulator the attempt touched, by key; a copy is out of its slot while the
     /// accumulator's own code runs on it.
-    copies: Vec<(u64, Option<Box<dyn TaskAccumulatorCopy>>)>,
+    copies: Vec<(usize, Option<Box<dyn TaskAccumulatorCopy>>)>,
 }
 
 thread_local! {
@@ -152,21 +152,22 @@ impl Drop for TaskScope {
     }
 }
 
-/// Runs `f` on the running task's copy of accumulator `id`, made by `make` on first use;
+/// Runs `f` on the running task's copy of the accumulator `key` names (unique in the process
+/// while the task runs), made by `make` on first use;
 /// returns `false` (running nothing) when no task runs on this thread. No borrow of the
 /// thread-local is held while `make` or `f` (the accumulator's own code) runs.
 pub(crate) fn with_accumulator_copy(
-    id: u64,
+    key: usize,
     make: &mut dyn FnMut() -> Box<dyn TaskAccumulatorCopy>,
     f: &mut dyn FnMut(&mut dyn TaskAccumulatorCopy),
 ) -> bool {
     let slot = RUNNING.with(|r| {
         let mut r = r.borrow_mut();
         let task = r.as_mut()?;
-        let index = match task.copies.iter().position(|(i, _)| *i == id) {
+        let index = match task.copies.iter().position(|(k, _)| *k == key) {
             Some(index) => index,
             None => {
-                task.copies.push((id, None));
+                task.copies.push((key, None));
                 task.copies.len() - 1
             }
         };
@@ -185,4 +186,40 @@ pub(crate) fn with_accumulator_copy(
         }
     });
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The context is there only inside the scope, and a panic inside clears it too.
+    #[test]
+    fn the_scope_sets_and_always_clears_the_context() {
+        assert!(TaskContext::get().is_none());
+        let scope = enter(3, 1, 7, 2, 42, "exec-1");
+        let ctx = TaskContext::get().expect("inside the scope");
+        assert_eq!(
+            (
+                ctx.stage_id(),
+                ctx.stage_attempt_number(),
+                ctx.partition_id(),
+                ctx.attempt_number(),
+                ctx.task_attempt_id(),
+                ctx.executor_id()
+            ),
+            (3, 1, 7, 2, 42, "exec-1")
+        );
+        assert!(scope.finish().0.is_empty());
+        assert!(TaskContext::get().is_none());
+
+        let panicked = std::panic::catch_unwind(|| {
+            let _scope = enter(0, 0, 0, 0, 1, "driver");
+            panic!("task code panics");
+        });
+        assert!(panicked.is_err());
+        assert!(
+            TaskContext::get().is_none(),
+            "a panic left a task context behind"
+        );
+    }
 }

@@ -577,3 +577,22 @@ fn task_context_getters_and_lifetime() {
         .collect();
     assert!(ids.iter().all(|id| !seen.iter().any(|r| r.2 == *id)));
 }
+
+/// Ids are per context: a task touching accumulators of two contexts that share an id keeps
+/// their copies apart.
+#[test]
+fn accumulators_of_two_contexts_never_mix() {
+    let sc = context("local[2]");
+    let other = context("local");
+    let mine = sc.long_accumulator("mine");
+    let theirs = other.long_accumulator("theirs");
+    assert_eq!(mine.id(), theirs.id());
+    let (m, t) = (mine.clone(), theirs.clone());
+    sc.parallelize(vec![1i64, 2, 3], 2)
+        .foreach(move |x| {
+            m.add(x);
+            t.add(100 * x);
+        })
+        .unwrap();
+    assert_eq!((mine.value(), theirs.value()), (6, 600));
+}

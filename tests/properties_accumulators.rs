@@ -7,7 +7,6 @@ mod common;
 
 use common::context_with;
 use proptest::prelude::*;
-use sparklet::prelude::*;
 use sparklet::TaskContext;
 
 /// Whether the running attempt fails on purpose after its updates: some partitions' first

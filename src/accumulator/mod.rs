@@ -245,7 +245,10 @@ where
                 local: self.shared.zero.copy(),
             })
         };
-        task_local::with_accumulator_copy(self.shared.id, &mut make, &mut |copy| {
+        // Keyed by the shared value's address, not the id: ids are unique per context only,
+        // and a task's copies hold their `Arc`s, so no address is reused while the task runs.
+        let key = Arc::as_ptr(&self.shared) as usize;
+        task_local::with_accumulator_copy(key, &mut make, &mut |copy| {
             let copy = copy.as_any_mut().downcast_mut::<TaskCopy<A>>();
             if let (Some(c), Some(f)) = (copy, f.take()) {
                 out = Some(f(&mut c.local));
