@@ -30,6 +30,7 @@ impl DagScheduler {
             TaskEndReason::ExceptionFailure { message, .. } => {
                 TaskEndKind::ExceptionFailure(message.clone())
             }
+            TaskEndReason::TaskKilled { reason } => TaskEndKind::TaskKilled(reason.clone()),
         };
         self.post(SparkListenerEvent::TaskEnd {
             stage_id: rt.stage_id.0,
@@ -90,6 +91,13 @@ impl DagScheduler {
                     };
                     self.abort_stage(rt.stage_id, reason, error);
                 } else {
+                    ts.requeue(rt.partition);
+                }
+            }
+            TaskEndReason::TaskKilled { .. } => {
+                // Not the task's fault (Spark's `TaskKilled` does not count towards failures):
+                // a live task set runs the partition again.
+                if let Some(ts) = self.task_sets.get_mut(&key) {
                     ts.requeue(rt.partition);
                 }
             }
