@@ -542,3 +542,75 @@ fn cancelling_a_group_from_another_thread_leaves_nothing_cached() {
         (0..10_000).collect::<Vec<u64>>()
     );
 }
+
+/// JobCancellationSuite, event log side (Spark's `JsonProtocol`): a cancelled job's JobStart
+/// carries the group as a property, its killed tasks end with `{"Reason":"TaskKilled",...}`
+/// and `"Killed":true`, and its JobEnd is `JobFailed` with the cancel message.
+#[test]
+fn the_event_log_shows_the_group_the_killed_tasks_and_the_failed_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master("local[2]")
+            .set_app_name("cancel event log")
+            .set("sparklet.eventLog.enabled", "true")
+            .set("sparklet.eventLog.dir", &dir.path().display().to_string()),
+    )
+    .unwrap();
+    let sem = Semaphore::default();
+    release_on_task_start(&sc, &sem);
+    let latch = Latch::default();
+    let (killed_tx, killed_rx) = mpsc::channel();
+    let killed_tx = Mutex::new(killed_tx);
+    sc.add_spark_listener(move |e| {
+        if let SparkListenerEvent::TaskEnd { .. } = e {
+            let _ = killed_tx.lock().send(());
+        }
+    });
+    let rdd = held_rdd(&sc, &latch);
+    let sc2 = sc.clone();
+    let worker = std::thread::spawn(move || {
+        sc2.set_job_group("g", "nightly", false);
+        rdd.count()
+    });
+    sem.acquire(2);
+    sc.cancel_job_group("g");
+    cancelled(worker.join().unwrap());
+    latch.open();
+    for _ in 0..2 {
+        killed_rx.recv_timeout(BOUND).expect("a killed task ended");
+    }
+    let app_id = sc.app_id();
+    sc.stop();
+    let text = std::fs::read_to_string(dir.path().join(&app_id)).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |name: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|v| v["Event"] == name).collect()
+    };
+    let start = of("SparkListenerJobStart")[0];
+    assert_eq!(start["Properties"]["spark.jobGroup.id"], "g");
+    assert_eq!(start["Properties"]["spark.job.description"], "nightly");
+    let message = "Job 0 cancelled part of cancelled job group g";
+    let ends = of("SparkListenerTaskEnd");
+    assert_eq!(ends.len(), 2);
+    for end in ends {
+        assert_eq!(
+            end["Task End Reason"],
+            serde_json::json!({
+                "Reason": "TaskKilled",
+                "Kill Reason": format!("Stage cancelled: {message}"),
+                "Accumulator Updates": [],
+            })
+        );
+        assert_eq!(end["Task Info"]["Killed"], true);
+        assert_eq!(end["Task Info"]["Failed"], false);
+    }
+    let job_end = of("SparkListenerJobEnd")[0];
+    assert_eq!(job_end["Job Result"]["Result"], "JobFailed");
+    assert_eq!(job_end["Job Result"]["Exception"]["Message"], message);
+    let stage_done = of("SparkListenerStageCompleted")[0];
+    assert_eq!(stage_done["Stage Info"]["Failure Reason"], message);
+}

@@ -59,7 +59,13 @@ impl<T: Data> Rdd<T> {
     /// assert_eq!(seen.load(Ordering::SeqCst), 10);
     /// ```
     pub fn foreach_async(&self, f: impl Fn(T) + Send + Sync + 'static) -> FutureAction<()> {
-        self.submit_async(move |_, it| Ok(it.for_each(&f)), |_| ())
+        self.submit_async(
+            move |_, it| {
+                it.for_each(&f);
+                Ok(())
+            },
+            |_| (),
+        )
     }
 
     fn submit_async<U: Send + 'static, R>(

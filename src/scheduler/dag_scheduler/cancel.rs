@@ -94,7 +94,7 @@ impl DagScheduler {
     pub(super) fn cancel_independent_stages(&mut self, job: &ActiveJob, reason: &str) {
         let interrupt = property(&job.properties, JOB_INTERRUPT_ON_CANCEL) == Some("true");
         for s in &job.stage_ids {
-            if !self.stages.get(s).is_some_and(|st| st.job_ids.len() == 1) {
+            if self.stages.get(s).is_none_or(|st| st.job_ids.len() != 1) {
                 continue;
             }
             self.kill_all_task_attempts(*s, interrupt, reason);
