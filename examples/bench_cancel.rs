@@ -1,5 +1,5 @@
 //! Cancel latency: a job group's job runs on a worker thread (a `count` over a `map` that
-//! spins a little per record, far too long to finish on its own); once its tasks started,
+//! spins a few µs per record over 4M records a partition, far too long to finish on its own); once its tasks started,
 //! another thread calls `cancel_job_group`. Measured per run, from just before the cancel call:
 //!
 //! * *return*: until the worker's `count` returned `Error::JobCancelled` (the 100 ms);
@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use sparklet::prelude::*;
 
-/// Spins about a microsecond: a record's work.
+/// Spins a few microseconds: a record's work.
 fn work(x: u64) -> u64 {
     let mut h = x;
-    for _ in 0..200 {
+    for _ in 0..2000 {
         h = h
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -68,12 +68,20 @@ fn bounded<T>(rx: &mpsc::Receiver<T>, what: &str) -> Result<T> {
         .map_err(|_| Error::IllegalState(format!("{what} did not happen within 60 s")))
 }
 
-fn one_run(sc: &SparkContext, probe: &Probe, run: usize, slots: usize) -> Result<Run> {
+fn one_run(
+    sc: &SparkContext,
+    probe: &Probe,
+    data: &Rdd<u64>,
+    run: usize,
+    slots: usize,
+) -> Result<Run> {
     let (tx, heard) = mpsc::channel();
     *probe.lock() = Some(tx);
     let group = format!("bench-{run}");
-    // Far more records than the run lasts: the job ends only by its cancellation.
-    let rdd = sc.range(0, i64::MAX / 2, 1, slots).map(|x| work(x as u64));
+    // Far more work than the run lasts (seconds per partition): the job ends only by its
+    // cancellation. (Not `sc.range`: its numbers are generated above its source RDD, where,
+    // as in Spark, no InterruptibleIterator checks them.)
+    let rdd = data.clone().map(work);
     let (done_tx, done_rx) = mpsc::channel();
     let worker_sc = sc.clone();
     let worker_group = group.clone();
@@ -141,10 +149,11 @@ fn main() -> Result<()> {
                 .set_app_name("bench_cancel"),
         )?;
         let probe = attach_probe(&sc);
+        let data = sc.parallelize((0..(slots as u64) << 22).collect::<Vec<u64>>(), slots);
         let mut returns = Vec::new();
         let mut stops = Vec::new();
         for run in 0..runs {
-            let r = one_run(&sc, &probe, run, slots)?;
+            let r = one_run(&sc, &probe, &data, run, slots)?;
             returns.push(r.to_return);
             stops.push(r.to_tasks_stopped);
         }
