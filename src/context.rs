@@ -29,6 +29,8 @@ use crate::rdd::hadoop::HadoopRdd;
 use crate::rdd::parallel_collection::ParallelCollectionRdd;
 use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
 use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
+use crate::scheduler::future_action::JobWaiter;
+use crate::scheduler::ids::JobId;
 use crate::scheduler::ids::RddId;
 use crate::scheduler::listener::{now_ms, ListenerBus, SparkListenerEvent};
 use crate::scheduler::task::{ResultFn, TaskContext, TaskError};
@@ -171,6 +173,8 @@ struct ContextInner {
     event_loop: Mutex<Option<JoinHandle<()>>>,
     next_rdd_id: AtomicUsize,
     next_shuffle_id: AtomicUsize,
+    /// Spark's `DAGScheduler.nextJobId`: a job's id is known to its caller before it is posted.
+    next_job_id: AtomicUsize,
     checkpoint_dir: Mutex<Option<PathBuf>>,
     /// Spark's thread-local job properties, per calling thread.
     local_properties: Mutex<HashMap<(ThreadId, String), String>>,
@@ -240,6 +244,7 @@ impl SparkContext {
                 event_loop: Mutex::new(Some(handle)),
                 next_rdd_id: AtomicUsize::new(0),
                 next_shuffle_id: AtomicUsize::new(0),
+                next_job_id: AtomicUsize::new(0),
                 checkpoint_dir: Mutex::new(None),
                 local_properties: Mutex::new(HashMap::new()),
                 default_parallelism,
@@ -354,6 +359,28 @@ impl SparkContext {
     pub fn get_local_property(&self, key: &str) -> Option<String> {
         let k = (std::thread::current().id(), key.to_string());
         self.inner.local_properties.lock().get(&k).cloned()
+    }
+
+    /// Every local property of the calling thread, sorted by key: what a job submitted now
+    /// carries (Spark's `localProperties.get` in `submitJob`).
+    pub(crate) fn local_properties(&self) -> Vec<(String, String)> {
+        let me = std::thread::current().id();
+        let mut props: Vec<(String, String)> = self
+            .inner
+            .local_properties
+            .lock()
+            .iter()
+            .filter(|((t, _), _)| *t == me)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect();
+        props.sort();
+        props
+    }
+
+    /// Sends an event to the DAG scheduler's loop (job control); a stopped context's loop is
+    /// gone and the event is dropped, as Spark's stopped event loop drops posts.
+    pub(crate) fn post_dag_event(&self, event: DagEvent) {
+        let _ = self.inner.events.send(event);
     }
 
     /// Registers a listener for scheduler events. Listeners are called in order on the
@@ -533,6 +560,20 @@ impl SparkContext {
             + Sync
             + 'static,
     ) -> Result<Vec<U>> {
+        self.submit_job(rdd, partitions, f)?.wait()
+    }
+
+    /// Spark's `submitJob`: posts the job and returns at once with its waiter (which knows the
+    /// job's id, so the job can be cancelled before it runs).
+    pub(crate) fn submit_job<T: Data, U: Send + 'static>(
+        &self,
+        rdd: &Arc<dyn TypedRdd<T>>,
+        partitions: Vec<usize>,
+        f: impl Fn(&TaskContext, BoxIter<T>) -> std::result::Result<U, TaskError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Result<JobWaiter<U>> {
         self.check_running()?;
         if crate::executor::in_task() {
             // SPARK-5063: the job would wait for a slot its own task holds.
@@ -558,29 +599,20 @@ impl SparkContext {
                 crate::rdd::debug_string::to_debug_string(&base)
             );
         }
+        let job_id = JobId(self.inner.next_job_id.fetch_add(1, Ordering::SeqCst));
+        let properties = Arc::new(self.local_properties());
         self.inner
             .events
             .send(DagEvent::JobSubmitted(Box::new(JobSubmission {
+                job_id,
+                properties,
                 rdd: base,
                 partitions,
                 func,
                 reply,
             })))
             .map_err(|_| Error::IllegalState("the scheduler is not running".into()))?;
-        let results = results.recv();
-        // Listeners run on the bus thread: the caller wakes once they have seen the job end.
-        self.inner.bus.wait_until_delivered();
-        let results = results.map_err(|_| {
-            Error::IllegalState("SparkContext was shut down during the job".into())
-        })??;
-        results
-            .into_iter()
-            .map(|b| {
-                b.downcast::<U>().map(|b| *b).map_err(|_| {
-                    Error::IllegalState("a task returned a value of an unexpected type".into())
-                })
-            })
-            .collect()
+        Ok(JobWaiter::new(job_id.0, results, self.inner.bus.clone()))
     }
 }
 

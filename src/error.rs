@@ -41,6 +41,10 @@ pub enum Error {
     /// A task failed `sparklet.task.maxFailures` times (or a stage could not be recovered); the
     /// message carries the task's last failure.
     JobAborted(String),
+    /// The job was cancelled (`cancel_job_group`, `cancel_all_jobs`, `cancel_job`,
+    /// `cancel_stage`, `FutureAction::cancel`); the message is Spark's, e.g. "Job 3 cancelled
+    /// part of cancelled job group my-group".
+    JobCancelled(String),
 
     // ---- the environment's fault: files and I/O ----
     /// A checkpoint file that is missing, truncated, fails its checksum or has the wrong
@@ -139,6 +143,7 @@ impl fmt::Display for Error {
             ),
             Error::CheckpointDirNotSet(msg) => write!(f, "{msg}"),
             Error::JobAborted(msg) => write!(f, "Job aborted due to stage failure: {msg}"),
+            Error::JobCancelled(msg) => write!(f, "{msg}"),
             Error::CorruptCheckpoint { path, reason } => {
                 write!(f, "corrupt checkpoint file {}: {reason}", path.display())
             }

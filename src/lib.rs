@@ -57,6 +57,7 @@ pub use error::{Error, Result};
 pub use partitioner::{Partitioner, StableBuildHasher, StableHashMap, StableHasher};
 pub use rdd::handle::Rdd;
 pub use rdd::Data;
+pub use scheduler::future_action::FutureAction;
 pub use scheduler::listener::{AccumulableInfo, EventLog, SparkListenerEvent, TaskEndKind};
 pub use storage::{RddInfo, StorageLevel};
 pub use task_local::TaskContext;
@@ -65,8 +66,8 @@ pub use util::stat_counter::StatCounter;
 /// Everything a program needs: `use sparklet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Data, Dependency, Error, EventLog, Partitioner, Rdd, RddInfo, Result, SparkConf,
-        SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
+        Data, Dependency, Error, EventLog, FutureAction, Partitioner, Rdd, RddInfo, Result,
+        SparkConf, SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
     };
 }
 pub(crate) mod xxh64;

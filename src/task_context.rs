@@ -21,6 +21,8 @@ pub(crate) struct TaskContext {
     pub(crate) env: Arc<SparkEnv>,
     /// What the attempt measured so far (shuffle reads and writes).
     pub(crate) metrics: TaskMetricsRecorder,
+    /// Set when the attempt is killed (its job cancelled): see `crate::scheduler::kill`.
+    pub(crate) kill: Arc<crate::scheduler::kill::TaskKill>,
 }
 
 /// Counters a task attempt updates as it runs (the shuffle part of Spark's `TaskMetrics`).

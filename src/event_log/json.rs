@@ -88,6 +88,7 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
             stage_ids,
             time,
             stage_infos,
+            properties,
         } => push(&JobStart {
             event: "SparkListenerJobStart",
             job_id: *job_id,
@@ -97,7 +98,7 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
                 .map(|i| StageJson::new(i, None, None, None))
                 .collect(),
             stage_ids,
-            properties: Pairs(&[]),
+            properties: Pairs(properties),
         }),
         E::JobEnd {
             job_id,
@@ -125,11 +126,12 @@ pub(crate) fn render(event: &E, block_updates: bool, out: &mut Vec<String>) {
         E::StageSubmitted {
             info,
             submission_time,
+            properties,
             ..
         } => push(&StageSubmitted {
             event: "SparkListenerStageSubmitted",
             stage_info: StageJson::new(info, Some(*submission_time), None, None),
-            properties: Pairs(&[]),
+            properties: Pairs(properties),
         }),
         E::StageCompleted {
             info,
@@ -709,7 +711,10 @@ impl<'a> TaskInfoJson<'a> {
         executor_id: &'a str,
         reason: Option<&TaskEndKind>,
     ) -> Self {
-        let killed = matches!(reason, Some(TaskEndKind::Ignored));
+        let killed = matches!(
+            reason,
+            Some(TaskEndKind::Ignored | TaskEndKind::TaskKilled(_))
+        );
         let failed = !killed && !matches!(reason, None | Some(TaskEndKind::Success));
         TaskInfoJson {
             task_id,
@@ -769,7 +774,7 @@ enum ReasonJson<'a> {
     },
     TaskKilled {
         #[serde(rename = "Kill Reason")]
-        kill_reason: &'static str,
+        kill_reason: &'a str,
         #[serde(rename = "Accumulator Updates")]
         accumulator_updates: [u8; 0],
     },
@@ -800,6 +805,10 @@ impl<'a> ReasonJson<'a> {
             },
             TaskEndKind::Ignored => ReasonJson::TaskKilled {
                 kill_reason: "another attempt succeeded",
+                accumulator_updates: [],
+            },
+            TaskEndKind::TaskKilled(why) => ReasonJson::TaskKilled {
+                kill_reason: why,
                 accumulator_updates: [],
             },
         }

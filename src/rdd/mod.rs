@@ -18,6 +18,7 @@
 //! [`iterator`].
 
 pub(crate) mod actions;
+pub(crate) mod async_actions;
 pub(crate) mod block_rdd;
 pub(crate) mod cartesian;
 pub(crate) mod coalesced;
@@ -27,6 +28,7 @@ pub(crate) mod double;
 pub(crate) mod empty;
 pub(crate) mod hadoop;
 pub(crate) mod handle;
+pub(crate) mod interruptible;
 pub(crate) mod io;
 pub(crate) mod join;
 pub(crate) mod key_sort;
@@ -351,8 +353,28 @@ pub(crate) fn iterator<T: Data>(
     if level != StorageLevel::NONE {
         get_or_compute(rdd, split, level, ctx)
     } else {
-        compute_or_read_checkpoint(rdd, split, ctx)
+        let values = compute_or_read_checkpoint(rdd, split, ctx)?;
+        Ok(if reads_outside_the_task(rdd) {
+            interruptible(values, ctx)
+        } else {
+            values
+        })
     }
+}
+
+/// Whether a partition's values come from outside the task's narrow chain (a source RDD or a
+/// shuffle read), where Spark wraps them in an `InterruptibleIterator`.
+fn reads_outside_the_task(rdd: &dyn RddBase) -> bool {
+    let deps = dependencies(rdd);
+    deps.is_empty() || deps.iter().any(|d| d.as_shuffle().is_some())
+}
+
+/// Wraps a partition's values so that the task stops at its next record once killed.
+fn interruptible<T: Data>(values: PartIter<T>, ctx: &TaskContext) -> PartIter<T> {
+    Box::new(interruptible::InterruptibleIterator::new(
+        ctx.kill.clone(),
+        values,
+    ))
 }
 
 /// Spark's final `computeOrReadCheckpoint`: the checkpoint RDD's partition when the RDD is
@@ -384,9 +406,13 @@ pub(crate) fn get_or_compute<T: Data>(
     };
     let estimate = |values: &[T]| rdd.estimate_size(values);
     let data = crate::storage::get_or_else_update(&TaskBlocks(ctx), id, level, &estimate, || {
-        compute_or_read_checkpoint(rdd, split, ctx).map(Iterator::collect)
+        let values: Vec<T> = compute_or_read_checkpoint(rdd, split, ctx)?.collect();
+        // A task killed while computing the block never stores it (Spark's getOrCompute
+        // reads its values through an InterruptibleIterator before putting them).
+        ctx.kill.kill_task_if_interrupted();
+        Ok::<_, TaskError>(values)
     })?;
-    Ok(block_iter(data))
+    Ok(interruptible(block_iter(data), ctx))
 }
 
 /// Reads a stored block (from any executor) as a partition's iterator, for `BlockRDD`.

@@ -39,6 +39,9 @@ pub enum TaskEndKind {
     ExecutorLost(String),
     /// The result was ignored (its task set was already finished or aborted).
     Ignored,
+    /// The task was killed: its job was cancelled or failed (Spark's `TaskKilled`, with its
+    /// reason, e.g. `Stage cancelled: Job 3 cancelled part of cancelled job group g`).
+    TaskKilled(String),
 }
 
 /// An event of the scheduler, the context or a streaming context (Spark's
@@ -81,6 +84,9 @@ pub enum SparkListenerEvent {
         time: u64,
         /// Each stage's info, in `stage_ids` order.
         stage_infos: Vec<Arc<StageInfo>>,
+        /// The job's properties: the submitting thread's local properties, sorted by key
+        /// (`spark.jobGroup.id`, `spark.job.description`, `spark.job.interruptOnCancel`, ...).
+        properties: Arc<Vec<(String, String)>>,
     },
     /// A job ended.
     JobEnd {
@@ -109,6 +115,8 @@ pub enum SparkListenerEvent {
         info: Arc<StageInfo>,
         /// When it was submitted.
         submission_time: u64,
+        /// The properties of the (earliest active) job it runs for, as in `JobStart`.
+        properties: Arc<Vec<(String, String)>>,
     },
     /// A stage attempt finished (`failure` is set when it failed).
     StageCompleted {

@@ -7,7 +7,10 @@
 //! task ended, executor lost, stop), so scheduling decisions never race each other.
 
 pub(crate) mod dag_scheduler;
+pub(crate) mod future_action;
 pub(crate) mod ids;
+mod job_control;
+pub(crate) mod kill;
 pub(crate) mod listener;
 pub(crate) mod task;
 pub(crate) mod task_set;

@@ -17,6 +17,7 @@ use crate::env::SparkEnv;
 use crate::error::Error;
 use crate::executor::Executor;
 use crate::scheduler::ids::{StageId, TaskId};
+use crate::scheduler::kill::{TaskKill, TaskKilledException};
 use crate::scheduler::listener::TaskMetrics;
 use crate::shuffle::MapStatus;
 pub(crate) use crate::task_context::TaskContext;
@@ -64,6 +65,8 @@ pub(crate) struct Task {
     pub(crate) partition: usize,
     pub(crate) attempt_number: u32,
     pub(crate) kind: TaskKind,
+    /// The attempt's kill flag, shared with the scheduler's record of the running task.
+    pub(crate) kill: Arc<TaskKill>,
 }
 
 /// What a successful task produced.
@@ -86,6 +89,10 @@ pub(crate) enum TaskEndReason {
     ExceptionFailure {
         message: String,
         cause: Option<Error>,
+    },
+    /// The task was killed (its job cancelled), with Spark's reason (`Stage cancelled: ...`).
+    TaskKilled {
+        reason: String,
     },
 }
 
@@ -113,8 +120,18 @@ impl Task {
             executor,
             env,
             metrics: Default::default(),
+            kill: self.kill.clone(),
         };
-        let reason = self.run_in(&ctx);
+        // Spark's executor checks the kill flag before the task starts and after it ran: a
+        // task killed meanwhile ends as TaskKilled whatever it computed (or failed with).
+        let reason = match self.kill.reason() {
+            Some(reason) => TaskEndReason::TaskKilled { reason },
+            None => self.run_in(&ctx),
+        };
+        let reason = match self.kill.reason() {
+            Some(reason) => TaskEndReason::TaskKilled { reason },
+            None => reason,
+        };
         let updates = match (scope.finish(), &reason) {
             (updates, TaskEndReason::Success(_)) => updates,
             (updates, _) => updates.of_failed_task(),
@@ -153,6 +170,12 @@ impl Task {
             Ok(Err(TaskError::Cause(e))) => TaskEndReason::ExceptionFailure {
                 message: e.to_string(),
                 cause: Some(e),
+            },
+            Err(panic) if panic.is::<TaskKilledException>() => TaskEndReason::TaskKilled {
+                reason: panic
+                    .downcast_ref::<TaskKilledException>()
+                    .map(|k| k.reason.clone())
+                    .unwrap_or_default(),
             },
             Err(panic) => TaskEndReason::ExceptionFailure {
                 message: panic_message(&*panic),

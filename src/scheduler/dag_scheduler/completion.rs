@@ -33,6 +33,7 @@ impl DagScheduler {
             TaskEndReason::ExceptionFailure { message, .. } => {
                 TaskEndKind::ExceptionFailure(message.clone())
             }
+            TaskEndReason::TaskKilled { reason } => TaskEndKind::TaskKilled(reason.clone()),
         };
         self.post(SparkListenerEvent::TaskEnd {
             stage_id: rt.stage_id.0,
@@ -97,6 +98,13 @@ impl DagScheduler {
                     ts.requeue(rt.partition);
                 }
             }
+            TaskEndReason::TaskKilled { .. } => {
+                // Not the task's fault (Spark's `TaskKilled` does not count towards failures):
+                // a live task set runs the partition again.
+                if let Some(ts) = self.task_sets.get_mut(&key) {
+                    ts.requeue(rt.partition);
+                }
+            }
             TaskEndReason::FetchFailed {
                 shuffle_id,
                 map_id,
@@ -133,6 +141,8 @@ impl DagScheduler {
             }
             (TaskEndReason::Success(_), StageKind::ShuffleMap(_)) => true,
             (TaskEndReason::ExceptionFailure { .. }, _) => true,
+            // Spark merges a killed task's count-failed updates too.
+            (TaskEndReason::TaskKilled { .. }, _) => true,
             (TaskEndReason::FetchFailed { .. }, _) => false,
         };
         if !counts || updates.0.is_empty() {

@@ -264,6 +264,7 @@ pub(super) fn failure_text(reason: &TaskEndReason) -> Option<String> {
     match reason {
         TaskEndReason::Success(_) => None,
         TaskEndReason::ExceptionFailure { message, .. } => Some(message.clone()),
+        TaskEndReason::TaskKilled { reason } => Some(format!("TaskKilled ({reason})")),
         TaskEndReason::FetchFailed {
             shuffle_id,
             map_id,

@@ -20,6 +20,9 @@
 //!    and both stages are resubmitted, so only lost map partitions run again.
 //! 6. `ExecutorLost`: its running tasks are rescheduled (not counted as failures), its map
 //!    outputs are forgotten, and map partitions of running stages that lived there run again.
+//! 7. `JobCancelled`, `JobGroupCancelled`, `AllJobsCancelled`, `StageCancelled` (`cancel.rs`):
+//!    the job fails with `Error::JobCancelled`; a failing job's independent stages are marked
+//!    failed and their running tasks killed (`crate::scheduler::kill`).
 //!
 //! The loop is the only owner of this state; listeners are told of every step in order.
 
@@ -38,6 +41,7 @@ use crate::scheduler::listener::{
 use crate::scheduler::task::{ResultFn, Task, TaskEndReason, TaskKind, TaskOutput};
 use crate::scheduler::task_set::TaskSet;
 
+pub(crate) mod cancel;
 mod completion;
 mod log_lines;
 mod offers;
@@ -51,6 +55,11 @@ pub(crate) type JobResults = Result<Vec<Box<dyn Any + Send>>>;
 
 /// A job as an action submits it.
 pub(crate) struct JobSubmission {
+    /// Given by the caller (Spark's `nextJobId.getAndIncrement()` in `submitJob`), so that a
+    /// `FutureAction` can be cancelled by id as soon as it exists.
+    pub(crate) job_id: JobId,
+    /// The submitting thread's local properties (job group, description, ...), sorted by key.
+    pub(crate) properties: Arc<Vec<(String, String)>>,
     pub(crate) rdd: Arc<dyn RddBase>,
     pub(crate) partitions: Vec<usize>,
     pub(crate) func: Arc<ResultFn>,
@@ -73,6 +82,22 @@ pub(crate) enum DagEvent {
         replacement: Option<ExecutorId>,
         reason: String,
         lost_blocks: usize,
+    },
+    /// `sc.cancel_job(id)` / `FutureAction::cancel` (Spark's `JobCancelled`).
+    JobCancelled {
+        job_id: JobId,
+        reason: Option<String>,
+    },
+    /// `sc.cancel_job_group(id)` (Spark's `JobGroupCancelled`).
+    JobGroupCancelled {
+        group_id: String,
+    },
+    /// `sc.cancel_all_jobs()` (Spark's `AllJobsCancelled`).
+    AllJobsCancelled,
+    /// `sc.cancel_stage(id)` (Spark's `StageCancelled`).
+    StageCancelled {
+        stage_id: StageId,
+        reason: Option<String>,
     },
     Stop,
 }
@@ -110,6 +135,8 @@ struct ActiveJob {
     results: Vec<Option<Box<dyn Any + Send>>>,
     finished: usize,
     reply: mpsc::Sender<JobResults>,
+    /// The submitting thread's local properties.
+    properties: Arc<Vec<(String, String)>>,
 }
 
 struct RunningTask {
@@ -120,6 +147,8 @@ struct RunningTask {
     executor_id: ExecutorId,
     kind: TaskKind,
     launch_time: u64,
+    /// The attempt's kill flag, shared with its `TaskContext`.
+    kill: Arc<crate::scheduler::kill::TaskKill>,
 }
 
 /// The event loop's state.
@@ -128,7 +157,6 @@ pub(crate) struct DagScheduler {
     bus: ListenerBus,
     events: mpsc::Sender<DagEvent>,
     max_failures: u32,
-    next_job_id: usize,
     next_stage_id: usize,
     next_task_id: u64,
     stages: BTreeMap<StageId, Stage>,
@@ -166,7 +194,6 @@ impl DagScheduler {
             bus,
             events: tx.clone(),
             max_failures: max_failures.max(1),
-            next_job_id: 0,
             next_stage_id: 0,
             next_task_id: 0,
             stages: BTreeMap::new(),
@@ -206,6 +233,16 @@ impl DagScheduler {
                     reason,
                     lost_blocks,
                 } => self.handle_executor_lost(&executor_id, replacement, &reason, lost_blocks),
+                DagEvent::JobCancelled { job_id, reason } => {
+                    self.handle_job_cancellation(job_id, reason)
+                }
+                DagEvent::JobGroupCancelled { group_id } => {
+                    self.handle_job_group_cancelled(&group_id)
+                }
+                DagEvent::AllJobsCancelled => self.do_cancel_all_jobs(),
+                DagEvent::StageCancelled { stage_id, reason } => {
+                    self.handle_stage_cancellation(stage_id, reason)
+                }
                 DagEvent::Stop => break,
             }
             self.resource_offers();
@@ -237,8 +274,7 @@ impl DagScheduler {
     // ---------------------------------------------------------------- jobs and stages
 
     fn handle_job_submitted(&mut self, sub: JobSubmission) {
-        let job_id = JobId(self.next_job_id);
-        self.next_job_id += 1;
+        let job_id = sub.job_id;
         // Replies are sent only after the scheduler let go of the job's RDDs, so that a caller
         // who drops its last handle sees the RDD go (checkpoint cleaning, weak references).
         if let Err(e) = validate_lineage(&sub.rdd) {
@@ -253,6 +289,7 @@ impl DagScheduler {
                 stage_ids: Vec::new(),
                 time,
                 stage_infos: Vec::new(),
+                properties: sub.properties.clone(),
             });
             self.post(SparkListenerEvent::JobEnd {
                 job_id: job_id.0,
@@ -296,6 +333,7 @@ impl DagScheduler {
                 results: (0..n).map(|_| None).collect(),
                 finished: 0,
                 reply: sub.reply,
+                properties: sub.properties.clone(),
             },
         );
         self.log_job_submitted(job_id, stage_id, n);
@@ -308,6 +346,7 @@ impl DagScheduler {
             stage_ids: stage_ids.iter().map(|s| s.0).collect(),
             time: now_ms(),
             stage_infos,
+            properties: sub.properties,
         });
         self.submit_stage(stage_id);
     }
@@ -510,6 +549,7 @@ impl DagScheduler {
         }
         self.running.insert(stage_id);
         self.log_missing_tasks(stage_id, attempt, &partitions);
+        let properties = self.stage_properties(stage_id);
         self.post(SparkListenerEvent::StageSubmitted {
             stage_id: stage_id.0,
             attempt,
@@ -518,6 +558,7 @@ impl DagScheduler {
             is_shuffle_map: is_map,
             info,
             submission_time,
+            properties,
         });
         if partitions.is_empty() {
             self.mark_stage_finished(stage_id, None);
@@ -615,13 +656,9 @@ impl DagScheduler {
         let Some(job) = self.jobs.remove(&job_id) else {
             return;
         };
-        for s in &job.stage_ids {
-            if self.running.contains(s)
-                && self.stages.get(s).is_some_and(|st| st.job_ids.len() == 1)
-            {
-                self.mark_stage_finished(*s, Some("job aborted".into()));
-            }
-        }
+        // Spark's `cancelRunningIndependentStages`: the stages only this job needs stop, and
+        // their running tasks are killed.
+        self.cancel_independent_stages(&job, &error.to_string());
         self.post(SparkListenerEvent::JobEnd {
             job_id: job_id.0,
             succeeded: false,

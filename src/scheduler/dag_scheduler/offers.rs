@@ -29,6 +29,7 @@ impl DagScheduler {
                 let task_id = TaskId(self.next_task_id);
                 let launch_time = now_ms();
                 self.next_task_id += 1;
+                let kill = Arc::new(crate::scheduler::kill::TaskKill::default());
                 let task = Task {
                     task_id,
                     stage_id: ts.stage_id,
@@ -36,6 +37,7 @@ impl DagScheduler {
                     partition,
                     attempt_number: attempt,
                     kind: ts.kind.clone(),
+                    kill: kill.clone(),
                 };
                 self.running_tasks.insert(
                     task_id,
@@ -47,6 +49,7 @@ impl DagScheduler {
                         executor_id: executor_id.clone(),
                         kind: ts.kind.clone(),
                         launch_time,
+                        kill,
                     },
                 );
                 self.free_slots.insert(executor_id.clone(), free - 1);

@@ -365,6 +365,7 @@ impl<T: Data> ReceiverSupervisor<T> {
             executor,
             env: env.clone(),
             metrics: Default::default(),
+            kill: Default::default(),
         };
         let stored = crate::rdd::iterator(&*carrier, 0, &ctx).map(drop);
         let id = BlockId {
