@@ -22,6 +22,7 @@
 //! DESIGN.md in the repository is the map from each module to the Spark class it mirrors.
 
 pub(crate) mod aggregator;
+pub mod broadcast;
 pub mod checkpoint;
 pub mod conf;
 pub(crate) mod context;
@@ -45,6 +46,7 @@ pub(crate) mod task_context;
 pub mod ui;
 pub(crate) mod util;
 
+pub use broadcast::Broadcast;
 pub use conf::SparkConf;
 pub use context::SparkContext;
 pub use dependency::Dependency;
@@ -53,13 +55,13 @@ pub use partitioner::{Partitioner, StableBuildHasher, StableHashMap, StableHashe
 pub use rdd::handle::Rdd;
 pub use rdd::Data;
 pub use scheduler::listener::{EventLog, SparkListenerEvent, TaskEndKind};
-pub use storage::{RddInfo, StorageLevel};
+pub use storage::{BlockStatus, RddInfo, StorageLevel};
 pub use util::stat_counter::StatCounter;
 
 /// Everything a program needs: `use sparklet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Data, Dependency, Error, EventLog, Partitioner, Rdd, RddInfo, Result, SparkConf,
+        Broadcast, Data, Dependency, Error, EventLog, Partitioner, Rdd, RddInfo, Result, SparkConf,
         SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
     };
 }

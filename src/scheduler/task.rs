@@ -104,6 +104,7 @@ impl Task {
             env,
             metrics: Default::default(),
         };
+        let _broadcasts = crate::broadcast::TaskScope::enter(&ctx.executor, &ctx.env);
         let reason = self.run_in(&ctx);
         let metrics = ctx.metrics.snapshot(started.elapsed().as_millis() as u64);
         (reason, metrics)
