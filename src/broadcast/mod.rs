@@ -595,6 +595,66 @@ mod tests {
         }
     }
 
+    fn cluster() -> SparkContext {
+        SparkContext::new(SparkConf::new().set_master("local-cluster[1,1,64]")).unwrap()
+    }
+
+    /// Runs one task that reads `b` on the executor.
+    fn use_on_executor(sc: &SparkContext, b: &Broadcast<Vec<u32>>) -> Result<Vec<u32>> {
+        let b = b.clone();
+        sc.parallelize(vec![0usize], 1)
+            .map(move |i| b.value()[i])
+            .collect()
+    }
+
+    /// TorrentBroadcast's `readBlocks`: a piece whose checksum does not match fails the task
+    /// with Spark's "corrupt remote block" message.
+    #[test]
+    fn a_corrupt_piece_fails_the_task() {
+        let sc = cluster();
+        let b = sc.broadcast((0..100u32).collect::<Vec<u32>>());
+        let driver = sc.env().broadcast_manager.driver_if_started().unwrap();
+        let piece = torrent::piece_block(b.id(), 0);
+        let Some(crate::storage::block_manager::LocalBlock::Bytes(bytes)) =
+            driver.get_local_block(piece).unwrap()
+        else {
+            panic!("piece 0 is bytes on the driver");
+        };
+        let mut bad = (*bytes).clone();
+        bad[10] ^= 0xff;
+        let level = crate::storage::StorageLevel::MEMORY_AND_DISK_SER;
+        driver.put_bytes(piece, Arc::new(bad), level).0.unwrap();
+        let err = use_on_executor(&sc, &b).unwrap_err().to_string();
+        assert!(
+            err.contains("corrupt remote block broadcast_0_piece0 of broadcast_0: "),
+            "{err}"
+        );
+    }
+
+    /// TorrentBroadcast's `readBlocks`: a piece no store holds is Spark's "Failed to get".
+    #[test]
+    fn a_piece_nobody_holds_fails_the_task() {
+        let sc = cluster();
+        let b = sc.broadcast((0..100u32).collect::<Vec<u32>>());
+        let driver = sc.env().broadcast_manager.driver_if_started().unwrap();
+        driver.remove_block(torrent::piece_block(b.id(), 0));
+        let err = use_on_executor(&sc, &b).unwrap_err().to_string();
+        assert!(
+            err.contains("Failed to get broadcast_0_piece0 of broadcast_0"),
+            "{err}"
+        );
+    }
+
+    /// A broadcast of one context used in a task of another is refused, not read.
+    #[test]
+    fn a_broadcast_of_another_context_is_refused_in_tasks() {
+        let (a, other) = (cluster(), cluster());
+        let b = a.broadcast(vec![1u32]);
+        let err = use_on_executor(&other, &b).unwrap_err().to_string();
+        assert!(err.contains("belongs to another SparkContext"), "{err}");
+        assert_eq!(use_on_executor(&a, &b).unwrap(), vec![1]);
+    }
+
     #[test]
     fn copies_are_found_by_executor_and_generation() {
         let copies: Copies<u32> = Copies { head: Node::new() };
