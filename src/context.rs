@@ -328,6 +328,16 @@ impl SparkContext {
         self.inner.env.rdd_infos()
     }
 
+    /// Where block `block_id` (`rdd_3_0`, `broadcast_0`, `broadcast_0_piece0`) is kept, on the
+    /// driver's store and on each live executor (Spark's `BlockManagerMaster.getBlockStatus`
+    /// asking every store, so blocks never reported, such as a broadcast's value, are listed
+    /// too). A name that is no block id is `Error::InvalidArgument`.
+    pub fn get_block_status(&self, block_id: &str) -> Result<Vec<(String, crate::BlockStatus)>> {
+        let id = crate::storage::block_manager::BlockId::parse(block_id)
+            .ok_or_else(|| Error::InvalidArgument(format!("Unrecognized BlockId: {block_id}")))?;
+        Ok(self.inner.env.block_status(id))
+    }
+
     /// Reads back an RDD checkpointed in a folder, possibly by another application (Spark's
     /// `checkpointFile`): same partitions, same data, and the partitioner when `_partitioner`
     /// is readable. A missing folder or a gap in the part files is `Error::CorruptCheckpoint`.

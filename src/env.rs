@@ -37,6 +37,8 @@ pub(crate) struct SparkEnv {
     pub(crate) faults: FaultInjector,
     /// The context's accumulator ids (Spark's `AccumulatorContext`).
     pub(crate) accumulators: crate::accumulator::AccumulatorContext,
+    /// Broadcast ids and the driver's broadcast store (Spark's `broadcastManager`).
+    pub(crate) broadcast_manager: crate::broadcast::BroadcastManager,
     /// Attempts of a task before its job is aborted.
     pub(crate) max_failures: u32,
     /// The DAG scheduler's event queue, once it runs.
@@ -60,6 +62,7 @@ impl SparkEnv {
         let local_dir = conf.get(crate::conf::LOCAL_DIR).map(PathBuf::from);
         let faults = FaultInjector::from_conf(conf)?;
         Ok(SparkEnv {
+            broadcast_manager: crate::broadcast::BroadcastManager::new(conf, memory_per_executor)?,
             faults,
             accumulators: Default::default(),
             max_failures,
@@ -204,8 +207,24 @@ impl SparkEnv {
         self.block_manager_master.remove_rdd(rdd_id);
     }
 
+    /// Where block `id` is kept: the driver's store, then each live executor (Spark's
+    /// `getBlockStatus(blockId, askStorageEndpoints = true)`: every store is asked).
+    pub(crate) fn block_status(
+        &self,
+        id: crate::storage::block_manager::BlockId,
+    ) -> Vec<(String, crate::storage::BlockStatus)> {
+        let driver = self.broadcast_manager.driver_status(id);
+        let driver = driver.map(|s| ("driver".to_string(), s));
+        let executors = self.executors().into_iter().filter_map(|e| {
+            let status = e.block_manager.current_status(id)?;
+            Some((e.id.clone(), status))
+        });
+        driver.into_iter().chain(executors).collect()
+    }
+
     /// Stops every executor and waits for their threads.
     pub(crate) fn shutdown(&self) {
+        self.broadcast_manager.stop();
         let live: Vec<Arc<Executor>> = std::mem::take(&mut *self.live.write());
         for e in &live {
             e.kill();

@@ -23,6 +23,7 @@
 
 pub mod accumulator;
 pub(crate) mod aggregator;
+pub mod broadcast;
 pub mod checkpoint;
 pub mod conf;
 pub(crate) mod context;
@@ -50,6 +51,7 @@ pub(crate) mod util;
 pub use accumulator::{
     Accumulator, AccumulatorV2, CollectionAccumulator, DoubleAccumulator, LongAccumulator,
 };
+pub use broadcast::Broadcast;
 pub use conf::SparkConf;
 pub use context::SparkContext;
 pub use dependency::Dependency;
@@ -59,15 +61,15 @@ pub use rdd::handle::Rdd;
 pub use rdd::Data;
 pub use scheduler::future_action::FutureAction;
 pub use scheduler::listener::{AccumulableInfo, EventLog, SparkListenerEvent, TaskEndKind};
-pub use storage::{RddInfo, StorageLevel};
+pub use storage::{BlockStatus, RddInfo, StorageLevel};
 pub use task_local::TaskContext;
 pub use util::stat_counter::StatCounter;
 
 /// Everything a program needs: `use sparklet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Data, Dependency, Error, EventLog, FutureAction, Partitioner, Rdd, RddInfo, Result,
-        SparkConf, SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
+        Broadcast, Data, Dependency, Error, EventLog, FutureAction, Partitioner, Rdd, RddInfo,
+        Result, SparkConf, SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
     };
 }
 pub(crate) mod xxh64;

@@ -28,8 +28,11 @@ pub(crate) const EVENT_LOGGING_LISTENER: &str = "sparklet::scheduler::EventLoggi
 pub(crate) const BLOCK_MANAGER: &str = "sparklet::storage::BlockManager";
 /// `MemoryStore`: blocks stored in memory.
 pub(crate) const MEMORY_STORE: &str = "sparklet::storage::memory::MemoryStore";
-/// `ContextCleaner`: checkpoint folders that could not be removed.
+/// `ContextCleaner`: checkpoint folders that could not be removed; cleaned broadcasts (debug).
 pub(crate) const CONTEXT_CLEANER: &str = "sparklet::ContextCleaner";
+/// `TorrentBroadcast`: "Started reading broadcast variable ...", "Reading broadcast variable
+/// ... took N ms", "Destroying Broadcast(N) (from ...)".
+pub(crate) const TORRENT_BROADCAST: &str = "sparklet::broadcast::TorrentBroadcast";
 /// `RDD`: checkpoint marking.
 pub(crate) const RDD: &str = "sparklet::rdd::RDD";
 /// `ReliableCheckpointRDD`: checkpoint files and `_partitioner`.

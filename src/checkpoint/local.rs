@@ -37,14 +37,7 @@ impl<T: Data> CheckpointWriter for LocalWriter<T> {
         let n = num_partitions(&*rdd);
         let master = &sc.env().block_manager_master;
         let missing: Vec<usize> = (0..n)
-            .filter(|&split| {
-                master
-                    .locations(BlockId {
-                        rdd_id: id.0,
-                        split,
-                    })
-                    .is_empty()
-            })
+            .filter(|&split| master.locations(BlockId::rdd(id.0, split)).is_empty())
             .collect();
         if !missing.is_empty() {
             sc.run_job(&rdd, missing, |_, values| values.for_each(drop))?;
@@ -108,10 +101,7 @@ impl<T: Data> RddBase for LocalCheckpointRdd<T> {
 
 impl<T: Data> TypedRdd<T> for LocalCheckpointRdd<T> {
     fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<T> {
-        let block = BlockId {
-            rdd_id: self.rdd_id,
-            split,
-        };
+        let block = BlockId::rdd(self.rdd_id, split);
         crate::rdd::read_block::<T>(block, ctx).ok_or_else(|| {
             TaskError::Failed(format!(
                 "Checkpoint block {block} not found! The executor that held it may have died, or \

@@ -50,10 +50,9 @@ impl<T: Data> BlockRdd<T> {
 
     /// The block of partition `split`.
     pub(crate) fn block_id(&self, split: usize) -> Option<BlockId> {
-        self.blocks.get(split).map(|b| BlockId {
-            rdd_id: b.core().id.0,
-            split: 0,
-        })
+        self.blocks
+            .get(split)
+            .map(|b| BlockId::rdd(b.core().id.0, 0))
     }
 
     /// Whether the blocks are still there to be read.

@@ -400,10 +400,7 @@ pub(crate) fn get_or_compute<T: Data>(
     level: StorageLevel,
     ctx: &TaskContext,
 ) -> ComputeResult<T> {
-    let id = BlockId {
-        rdd_id: rdd.core().id.0,
-        split,
-    };
+    let id = BlockId::rdd(rdd.core().id.0, split);
     let estimate = |values: &[T]| rdd.estimate_size(values);
     let data = crate::storage::get_or_else_update(&TaskBlocks(ctx), id, level, &estimate, || {
         let values: Vec<T> = compute_or_read_checkpoint(rdd, split, ctx)?.collect();
@@ -462,7 +459,7 @@ impl BlockCluster for TaskBlocks<'_> {
         self.0.env.bus.post(SparkListenerEvent::BlockUpdated {
             block_id: id.to_string(),
             executor_id: executor_id.to_string(),
-            storage_level: status.level,
+            storage_level: status.storage_level,
             memory_size: status.memory_size,
             disk_size: status.disk_size,
         });

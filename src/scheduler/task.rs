@@ -122,6 +122,7 @@ impl Task {
             metrics: Default::default(),
             kill: self.kill.clone(),
         };
+        let _broadcasts = crate::broadcast::TaskScope::enter(&ctx.executor, &ctx.env);
         // Spark's executor checks the kill flag before the task starts and after it ran: a
         // task killed meanwhile ends as TaskKilled whatever it computed (or failed with).
         let reason = match self.kill.reason() {

@@ -40,28 +40,78 @@ use crate::storage::disk_store::DiskStore;
 use crate::storage::memory_store::{Evicted, MemoryStore, MemoryValue};
 use crate::storage::StorageLevel;
 
-/// A block's name: `rdd_<rddId>_<split>` (Spark's `RDDBlockId`).
+/// A block's name (Spark's `BlockId`): `rdd_<rddId>_<split>` (`RDDBlockId`), or
+/// `broadcast_<id>` / `broadcast_<id>_piece<n>` (`BroadcastBlockId`: a broadcast's whole value,
+/// or one piece of its serialized bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct BlockId {
-    pub(crate) rdd_id: usize,
-    pub(crate) split: usize,
+pub(crate) enum BlockId {
+    /// A persisted RDD partition.
+    Rdd { rdd_id: usize, split: usize },
+    /// A broadcast's value (`piece: None`) or one of its pieces.
+    Broadcast {
+        broadcast_id: u64,
+        piece: Option<usize>,
+    },
 }
 
 impl BlockId {
-    /// Parses `rdd_<rddId>_<split>`.
+    /// `rdd_<rdd_id>_<split>`.
+    pub(crate) const fn rdd(rdd_id: usize, split: usize) -> BlockId {
+        BlockId::Rdd { rdd_id, split }
+    }
+
+    /// The RDD whose partition this block is (`None` for other blocks).
+    pub(crate) fn rdd_id(&self) -> Option<usize> {
+        match self {
+            BlockId::Rdd { rdd_id, .. } => Some(*rdd_id),
+            BlockId::Broadcast { .. } => None,
+        }
+    }
+
+    /// The broadcast this block belongs to (`None` for other blocks).
+    pub(crate) fn broadcast_id(&self) -> Option<u64> {
+        match self {
+            BlockId::Broadcast { broadcast_id, .. } => Some(*broadcast_id),
+            BlockId::Rdd { .. } => None,
+        }
+    }
+
+    /// Parses the names `Display` writes (Spark's `BlockId.apply`, for the kinds sparklet
+    /// stores): `rdd_<rddId>_<split>`, `broadcast_<id>`, `broadcast_<id>_piece<n>`.
     pub(crate) fn parse(name: &str) -> Option<BlockId> {
-        let rest = name.strip_prefix("rdd_")?;
-        let (rdd, split) = rest.split_once('_')?;
-        Some(BlockId {
-            rdd_id: rdd.parse().ok()?,
-            split: split.parse().ok()?,
+        if let Some(rest) = name.strip_prefix("rdd_") {
+            let (rdd, split) = rest.split_once('_')?;
+            return Some(BlockId::rdd(rdd.parse().ok()?, split.parse().ok()?));
+        }
+        let rest = name.strip_prefix("broadcast_")?;
+        let (id, piece) = match rest.split_once('_') {
+            None => (rest, None),
+            Some((id, field)) => (id, Some(field.strip_prefix("piece")?.parse().ok()?)),
+        };
+        // Digits only: `parse` would also take a sign.
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(BlockId::Broadcast {
+            broadcast_id: id.parse().ok()?,
+            piece,
         })
     }
 }
 
 impl std::fmt::Display for BlockId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rdd_{}_{}", self.rdd_id, self.split)
+        match self {
+            BlockId::Rdd { rdd_id, split } => write!(f, "rdd_{rdd_id}_{split}"),
+            BlockId::Broadcast {
+                broadcast_id,
+                piece: None,
+            } => write!(f, "broadcast_{broadcast_id}"),
+            BlockId::Broadcast {
+                broadcast_id,
+                piece: Some(n),
+            } => write!(f, "broadcast_{broadcast_id}_piece{n}"),
+        }
     }
 }
 
@@ -72,7 +122,7 @@ enum Found {
 }
 
 /// How to serialize a type-erased `Arc<Vec<T>>` (to spill a deserialized block to disk).
-type SerializeFn = fn(&(dyn Any + Send + Sync)) -> Result<Vec<u8>>;
+pub(crate) type SerializeFn = fn(&(dyn Any + Send + Sync)) -> Result<Vec<u8>>;
 
 fn serialize_values<T: BlockValue>(any: &(dyn Any + Send + Sync)) -> Result<Vec<u8>> {
     let values = any.downcast_ref::<Vec<T>>().ok_or_else(|| {
@@ -116,13 +166,23 @@ pub(crate) struct BlockManager {
 }
 
 /// The write lock of a block being computed.
-struct BlockLock {
+pub(crate) struct BlockLock {
     done: Mutex<bool>,
     cv: Condvar,
 }
 
+impl BlockLock {
+    /// Waits until the thread holding the lock lets go of it (stored, failed or panicked).
+    pub(crate) fn wait(&self) {
+        let mut done = self.done.lock();
+        while !*done {
+            self.cv.wait(&mut done);
+        }
+    }
+}
+
 /// Held while computing a block; releases waiters when dropped (even on panic).
-struct ComputeGuard<'a> {
+pub(crate) struct ComputeGuard<'a> {
     bm: &'a BlockManager,
     id: BlockId,
     lock: Arc<BlockLock>,
@@ -160,12 +220,21 @@ impl BlockManager {
     /// Removes every block of an RDD.
     pub(crate) fn remove_rdd(&self, rdd_id: usize) {
         let mut memory = self.memory.lock();
-        for id in memory.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
+        for id in memory
+            .ids()
+            .into_iter()
+            .filter(|b| b.rdd_id() == Some(rdd_id))
+        {
             memory.remove(id);
             self.spill.lock().remove(&id);
         }
         drop(memory);
-        for id in self.disk.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
+        for id in self
+            .disk
+            .ids()
+            .into_iter()
+            .filter(|b| b.rdd_id() == Some(rdd_id))
+        {
             self.disk.remove(id);
         }
     }
@@ -197,7 +266,7 @@ impl BlockManager {
         let memory_size = self.memory.lock().size_of(id);
         let disk_size = self.disk.size_of(id);
         BlockStatus {
-            level: StorageLevel::from_flags(
+            storage_level: StorageLevel::from_flags(
                 disk_size.is_some(),
                 memory_size.is_some(),
                 level.use_off_heap(),
@@ -215,20 +284,31 @@ impl BlockManager {
         let mut mem = 0;
         let mut disk = 0;
         let memory = self.memory.lock();
-        for id in memory.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
-            mem += memory.size_of(id).unwrap_or(0);
-            splits.insert(id.split);
+        for id in memory.ids() {
+            if let BlockId::Rdd { rdd_id: r, split } = id {
+                if r == rdd_id {
+                    mem += memory.size_of(id).unwrap_or(0);
+                    splits.insert(split);
+                }
+            }
         }
         drop(memory);
-        for id in self.disk.ids().into_iter().filter(|b| b.rdd_id == rdd_id) {
-            disk += self.disk.size_of(id).unwrap_or(0);
-            splits.insert(id.split);
+        for id in self.disk.ids() {
+            if let BlockId::Rdd { rdd_id: r, split } = id {
+                if r == rdd_id {
+                    disk += self.disk.size_of(id).unwrap_or(0);
+                    splits.insert(split);
+                }
+            }
         }
         (mem, disk, splits)
     }
 
     /// Takes the write lock of a missing block, or returns the lock to wait on.
-    fn begin_compute(&self, id: BlockId) -> std::result::Result<ComputeGuard<'_>, Arc<BlockLock>> {
+    pub(crate) fn begin_compute(
+        &self,
+        id: BlockId,
+    ) -> std::result::Result<ComputeGuard<'_>, Arc<BlockLock>> {
         let mut computing = self.computing.lock();
         if let Some(lock) = computing.get(&id) {
             return Err(lock.clone());
@@ -294,6 +374,64 @@ impl BlockManager {
         );
     }
 
+    /// Spark's `putBytes`: serialized bytes at `level` (memory when they fit, else disk when the
+    /// level allows). Returns whether they were stored, and the blocks eviction dropped.
+    pub(crate) fn put_bytes(
+        &self,
+        id: BlockId,
+        bytes: Arc<Vec<u8>>,
+        level: StorageLevel,
+    ) -> (Result<()>, Vec<BlockId>) {
+        let size = bytes.len() as u64;
+        self.put(id, MemoryValue::Bytes(bytes), size, None, level)
+    }
+
+    /// Spark's `putSingle`: one deserialized value of estimated memory `size`; `spill`
+    /// serializes it when it has to go to disk. Returns as [`BlockManager::put_bytes`].
+    pub(crate) fn put_single(
+        &self,
+        id: BlockId,
+        value: Arc<dyn Any + Send + Sync>,
+        size: u64,
+        spill: SerializeFn,
+        level: StorageLevel,
+    ) -> (Result<()>, Vec<BlockId>) {
+        self.put(id, MemoryValue::Values(value), size, Some(spill), level)
+    }
+
+    /// Spark's `getLocalValues` / `getLocalBytes`: the block as kept on this executor, a value
+    /// from memory or bytes from memory or disk (`Err` when the disk copy cannot be read).
+    pub(crate) fn get_local_block(&self, id: BlockId) -> Result<Option<LocalBlock>> {
+        Ok(self.get_local(id)?.map(|found| match found {
+            Found::Memory(MemoryValue::Values(v)) => LocalBlock::Value(v),
+            Found::Memory(MemoryValue::Bytes(b)) => LocalBlock::Bytes(b),
+            Found::Disk(b) => LocalBlock::Bytes(Arc::new(b)),
+        }))
+    }
+
+    /// The blocks of broadcast `broadcast_id` held here (its value and pieces), in memory or
+    /// on disk.
+    pub(crate) fn broadcast_blocks(&self, broadcast_id: u64) -> Vec<BlockId> {
+        let mut ids: BTreeSet<BlockId> = self.memory.lock().ids().into_iter().collect();
+        ids.extend(self.disk.ids());
+        ids.into_iter()
+            .filter(|b| b.broadcast_id() == Some(broadcast_id))
+            .collect()
+    }
+
+    /// Where block `id` is kept here, at the level it was stored with (a block found only on
+    /// disk reports a disk level), or `None` when this executor does not hold it.
+    pub(crate) fn current_status(&self, id: BlockId) -> Option<BlockStatus> {
+        let level = self.memory.lock().level_of(id);
+        let on_disk = self.disk.size_of(id).is_some();
+        let level = match level {
+            Some(level) => level,
+            None if on_disk => StorageLevel::DISK_ONLY,
+            None => return None,
+        };
+        Some(self.status(id, level))
+    }
+
     /// Spills evicted blocks whose level uses disk; returns the ids of those dropped.
     fn handle_evicted(&self, evicted: Vec<Evicted>) -> Vec<BlockId> {
         let mut dropped = Vec::new();
@@ -355,12 +493,14 @@ impl BlockManagerMaster {
     pub(crate) fn all_cached(&self, rdd_id: usize, num_partitions: usize) -> bool {
         let locs = self.locations.lock();
         num_partitions > 0
-            && (0..num_partitions).all(|split| locs.contains_key(&BlockId { rdd_id, split }))
+            && (0..num_partitions).all(|split| locs.contains_key(&BlockId::rdd(rdd_id, split)))
     }
 
     /// Forgets every block of an RDD.
     pub(crate) fn remove_rdd(&self, rdd_id: usize) {
-        self.locations.lock().retain(|id, _| id.rdd_id != rdd_id);
+        self.locations
+            .lock()
+            .retain(|id, _| id.rdd_id() != Some(rdd_id));
     }
 
     /// Forgets every block of a dead executor.
@@ -379,6 +519,15 @@ pub(crate) enum BlockData<T> {
     Shared(Arc<Vec<T>>),
     /// Values decoded from bytes, or computed and not kept deserialized.
     Owned(Vec<T>),
+}
+
+/// A block as one executor keeps it, for callers that store single values or raw bytes
+/// (broadcasts) rather than a partition's values.
+pub(crate) enum LocalBlock {
+    /// A deserialized value in memory (type-erased; the caller knows its type).
+    Value(Arc<dyn Any + Send + Sync>),
+    /// Serialized bytes, from memory or disk.
+    Bytes(Arc<Vec<u8>>),
 }
 
 /// The element types a block can hold: what the serializer and the memory store need.
@@ -408,13 +557,16 @@ pub(crate) trait BlockCluster {
     fn block_updated(&self, id: BlockId, executor_id: &str, status: BlockStatus);
 }
 
-/// Where a block is kept on one executor, and its sizes (Spark's `BlockStatus`).
+/// Where a block is kept on one executor, and its sizes (Spark's `BlockStatus`), as
+/// [`SparkContext::get_block_status`](crate::SparkContext::get_block_status) reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BlockStatus {
+pub struct BlockStatus {
     /// Memory and/or disk, with the block's deserialized flag and replication.
-    pub(crate) level: StorageLevel,
-    pub(crate) memory_size: u64,
-    pub(crate) disk_size: u64,
+    pub storage_level: StorageLevel,
+    /// Bytes in memory.
+    pub memory_size: u64,
+    /// Bytes on disk.
+    pub disk_size: u64,
 }
 
 /// Spark's `BlockManager.getOrElseUpdate`: the block if any executor has it, else the values
@@ -445,12 +597,7 @@ pub(crate) fn get_or_else_update<T: BlockValue, E>(
                 drop(guard);
                 return Ok(out);
             }
-            Err(lock) => {
-                let mut done = lock.done.lock();
-                while !*done {
-                    lock.cv.wait(&mut done);
-                }
-            }
+            Err(lock) => lock.wait(),
         }
     }
 }
@@ -586,7 +733,7 @@ fn store_block<T: BlockValue>(
             for d in dropped {
                 master.unregister(d, &target);
                 let gone = BlockStatus {
-                    level: StorageLevel::NONE,
+                    storage_level: StorageLevel::NONE,
                     memory_size: 0,
                     disk_size: 0,
                 };

@@ -93,7 +93,7 @@ impl MemoryStore {
         let mut victims = Vec::new();
         if free < size {
             for (_, victim) in self.lru.iter() {
-                if victim.rdd_id == id.rdd_id {
+                if victim.rdd_id().is_some() && victim.rdd_id() == id.rdd_id() {
                     continue;
                 }
                 victims.push(*victim);
@@ -149,6 +149,11 @@ impl MemoryStore {
         self.entries.get(&id).map(|e| e.size)
     }
 
+    /// The level a block held here was stored at.
+    pub(crate) fn level_of(&self, id: BlockId) -> Option<StorageLevel> {
+        self.entries.get(&id).map(|e| e.level)
+    }
+
     /// Every block id held here.
     pub(crate) fn ids(&self) -> Vec<BlockId> {
         self.entries.keys().copied().collect()
@@ -198,7 +203,7 @@ mod tests {
     use super::*;
 
     fn id(rdd_id: usize, split: usize) -> BlockId {
-        BlockId { rdd_id, split }
+        BlockId::rdd(rdd_id, split)
     }
 
     fn bytes(n: usize) -> MemoryValue {

@@ -13,6 +13,7 @@ mod memory_store;
 pub(crate) use memory_store::estimate_size;
 mod storage_level;
 
+pub use block_manager::BlockStatus;
 pub(crate) use block_manager::{
     get_block, get_or_else_update, ArcVecIter, BlockCluster, BlockData, BlockManager,
     BlockManagerMaster,

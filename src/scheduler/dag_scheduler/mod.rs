@@ -502,10 +502,9 @@ impl DagScheduler {
         let master = &self.env.block_manager_master;
         (0..n).all(|split| {
             master
-                .locations(crate::storage::block_manager::BlockId {
-                    rdd_id: core.id.0,
-                    split,
-                })
+                .locations(crate::storage::block_manager::BlockId::rdd(
+                    core.id.0, split,
+                ))
                 .iter()
                 .any(|e| self.env.executor(e).is_some())
         })

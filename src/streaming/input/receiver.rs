@@ -368,10 +368,7 @@ impl<T: Data> ReceiverSupervisor<T> {
             kill: Default::default(),
         };
         let stored = crate::rdd::iterator(&*carrier, 0, &ctx).map(drop);
-        let id = BlockId {
-            rdd_id: base.core().id.0,
-            split: 0,
-        };
+        let id = BlockId::rdd(base.core().id.0, 0);
         let copies = env.block_manager_master.locations(id).len();
         if let Err(e) = stored {
             crate::rdd::unpersist(&base, false);
