@@ -16,6 +16,7 @@
 
 pub(crate) mod handle;
 pub(crate) mod mapped;
+pub(crate) mod ops;
 pub(crate) mod output;
 pub(crate) mod pair;
 pub(crate) mod reduced_window;
@@ -152,6 +153,11 @@ pub(crate) trait DStreamBase: Send + Sync + 'static {
     /// The stream `checkpoint(interval)` applies to: itself, except for Spark's
     /// `MapWithStateDStreamImpl`, which forwards to its internal state stream.
     fn checkpoint_target(&self) -> Option<Arc<dyn DStreamBase>> {
+        None
+    }
+    /// The stream `persist(level)` applies to: itself, except for Spark's `WindowedDStream`,
+    /// which persists its parent instead (its RDDs are unions sharing the parent's RDDs).
+    fn persist_target(&self) -> Option<Arc<dyn DStreamBase>> {
         None
     }
     /// The keys of a stateful stream's state after the batch at `time`, from what that batch
