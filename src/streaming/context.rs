@@ -288,6 +288,7 @@ impl StreamingContext {
                 clock.set_time((first - batch).milliseconds());
             }
         }
+        *self.env.start_time.lock() = Some(first - batch);
         // Start the receivers outside the graph lock; if one fails, stop those started.
         let inputs = self.env.graph.lock().inputs.clone();
         for (i, input) in inputs.iter().enumerate() {

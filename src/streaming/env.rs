@@ -60,6 +60,9 @@ pub(crate) struct StreamingEnv {
     pub(crate) manual: Option<Arc<ManualClock>>,
     /// The last batch time generated.
     pub(crate) last_batch: Mutex<Option<Time>>,
+    /// The time before this context's first batch (Spark's `DStreamGraph.startTime`): a
+    /// receiver stream gives earlier batches (recomputed after a recovery) no blocks.
+    pub(crate) start_time: Mutex<Option<Time>>,
     /// The metadata checkpoint `get_or_create` recovered, applied at `start()`.
     pub(crate) recovered: Mutex<Option<Checkpoint>>,
     pub(crate) stop_signal: (Mutex<bool>, Condvar),
@@ -128,6 +131,7 @@ impl StreamingEnv {
             clock,
             manual,
             last_batch: Mutex::new(None),
+            start_time: Mutex::new(None),
             recovered: Mutex::new(None),
             stop_signal: (Mutex::new(false), Condvar::new()),
             timer: Mutex::new(None),

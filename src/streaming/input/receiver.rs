@@ -233,6 +233,8 @@ pub(crate) struct ReceiverSupervisor<T: Data> {
     bus: StreamingListenerBus,
     control: Mutex<Control>,
     stop_cv: Condvar,
+    /// The supervisor thread, which catches the panics of `on_start` itself.
+    pub(crate) supervisor_thread: std::sync::OnceLock<std::thread::ThreadId>,
 }
 
 /// What a receiver asked of its supervisor (Spark's `restartReceiver` and `stop`).
@@ -289,6 +291,7 @@ impl<T: Data> ReceiverSupervisor<T> {
             bus,
             control: Mutex::new(Control::default()),
             stop_cv: Condvar::new(),
+            supervisor_thread: std::sync::OnceLock::new(),
         }
     }
 

@@ -166,7 +166,12 @@ impl<T: Data> Drop for ReceiverContext<T> {
     /// A clone dropped while its thread unwinds from a panic: the receiver's thread died, so
     /// the panic is reported and the receiver restarted (once per start).
     fn drop(&mut self) {
-        if std::thread::panicking() && !self.supervisor.is_receiver_stopped(self.generation) {
+        let on_supervisor = self.supervisor.supervisor_thread.get()
+            == Some(&std::thread::current().id());
+        if std::thread::panicking()
+            && !on_supervisor
+            && !self.supervisor.is_receiver_stopped(self.generation)
+        {
             let message = "A thread of the receiver panicked";
             let thread = std::thread::current();
             let error = format!("thread '{}' panicked", thread.name().unwrap_or("<unnamed>"));

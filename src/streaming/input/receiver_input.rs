@@ -34,6 +34,10 @@
 //! every executor (Spark's `BlockRDD.removeBlocks`, when `sparklet.streaming.unpersist` is on).
 //! A receiver stream records nothing in metadata checkpoints: as in Spark without a write-ahead
 //! log, blocks received but not yet processed are not recovered after a driver restart.
+//! Batches before the context's start (recomputed after a restart, e.g. by a state stream)
+//! get an empty `BlockRDD`, as Spark's `validTime < graph.startTime` rule; the batch a
+//! recovered context runs again first is its own first batch, so it takes what the new
+//! receiver stored before it (Spark gives that re-run batch an empty RDD too).
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -284,6 +288,15 @@ impl<T: Data> TypedDStream<T> for ReceiverInputDStream<T> {
             *self.state.lock(),
             ReceiverState::Started | ReceiverState::Draining
         );
+        // Spark: a time before the graph's start time (a batch recomputed after a driver
+        // restart) gets an empty RDD; the blocks go to this context's own batches.
+        let before_start = self
+            .core
+            .ssc()?
+            .start_time
+            .lock()
+            .is_some_and(|start| time <= start);
+        let started = started && !before_start;
         let allocated: Option<Vec<ReceivedBlock>> = {
             let mut last = self.last_allocated.lock();
             if started && last.is_none_or(|l| time > l) {
@@ -320,6 +333,7 @@ impl<T: Data> TypedDStream<T> for ReceiverInputDStream<T> {
 /// module doc).
 fn supervise<T: Data>(sup: Arc<ReceiverSupervisor<T>>, mut receiver: Box<dyn Receiver<Item = T>>) {
     let stream_id = sup.info().stream_id;
+    let _ = sup.supervisor_thread.set(std::thread::current().id());
     while !sup.is_stopped() {
         let generation = sup.begin_start();
         sup.post_event(true, StreamingListenerEvent::ReceiverStarted);
