@@ -91,7 +91,9 @@ fn receiver_life_cycle() {
     assert_eq!(ssc.state(), StreamingContextState::Initialized);
     ssc.start().unwrap();
 
-    let ctx = contexts.recv_timeout(PATIENCE).expect("the receiver started");
+    let ctx = contexts
+        .recv_timeout(PATIENCE)
+        .expect("the receiver started");
     assert_eq!(seen.on_start_calls.load(Ordering::SeqCst), 1);
     assert!(!ctx.is_stopped());
     wait_until("the receiver's thread runs", || {
@@ -105,7 +107,10 @@ fn receiver_life_cycle() {
     ctx.store(1);
     ctx.store_all(vec![2, 3]);
     let info = stream.receiver_info().unwrap();
-    assert_eq!((info.records_received, info.name.as_str()), (3, "FakeReceiver"));
+    assert_eq!(
+        (info.records_received, info.name.as_str()),
+        (3, "FakeReceiver")
+    );
 
     // A reported error is counted, remembered, and is no restart.
     ctx.report_error("Error", "an exception");
@@ -118,7 +123,9 @@ fn receiver_life_cycle() {
     // Restarting stops the receiver (its thread ends) and starts it again.
     ctx.restart("restarting");
     assert!(ctx.is_stopped());
-    let ctx2 = contexts.recv_timeout(PATIENCE).expect("the receiver restarted");
+    let ctx2 = contexts
+        .recv_timeout(PATIENCE)
+        .expect("the receiver restarted");
     assert_eq!(seen.on_stop_calls.load(Ordering::SeqCst), 1);
     assert_eq!(seen.on_start_calls.load(Ordering::SeqCst), 2);
     assert!(ctx.is_stopped() && !ctx2.is_stopped());
@@ -294,7 +301,10 @@ fn a_receiver_that_stops_itself_is_relaunched_while_the_context_runs() {
     ssc.run_batches(1).unwrap();
     assert_eq!(
         *batches.lock(),
-        vec![vec!["after the relaunch".to_string(), "before the stop".to_string()]]
+        vec![vec![
+            "after the relaunch".to_string(),
+            "before the stop".to_string()
+        ]]
     );
     let stopped = recorder.receivers.lock()[1].clone();
     assert_eq!(stopped.last_error_message.as_deref(), Some("test stop"));
@@ -356,7 +366,9 @@ type Slot = Arc<Mutex<Option<DStream<String>>>>;
 
 /// The batches a test feeds the receiver: words, deterministic per batch.
 fn words(batch: usize) -> Vec<String> {
-    (0..5).map(|i| format!("w{}", (batch * 3 + i) % 7)).collect()
+    (0..5)
+        .map(|i| format!("w{}", (batch * 3 + i) % 7))
+        .collect()
 }
 
 /// A program with a custom receiver: running word counts (updateStateByKey) and each batch's

@@ -301,11 +301,11 @@ impl StreamingContext {
         }
         *self.env.last_batch.lock() = Some(first - batch);
         *self.env.state.lock() = State::Active;
-        self.env
-            .listener_bus
-            .post(crate::streaming::listener::StreamingListenerEvent::StreamingStarted(
-                Time::new(self.env.clock.time_ms()),
-            ));
+        self.env.listener_bus.post(
+            crate::streaming::listener::StreamingListenerEvent::StreamingStarted(Time::new(
+                self.env.clock.time_ms(),
+            )),
+        );
         if self.env.manual.is_none() {
             self.start_timer(first)?;
         }
@@ -408,9 +408,7 @@ impl StreamingContext {
             }
             // The batch's listener events are delivered before the next batch (and before
             // the call returns), as a job's caller wakes after its events were delivered.
-            self.env
-                .listener_bus
-                .wait_until_delivered(LISTENER_WAIT);
+            self.env.listener_bus.wait_until_delivered(LISTENER_WAIT);
         }
         self.env.take_error()?;
         match first_error {

@@ -99,16 +99,22 @@ impl JobSet {
                 env.listener_bus.post(E::BatchStarted(self.info.clone()));
             }
             info.start_time = Some(start);
-            self.info.output_operation_infos.insert(info.id, info.clone());
-            env.listener_bus.post(E::OutputOperationStarted(info.clone()));
+            self.info
+                .output_operation_infos
+                .insert(info.id, info.clone());
+            env.listener_bus
+                .post(E::OutputOperationStarted(info.clone()));
             let result = run();
             info.end_time = Some(Time::new(env.clock.time_ms()));
             if let Err(e) = result {
                 info.failure_reason = Some(e.to_string());
                 first_error.get_or_insert(e);
             }
-            self.info.output_operation_infos.insert(info.id, info.clone());
-            env.listener_bus.post(E::OutputOperationCompleted(info.clone()));
+            self.info
+                .output_operation_infos
+                .insert(info.id, info.clone());
+            env.listener_bus
+                .post(E::OutputOperationCompleted(info.clone()));
         }
         if any {
             self.info.processing_end_time = Some(Time::new(env.clock.time_ms()));

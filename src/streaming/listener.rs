@@ -85,8 +85,7 @@ impl BatchInfo {
 
     /// Time from submission to the first job's start (Spark's `schedulingDelay`).
     pub fn scheduling_delay(&self) -> Option<Duration> {
-        self.processing_start_time
-            .map(|s| s - self.submission_time)
+        self.processing_start_time.map(|s| s - self.submission_time)
     }
 
     /// Time from the first job's start to the last job's end (Spark's `processingDelay`).

@@ -18,8 +18,8 @@ pub(crate) mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{StreamingContext, GRACEFUL_STOP_TIMEOUT, UNPERSIST};
-pub use env::StreamingContextState;
 pub use dstream::handle::DStream;
+pub use env::StreamingContextState;
 pub use input::receiver::{ReceiverInfo, BLOCK_INTERVAL, MAX_LINE_BYTES, RESTART_DELAY};
 pub use input::receiver_api::{Receiver, ReceiverContext};
 pub use listener::{BatchInfo, OutputOperationInfo, StreamingListener};

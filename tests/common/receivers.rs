@@ -115,7 +115,9 @@ impl StreamingListener for Recorder {
         self.ops_completed.lock().push(info.clone());
     }
     fn on_receiver_started(&self, info: &ReceiverInfo) {
-        self.lines.lock().push(format!("started {}", info.stream_id));
+        self.lines
+            .lock()
+            .push(format!("started {}", info.stream_id));
         self.receivers.lock().push(info.clone());
     }
     fn on_receiver_error(&self, info: &ReceiverInfo) {
@@ -128,7 +130,9 @@ impl StreamingListener for Recorder {
         self.receivers.lock().push(info.clone());
     }
     fn on_receiver_stopped(&self, info: &ReceiverInfo) {
-        self.lines.lock().push(format!("stopped {}", info.stream_id));
+        self.lines
+            .lock()
+            .push(format!("stopped {}", info.stream_id));
         self.receivers.lock().push(info.clone());
     }
 }

@@ -166,8 +166,8 @@ impl<T: Data> Drop for ReceiverContext<T> {
     /// A clone dropped while its thread unwinds from a panic: the receiver's thread died, so
     /// the panic is reported and the receiver restarted (once per start).
     fn drop(&mut self) {
-        let on_supervisor = self.supervisor.supervisor_thread.get()
-            == Some(&std::thread::current().id());
+        let on_supervisor =
+            self.supervisor.supervisor_thread.get() == Some(&std::thread::current().id());
         if std::thread::panicking()
             && !on_supervisor
             && !self.supervisor.is_receiver_stopped(self.generation)
