@@ -112,11 +112,9 @@ fn await_termination_returns_when_stopped() {
     let ssc = StreamingContext::new(&sc, Duration::milliseconds(500));
     input(&ssc).map(|x| x).foreach_rdd(|_, _| Ok(()));
     ssc.start().unwrap();
-    assert_eq!(
-        ssc.await_termination_or_timeout(Duration::milliseconds(50))
-            .unwrap(),
-        false
-    );
+    assert!(!ssc
+        .await_termination_or_timeout(Duration::milliseconds(50))
+        .unwrap());
     let answer = await_in_thread(&ssc);
     // It does not return while the context runs (a wrong return would show within 200 ms;
     // a slow machine can only make this pass, never fail).
