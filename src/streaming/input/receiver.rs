@@ -4,11 +4,12 @@
 //!
 //! # How a record travels
 //!
-//! 1. The receiver thread (e.g. `SocketReceiver`) calls [`ReceiverSupervisor::add_data`]: the
+//! 1. A receiver's thread stores through its `ReceiverContext`, which calls
+//!    [`ReceiverSupervisor::add_data`]: the
 //!    records go into the *current buffer* (Spark's `BlockGenerator.currentBuffer`) and
 //!    `records_received` counts them.
 //! 2. Every block interval (`sparklet.streaming.blockInterval`, default 200 ms; wall clock only,
-//!    see the rule below) the receiver thread *cuts* the buffer into a block and stores
+//!    see the rule below) the supervisor thread (or a store) *cuts* the buffer into a block and stores
 //!    it at the receiver's storage level (`MEMORY_AND_DISK_SER_2` by default, as Spark's): the
 //!    block is serialized into the memory store of the receiver's executor and copied to the
 //!    next live executor, spilling to disk when memory is short. The block is then registered
@@ -96,7 +97,8 @@ pub struct ReceiverInfo {
     pub active: bool,
     /// The executor whose block manager takes the first copy of each block.
     pub executor_id: Option<String>,
-    /// Successful connections to the source.
+    /// Starts that succeeded: `on_start` returned without asking for a restart (for the
+    /// socket receiver, connections).
     pub connections: u64,
     /// Records added to the block generator.
     pub records_received: u64,
@@ -321,7 +323,7 @@ impl<T: Data> ReceiverSupervisor<T> {
     }
 
     /// Cuts the buffer into a block when the block interval has passed on the clock (Spark's
-    /// block interval timer, driven here by the receiver thread's wake-ups).
+    /// block interval timer, driven here by the supervisor thread's wake-ups and by stores).
     pub(crate) fn maybe_cut_block(&self) {
         if !self.block_timer {
             return;
