@@ -1,7 +1,9 @@
 //! The stateful network word count of the user's walkthrough (Spark's
 //! `StatefulNetworkWordCount`): lines from a TCP socket, `flat_map` into words, `map` to
 //! `(word, 1)`, and a running count per word kept by `map_with_state` (the state of only the
-//! words of each batch is touched), with `update_state_by_key`'s answer beside it.
+//! words of each batch is touched), starting from Spark's initial state `("hello", 1),
+//! ("world", 1)`, with `update_state_by_key`'s answer (from the same initial state) printed
+//! beside it: the same counts for the batch's words, and the size of each state.
 //!
 //! ```sh
 //! cargo run --release --example stateful_network_wordcount                  # built-in line server, a dozen batches
@@ -29,18 +31,29 @@ const LINES: &[&str] = &[
     "state per word survives executors",
 ];
 
-fn word_count(lines: DStream<String>) -> Arc<Mutex<Vec<String>>> {
-    let words = lines.flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>());
+fn word_count(sc: &SparkContext, lines: DStream<String>) -> Arc<Mutex<Vec<String>>> {
+    // Spark's example: `val initialRDD = ssc.sparkContext.parallelize(List(("hello", 1), ("world", 1)))`.
+    let initial = || {
+        sc.parallelize(
+            vec![("hello".to_string(), 1u64), ("world".to_string(), 1)],
+            2,
+        )
+    };
+    let words = lines.flat_map(|l| l.split(' ').map(str::to_string).collect::<Vec<_>>());
     let pairs = words.map(|w| (w, 1u64));
-    let counts = pairs.map_with_state(StateSpec::function(
-        |word: &String, one: Option<u64>, state: &mut State<u64>| {
+    let counts = pairs.map_with_state(
+        StateSpec::function(|word: &String, one: Option<u64>, state: &mut State<u64>| {
             let sum = one.unwrap_or(0) + state.get_option().copied().unwrap_or(0);
             state.update(sum);
             (word.clone(), sum)
-        },
-    ));
+        })
+        .initial_state(initial()),
+    );
     let report: Arc<Mutex<Vec<String>>> = Arc::default();
+    // The words of the current batch, for updateStateByKey's answer beside mapWithState's.
+    let batch_words: Arc<Mutex<Vec<String>>> = Arc::default();
     let r = report.clone();
+    let bw = batch_words.clone();
     counts.foreach_rdd(move |rdd, time| {
         // One output per record: a word seen twice in a batch is reported twice; show its last.
         let mut changed = std::collections::BTreeMap::new();
@@ -49,6 +62,7 @@ fn word_count(lines: DStream<String>) -> Arc<Mutex<Vec<String>>> {
             *last = (*last).max(n);
         }
         let shown: Vec<String> = changed.iter().map(|(w, n)| format!("{w}={n}")).collect();
+        *bw.lock() = changed.keys().cloned().collect();
         r.lock().push(format!(
             "batch {time}: {} words updated: {}",
             shown.len(),
@@ -64,17 +78,27 @@ fn word_count(lines: DStream<String>) -> Arc<Mutex<Vec<String>>> {
         }
         Ok(())
     });
-    // updateStateByKey's answer beside it: every word's count is rewritten every batch. Its
-    // output counts the whole state, so the report's "State" has its exact size each batch.
-    let totals = pairs.update_state_by_key(|ones: &[u64], total: Option<u64>| {
-        Some(total.unwrap_or(0) + ones.iter().sum::<u64>())
-    });
+    // updateStateByKey's answer beside it, from the same initial state: every word's count is
+    // rewritten every batch. Its output is the whole state, so the report's "State" has its
+    // exact size each batch.
+    let totals = pairs.update_state_by_key_with(
+        |ones: &[u64], total: Option<u64>| Some(total.unwrap_or(0) + ones.iter().sum::<u64>()),
+        Partitioner::hash(2),
+        Some(initial()),
+    );
     let r = report.clone();
     totals.foreach_rdd(move |rdd, _| {
-        let n = rdd.count()?;
-        if let Some(last) = r.lock().last_mut() {
-            last.push_str(&format!("  (updateStateByKey: {n} words)"));
-        }
+        let state: std::collections::BTreeMap<String, u64> = rdd.collect()?.into_iter().collect();
+        let same: Vec<String> = batch_words
+            .lock()
+            .iter()
+            .map(|w| format!("{w}={}", state.get(w).copied().unwrap_or(0)))
+            .collect();
+        r.lock().push(format!(
+            "           updateStateByKey: {} ({} words)",
+            same.join(" "),
+            state.len()
+        ));
         Ok(())
     });
     report
@@ -110,7 +134,7 @@ fn main() -> Result<()> {
             .map_err(|_| Error::InvalidArgument(format!("bad port '{port}'")))?;
         let ssc = StreamingContext::new(&sc, Duration::seconds(1));
         ssc.checkpoint(dir.path())?;
-        let report = word_count(ssc.socket_text_stream(&host, port));
+        let report = word_count(&sc, ssc.socket_text_stream(&host, port));
         ssc.start()?;
         println!("reading lines from {host}:{port}; stop with Ctrl-C");
         loop {
@@ -131,7 +155,7 @@ fn main() -> Result<()> {
     let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
     ssc.checkpoint(dir.path())?;
     let lines = ssc.socket_text_stream("127.0.0.1", port);
-    let report = word_count(lines.clone());
+    let report = word_count(&sc, lines.clone());
     ssc.start()?;
     let (mut peer, _) = listener.accept().map_err(|e| Error::io("127.0.0.1", e))?;
     println!("serving lines on 127.0.0.1:{port}\n");

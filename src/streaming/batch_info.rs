@@ -90,6 +90,7 @@ pub(crate) fn post_batch_completed(
     env: &StreamingEnv,
     time: Time,
     submission_time: u64,
+    processing_start_time: u64,
     processing_end_time: u64,
     output_operations: usize,
 ) {
@@ -140,7 +141,7 @@ pub(crate) fn post_batch_completed(
         .post(SparkListenerEvent::StreamingBatchCompleted {
             batch_time: time.milliseconds(),
             submission_time,
-            processing_start_time: submission_time,
+            processing_start_time,
             processing_end_time,
             num_records,
             inputs,

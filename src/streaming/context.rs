@@ -34,6 +34,9 @@ pub const UNPERSIST: &str = "sparklet.streaming.unpersist";
 /// `spark.streaming.gracefulStopTimeout`; default 10 batch durations).
 pub const GRACEFUL_STOP_TIMEOUT: &str = "sparklet.streaming.gracefulStopTimeout";
 
+/// How long `run_batches` waits for streaming listeners to take a batch's events.
+const LISTENER_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The streaming entry point.
 ///
 /// ```
@@ -177,12 +180,8 @@ impl StreamingContext {
     /// not a host name or IP address, or port 0, makes `start()` fail with
     /// `Error::InvalidArgument`.
     pub fn socket_text_stream(&self, host: &str, port: u16) -> DStream<String> {
-        let stream = Arc::new(crate::streaming::input::socket::SocketInputDStream::new(
-            &self.env,
-            self.env.clock.clone(),
-            self.env.manual.is_none(),
-            host,
-            port,
+        let stream = Arc::new(crate::streaming::input::socket::socket_input_stream(
+            &self.env, host, port,
         ));
         self.add_input(stream.clone());
         DStream::from_arc(stream)
@@ -196,8 +195,29 @@ impl StreamingContext {
         }
     }
 
-    /// Starts generating batches. Validates the graph first with Spark's rules.
+    /// Starts generating batches. Validates the graph first with Spark's rules; a context
+    /// that fails to start is stopped (Spark: "Error starting the context, marking it as
+    /// stopped"), so `state()` is `Stopped` and it cannot be started again.
     pub fn start(&self) -> Result<()> {
+        let initialized = self.env.is_initialized_state();
+        let started = self.start_inner();
+        if started.is_err() && initialized && self.env.is_initialized_state() {
+            log::error!(
+                target: crate::logging::STREAMING_CONTEXT,
+                "Error starting the context, marking it as stopped"
+            );
+            *self.env.state.lock() = State::Stopped;
+            *self.env.stop_signal.0.lock() = true;
+            self.env.stop_signal.1.notify_all();
+            for input in self.env.graph.lock().inputs.clone() {
+                input.stop();
+            }
+            self.env.listener_bus.stop();
+        }
+        started
+    }
+
+    fn start_inner(&self) -> Result<()> {
         self.env.take_error()?;
         self.env.sc.check_running()?;
         {
@@ -268,6 +288,7 @@ impl StreamingContext {
                 clock.set_time((first - batch).milliseconds());
             }
         }
+        *self.env.start_time.lock() = Some(first - batch);
         // Start the receivers outside the graph lock; if one fails, stop those started.
         let inputs = self.env.graph.lock().inputs.clone();
         for (i, input) in inputs.iter().enumerate() {
@@ -280,6 +301,11 @@ impl StreamingContext {
         }
         *self.env.last_batch.lock() = Some(first - batch);
         *self.env.state.lock() = State::Active;
+        self.env.listener_bus.post(
+            crate::streaming::listener::StreamingListenerEvent::StreamingStarted(Time::new(
+                self.env.clock.time_ms(),
+            )),
+        );
         if self.env.manual.is_none() {
             self.start_timer(first)?;
         }
@@ -380,6 +406,9 @@ impl StreamingContext {
             if let Err(e) = self.env.run_batch(time) {
                 first_error.get_or_insert(e);
             }
+            // The batch's listener events are delivered before the next batch (and before
+            // the call returns), as a job's caller wakes after its events were delivered.
+            self.env.listener_bus.wait_until_delivered(LISTENER_WAIT);
         }
         self.env.take_error()?;
         match first_error {
@@ -395,6 +424,9 @@ impl StreamingContext {
     /// hanging; `run_batches` stops after its batch in progress either way.
     fn wait_for_batch_in_progress(&self, graceful: bool) {
         let me = std::thread::current().id();
+        if self.env.listener_bus.is_bus_thread() {
+            return;
+        }
         let timeout_ms = if graceful {
             let default_ms = self.env.batch_duration.milliseconds().saturating_mul(10);
             time_ms(self.env.sc.conf(), GRACEFUL_STOP_TIMEOUT, default_ms).unwrap_or(default_ms)
@@ -452,6 +484,14 @@ impl StreamingContext {
     /// `stop` may be called from an output operation or a transform: the batch in progress
     /// then completes after `stop` returns, and no batch follows.
     pub fn stop(&self, stop_spark_context: bool, graceful: bool) {
+        if self.env.listener_bus.is_bus_thread() {
+            // Spark throws here; `stop` returns nothing, so the refusal is logged.
+            log::error!(
+                target: crate::logging::STREAMING_CONTEXT,
+                "Cannot stop StreamingContext within listener bus thread."
+            );
+            return;
+        }
         {
             let mut state = self.env.state.lock();
             if *state == State::Stopped {
@@ -479,6 +519,9 @@ impl StreamingContext {
         for input in inputs {
             input.stop();
         }
+        // Spark's `JobScheduler.stop` ends with the listener bus: what was posted is
+        // delivered, later events are dropped.
+        self.env.listener_bus.stop();
         if stop_spark_context {
             self.env.sc.stop();
         }
@@ -518,5 +561,49 @@ impl StreamingContext {
     /// Whether `stop` was called.
     pub fn is_stopped(&self) -> bool {
         self.env.is_stopped()
+    }
+
+    /// Spark's `awaitTermination`: waits until the context is stopped (`Ok`), or returns the
+    /// error of a failed batch or job, as Spark rethrows the error that the job scheduler
+    /// reported. Waits for as long as it takes: on the manual clock, batches run only in
+    /// `run_batches` (another thread).
+    pub fn await_termination(&self) -> Result<()> {
+        let (stopped, cv) = &self.env.stop_signal;
+        let mut guard = stopped.lock();
+        loop {
+            if let Some(e) = self.env.pending_error.lock().take() {
+                return Err(e);
+            }
+            if *guard {
+                return Ok(());
+            }
+            cv.wait_for(&mut guard, std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Spark's `getState`: `Initialized` until `start()`, `Active` while running, `Stopped`
+    /// after `stop` or a failed `start()`.
+    ///
+    /// ```
+    /// use sparklet::prelude::*;
+    /// use sparklet::streaming::*;
+    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
+    /// let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    /// ssc.queue_stream(vec![vec![1]], true).foreach_rdd(|_, _| Ok(()));
+    /// assert_eq!(ssc.state(), StreamingContextState::Initialized);
+    /// ssc.start().unwrap();
+    /// assert_eq!(ssc.state(), StreamingContextState::Active);
+    /// ssc.stop(true, false);
+    /// assert_eq!(ssc.state(), StreamingContextState::Stopped);
+    /// ```
+    pub fn state(&self) -> crate::streaming::StreamingContextState {
+        *self.env.state.lock()
+    }
+
+    /// Adds a [`crate::streaming::StreamingListener`] (Spark's `addStreamingListener`): it is
+    /// told of every later batch, output operation and receiver event, on the streaming
+    /// listener bus thread.
+    pub fn add_streaming_listener(&self, listener: impl crate::streaming::StreamingListener) {
+        self.env.listener_bus.add(Arc::new(listener));
     }
 }

@@ -25,16 +25,25 @@ use crate::streaming::clock::{Clock, ManualClock, SystemClock};
 use crate::streaming::context::UNPERSIST;
 use crate::streaming::graph::DStreamGraph;
 use crate::streaming::input_info::InputInfoTracker;
+use crate::streaming::job_scheduler::JobSet;
+use crate::streaming::listener::StreamingListenerBus;
 use crate::streaming::time::{Duration, Time};
 use crate::SparkContext;
 
-/// Spark's `StreamingContextState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
+/// Spark's `StreamingContextState`: where a context is in its life
+/// ([`crate::streaming::StreamingContext::state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamingContextState {
+    /// Created, not started: streams and outputs may be added.
     Initialized,
+    /// Started: batches are generated.
     Active,
+    /// Stopped (or failed to start); it cannot be started again.
     Stopped,
 }
+
+/// The short name the context's code uses.
+pub(crate) use StreamingContextState as State;
 
 /// What streams see of their context (Spark's `StreamingContext` fields).
 pub(crate) struct StreamingEnv {
@@ -51,6 +60,9 @@ pub(crate) struct StreamingEnv {
     pub(crate) manual: Option<Arc<ManualClock>>,
     /// The last batch time generated.
     pub(crate) last_batch: Mutex<Option<Time>>,
+    /// The time before this context's first batch (Spark's `DStreamGraph.startTime`): a
+    /// receiver stream gives earlier batches (recomputed after a recovery) no blocks.
+    pub(crate) start_time: Mutex<Option<Time>>,
     /// The metadata checkpoint `get_or_create` recovered, applied at `start()`.
     pub(crate) recovered: Mutex<Option<Checkpoint>>,
     pub(crate) stop_signal: (Mutex<bool>, Condvar),
@@ -60,6 +72,8 @@ pub(crate) struct StreamingEnv {
     pub(crate) batch_thread: (Mutex<Option<std::thread::ThreadId>>, Condvar),
     /// What each input stream took in per batch (Spark's `JobScheduler.inputInfoTracker`).
     pub(crate) input_info_tracker: InputInfoTracker,
+    /// Spark's `JobScheduler.listenerBus`: the streaming listeners' events and thread.
+    pub(crate) listener_bus: StreamingListenerBus,
 }
 
 /// Sets a local property on the calling thread for the life of the guard, then restores the
@@ -117,11 +131,13 @@ impl StreamingEnv {
             clock,
             manual,
             last_batch: Mutex::new(None),
+            start_time: Mutex::new(None),
             recovered: Mutex::new(None),
             stop_signal: (Mutex::new(false), Condvar::new()),
             timer: Mutex::new(None),
             batch_thread: (Mutex::new(None), Condvar::new()),
             input_info_tracker: InputInfoTracker::default(),
+            listener_bus: StreamingListenerBus::default(),
         }
     }
 
@@ -187,22 +203,27 @@ impl StreamingEnv {
         let submitted = self.clock.time_ms();
         let _property = LocalPropertyGuard::set(&self.sc, CHECKPOINT_ALL_MARKED_ANCESTORS, "true");
         let outputs = self.graph.lock().outputs.clone();
-        let jobs = crate::streaming::graph::generate_jobs(&outputs, time);
+        let jobs = crate::streaming::job_scheduler::generate_jobs(&outputs, time);
         let output_operations = jobs.as_ref().map_or(0, Vec::len);
+        let mut job_set = jobs
+            .as_ref()
+            .ok()
+            .map(|jobs| JobSet::submit(self, time, submitted, jobs));
         // Spark's DoCheckpoint after generating (the batch is pending) ...
         self.write_checkpoint(time, vec![time], false);
         let mut first_error = None;
-        match jobs {
-            Ok(jobs) => {
-                for job in jobs {
-                    if let Err(e) = job() {
-                        first_error.get_or_insert(e);
-                    }
+        let mut processing_start = submitted;
+        match (jobs, job_set.as_mut()) {
+            (Ok(jobs), Some(set)) => {
+                first_error = set.run(self, jobs);
+                if let Some(t) = set.info.processing_start_time {
+                    processing_start = t.milliseconds();
                 }
             }
-            Err(e) => {
+            (Err(e), _) => {
                 first_error = Some(e);
             }
+            (Ok(_), None) => {}
         }
         let unpersist = self.sc.conf().get_bool(UNPERSIST, true).unwrap_or(true);
         crate::streaming::graph::clear_metadata(&outputs, time, unpersist);
@@ -213,6 +234,7 @@ impl StreamingEnv {
             self,
             time,
             submitted,
+            processing_start,
             ended,
             output_operations,
         );

@@ -2,7 +2,8 @@
 //! the walks over them at start, at each batch, and after each batch.
 //!
 //! **The graph lock is never held while user code runs**: the per-batch walks
-//! ([`generate_jobs`], [`clear_metadata`]) take a copy of the output list out of the lock.
+//! (`job_scheduler::generate_jobs`, [`clear_metadata`]) take a copy of the output list out of
+//! the lock.
 
 use std::sync::Arc;
 
@@ -99,23 +100,7 @@ impl DStreamGraph {
     }
 }
 
-/// Spark's `DStreamGraph.generateJobs`: one job per output stream, in registration order. The
-/// outputs are a copy taken out of the graph lock: computing an RDD runs user code (a transform
-/// closure), which may call back into the context.
-pub(crate) fn generate_jobs(
-    outputs: &[Arc<dyn OutputDStream>],
-    time: Time,
-) -> Result<Vec<StreamingJob>> {
-    let mut jobs = Vec::new();
-    for o in outputs {
-        if let Some(job) = o.generate_job(time)? {
-            jobs.push(job);
-        }
-    }
-    Ok(jobs)
-}
-
-/// Spark's `DStreamGraph.clearMetadata`, over a copy of the outputs (as [`generate_jobs`]).
+/// Spark's `DStreamGraph.clearMetadata`, over a copy of the outputs (as `job_scheduler::generate_jobs`).
 pub(crate) fn clear_metadata(outputs: &[Arc<dyn OutputDStream>], time: Time, unpersist: bool) {
     for o in outputs {
         dstream::clear_metadata(&*o.clone().as_base(), time, unpersist);

@@ -3,4 +3,6 @@
 pub(crate) mod file;
 pub(crate) mod queue;
 pub(crate) mod receiver;
+pub(crate) mod receiver_api;
+pub(crate) mod receiver_input;
 pub(crate) mod socket;

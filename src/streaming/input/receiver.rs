@@ -4,12 +4,13 @@
 //!
 //! # How a record travels
 //!
-//! 1. The receiver thread (e.g. `SocketReceiver`) calls [`ReceiverSupervisor::add_data`]: the
+//! 1. A receiver's thread stores through its `ReceiverContext`, which calls
+//!    [`ReceiverSupervisor::add_data`]: the
 //!    records go into the *current buffer* (Spark's `BlockGenerator.currentBuffer`) and
 //!    `records_received` counts them.
 //! 2. Every block interval (`sparklet.streaming.blockInterval`, default 200 ms; wall clock only,
-//!    see the rule below) the receiver thread *cuts* the buffer into a block and stores
-//!    it at [`RECEIVER_STORAGE_LEVEL`] (`MEMORY_AND_DISK_SER_2`, Spark's receiver default): the
+//!    see the rule below) the supervisor thread (or a store) *cuts* the buffer into a block and stores
+//!    it at the receiver's storage level (`MEMORY_AND_DISK_SER_2` by default, as Spark's): the
 //!    block is serialized into the memory store of the receiver's executor and copied to the
 //!    next live executor, spilling to disk when memory is short. The block is then registered
 //!    as *unallocated* (Spark's `ReceivedBlockTracker.addBlock`).
@@ -65,6 +66,7 @@ use crate::scheduler::task::{TaskContext, TaskError};
 use crate::storage::block_manager::BlockId;
 use crate::storage::StorageLevel;
 use crate::streaming::clock::Clock;
+use crate::streaming::listener::{StreamingListenerBus, StreamingListenerEvent};
 
 /// Conf key: how often received records are cut into a block (Spark's
 /// `spark.streaming.blockInterval`): `200ms` by default; `ms`, `s`, `m`, `min`, `h` suffixes, or
@@ -77,8 +79,6 @@ pub const RESTART_DELAY: &str = "sparklet.streaming.receiver.restartDelay";
 /// suffixes or plain bytes; at least 1). A longer line is reported and dropped: its bytes are
 /// skipped up to the next newline, never buffered. Sparklet's own key: Spark has no bound.
 pub const MAX_LINE_BYTES: &str = "sparklet.streaming.receiver.maxLineBytes";
-/// The storage level of received blocks (Spark's default for `socketTextStream`).
-pub const RECEIVER_STORAGE_LEVEL: StorageLevel = StorageLevel::MEMORY_AND_DISK_SER_2;
 
 const DEFAULT_BLOCK_INTERVAL_MS: u64 = 200;
 const DEFAULT_RESTART_DELAY_MS: u64 = 2000;
@@ -97,18 +97,25 @@ pub struct ReceiverInfo {
     pub active: bool,
     /// The executor whose block manager takes the first copy of each block.
     pub executor_id: Option<String>,
-    /// Successful connections to the source.
+    /// Starts that succeeded: `on_start` returned without asking for a restart (for the
+    /// socket receiver, connections).
     pub connections: u64,
     /// Records added to the block generator.
     pub records_received: u64,
     /// Blocks stored in the block managers.
     pub blocks_stored: u64,
-    /// Problems reported: refused or failed connections, a closed source, read or store errors.
+    /// Problems reported: restarts asked for (refused or failed connections, a closed
+    /// source, read errors, a panic), errors reported (`ReceiverContext::report_error`, store
+    /// errors, dropped lines).
     pub errors: u64,
     /// Restarts after a problem (each after the restart delay).
     pub restarts: u64,
-    /// The last problem reported.
+    /// The last problem reported, as `message: error`.
     pub last_error: Option<String>,
+    /// The last problem's message alone (Spark's `ReceiverInfo.lastErrorMessage`).
+    pub last_error_message: Option<String>,
+    /// The last problem's error alone, empty when it had none (Spark's `lastError`).
+    pub last_error_cause: Option<String>,
 }
 
 /// Parses a duration setting as Spark's `getTimeAsMs` does (`200ms`, `2s`, `1m`, `1min`, `1h`,
@@ -222,11 +229,35 @@ pub(crate) struct ReceiverSupervisor<T: Data> {
     info: Mutex<ReceiverInfo>,
     /// Warned already that the level's replication cannot be met.
     warned_replication: AtomicBool,
-    stopped: Mutex<bool>,
+    /// The level received blocks are stored at (the receiver's `storage_level`).
+    storage_level: StorageLevel,
+    /// Where the receiver's events go (Spark's `ReceiverTracker` posting to the listener bus).
+    bus: StreamingListenerBus,
+    control: Mutex<Control>,
     stop_cv: Condvar,
+    /// The supervisor thread, which catches the panics of `on_start` itself.
+    pub(crate) supervisor_thread: std::sync::OnceLock<std::thread::ThreadId>,
+}
+
+/// What a receiver asked of its supervisor (Spark's `restartReceiver` and `stop`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    Restart { message: String, error: String },
+    Stop { message: String, error: String },
+}
+
+/// The stop flag of the stream, and the receiver's current start and its pending command.
+#[derive(Default)]
+struct Control {
+    /// The stream stopped: the receiver never starts again.
+    stopped: bool,
+    /// Counts the receiver's starts; a `ReceiverContext` belongs to one.
+    generation: u64,
+    command: Option<Command>,
 }
 
 impl<T: Data> ReceiverSupervisor<T> {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         sc: &SparkContext,
         clock: Arc<dyn Clock>,
@@ -234,6 +265,8 @@ impl<T: Data> ReceiverSupervisor<T> {
         stream_id: usize,
         name: &'static str,
         settings: ReceiverSettings,
+        storage_level: StorageLevel,
+        bus: StreamingListenerBus,
     ) -> Self {
         let interval = settings.block_interval_ms;
         let now = clock.time_ms();
@@ -256,8 +289,11 @@ impl<T: Data> ReceiverSupervisor<T> {
                 ..ReceiverInfo::default()
             }),
             warned_replication: AtomicBool::new(false),
-            stopped: Mutex::new(false),
+            storage_level,
+            bus,
+            control: Mutex::new(Control::default()),
             stop_cv: Condvar::new(),
+            supervisor_thread: std::sync::OnceLock::new(),
         }
     }
 
@@ -287,7 +323,7 @@ impl<T: Data> ReceiverSupervisor<T> {
     }
 
     /// Cuts the buffer into a block when the block interval has passed on the clock (Spark's
-    /// block interval timer, driven here by the receiver thread's wake-ups).
+    /// block interval timer, driven here by the supervisor thread's wake-ups and by stores).
     pub(crate) fn maybe_cut_block(&self) {
         if !self.block_timer {
             return;
@@ -349,15 +385,15 @@ impl<T: Data> ReceiverSupervisor<T> {
         }
     }
 
-    /// Spark's `ReceivedBlockHandler.storeBlock`: stores `records` as one block at
-    /// [`RECEIVER_STORAGE_LEVEL`] through the block manager of the receiver's executor.
+    /// Spark's `ReceivedBlockHandler.storeBlock`: stores `records` as one block at the
+    /// receiver's storage level through the block manager of the receiver's executor.
     fn push_block(&self, number: u64, records: Vec<T>) -> Result<Arc<dyn RddBase>> {
         let executor = self.receiver_executor()?;
         let env = self.sc.env().clone();
         let carrier = Arc::new(ReceivedBlockRdd::new(&self.sc, records));
         *carrier.core.name.lock() = Some(format!("input-{}-{number}", self.stream_id));
         let base: Arc<dyn RddBase> = carrier.clone();
-        crate::rdd::persist(&base, RECEIVER_STORAGE_LEVEL)?;
+        crate::rdd::persist(&base, self.storage_level)?;
         // The receiver is a long-running task on its executor; it stores like one.
         let ctx = TaskContext {
             partition_id: 0,
@@ -380,7 +416,7 @@ impl<T: Data> ReceiverSupervisor<T> {
                 "no block manager could store it".to_string(),
             ));
         }
-        let wanted = RECEIVER_STORAGE_LEVEL.replication();
+        let wanted = self.storage_level.replication();
         if copies < wanted && !self.warned_replication.swap(true, Ordering::SeqCst) {
             log::warn!(
                 target: crate::logging::BLOCK_MANAGER,
@@ -421,24 +457,65 @@ impl<T: Data> ReceiverSupervisor<T> {
         }
     }
 
-    /// Spark's `ReceiverSupervisor.reportError`: counts the problem, remembers it and warns.
+    /// Spark's `ReceiverSupervisor.reportError`: counts the problem, remembers it, warns, and
+    /// tells the listeners (`on_receiver_error`). It does not restart the receiver.
     pub(crate) fn report_error(&self, message: &str, error: &str) {
+        let info = self.note_problem(message, error);
+        self.bus.post(StreamingListenerEvent::ReceiverError(info));
+    }
+
+    /// Counts and remembers a problem (an error reported, or the reason of a restart), and
+    /// warns; returns the receiver's info after it.
+    pub(crate) fn note_problem(&self, message: &str, error: &str) -> ReceiverInfo {
         let text = if error.is_empty() {
             message.to_string()
         } else {
             format!("{message}: {error}")
         };
-        {
+        let info = {
             let mut info = self.info.lock();
             info.errors += 1;
             info.last_error = Some(text.clone());
-        }
+            info.last_error_message = Some(message.to_string());
+            info.last_error_cause = Some(error.to_string());
+            info.clone()
+        };
         log::warn!(
             target: crate::logging::RECEIVER_SUPERVISOR,
             "{} of stream {}: {text}",
             self.name,
             self.stream_id
         );
+        info
+    }
+
+    /// Remembers why the receiver stopped itself (Spark's `deregisterReceiver` error info);
+    /// counted as a problem only with an error.
+    pub(crate) fn note_stop(&self, message: &str, error: &str) {
+        if !error.is_empty() {
+            self.note_problem(message, error);
+            return;
+        }
+        let mut info = self.info.lock();
+        info.last_error_message = Some(message.to_string());
+        info.last_error_cause = Some(String::new());
+        log::info!(
+            target: crate::logging::RECEIVER_SUPERVISOR,
+            "{} of stream {} stopped: {message}",
+            self.name,
+            self.stream_id
+        );
+    }
+
+    /// Posts a receiver event with the receiver's current info (`active` as given).
+    pub(crate) fn post_event(
+        &self,
+        active: bool,
+        event: fn(ReceiverInfo) -> StreamingListenerEvent,
+    ) {
+        let mut info = self.info();
+        info.active = active;
+        self.bus.post(event(info));
     }
 
     /// Spark's `restartReceiver`: after a problem, waits the restart delay. Returns false when
@@ -458,17 +535,17 @@ impl<T: Data> ReceiverSupervisor<T> {
             .unwrap_or(far);
         // Slices, so that a stopped SparkContext (which does not signal us) is noticed too.
         let slice = std::time::Duration::from_millis(100);
-        let mut stopped = self.stopped.lock();
-        while !*stopped && !self.sc.is_stopped() {
+        let mut control = self.control.lock();
+        while !control.stopped && !self.sc.is_stopped() {
             let now = std::time::Instant::now();
             if now >= deadline {
                 break;
             }
             self.stop_cv
-                .wait_until(&mut stopped, deadline.min(now + slice));
+                .wait_until(&mut control, deadline.min(now + slice));
         }
-        let go = !*stopped && !self.sc.is_stopped();
-        drop(stopped);
+        let go = !control.stopped && !self.sc.is_stopped();
+        drop(control);
         if go {
             self.info.lock().restarts += 1;
         }
@@ -477,14 +554,75 @@ impl<T: Data> ReceiverSupervisor<T> {
 
     /// Whether the receiver must stop (its stream stopped, or the SparkContext did).
     pub(crate) fn is_stopped(&self) -> bool {
-        *self.stopped.lock() || self.sc.is_stopped()
+        self.control.lock().stopped || self.sc.is_stopped()
     }
 
     /// Tells the receiver thread to stop and wakes it from any wait.
     pub(crate) fn signal_stop(&self) {
-        *self.stopped.lock() = true;
+        self.control.lock().stopped = true;
         self.stop_cv.notify_all();
         self.info.lock().active = false;
+    }
+
+    /// A new start of the receiver: forgets the last command; returns the start's number.
+    pub(crate) fn begin_start(&self) -> u64 {
+        let mut control = self.control.lock();
+        control.generation += 1;
+        control.command = None;
+        control.generation
+    }
+
+    /// Spark's `Receiver.isStopped` for the start `generation`: the stream stopped, the
+    /// receiver was asked to stop or restart, or a later start replaced it.
+    pub(crate) fn is_receiver_stopped(&self, generation: u64) -> bool {
+        let control = self.control.lock();
+        control.stopped
+            || control.generation != generation
+            || control.command.is_some()
+            || self.sc.is_stopped()
+    }
+
+    /// Records `command` for the start `generation` (the first one wins unless `replace`) and
+    /// wakes the supervisor thread. A command of an older start is ignored.
+    pub(crate) fn request(&self, generation: u64, command: Command, replace: bool) {
+        {
+            let mut control = self.control.lock();
+            if control.generation != generation || (control.command.is_some() && !replace) {
+                return;
+            }
+            control.command = Some(command);
+        }
+        self.stop_cv.notify_all();
+    }
+
+    /// Waits for the receiver's command, cutting blocks every block interval meanwhile (Spark's
+    /// block interval timer). `None` when the stream stopped. The command stays pending (so
+    /// the receiver's threads see themselves stopped) until the next [`Self::begin_start`].
+    pub(crate) fn wait_for_command(&self) -> Option<Command> {
+        let slice = std::time::Duration::from_millis(if self.block_timer {
+            self.settings.block_interval_ms.clamp(1, 100)
+        } else {
+            100
+        });
+        loop {
+            {
+                let mut control = self.control.lock();
+                if control.stopped || self.sc.is_stopped() {
+                    return None;
+                }
+                if let Some(c) = &control.command {
+                    return Some(c.clone());
+                }
+                self.stop_cv.wait_for(&mut control, slice);
+                if control.stopped || self.sc.is_stopped() {
+                    return None;
+                }
+                if let Some(c) = &control.command {
+                    return Some(c.clone());
+                }
+            }
+            self.maybe_cut_block();
+        }
     }
 }
 

@@ -1,51 +1,40 @@
-//! `SocketInputDStream` and `SocketReceiver` (Spark's `socketTextStream`): lines read from a TCP
-//! connection, one `BlockRDD` per batch.
+//! Spark's `SocketInputDStream` and `SocketReceiver` (`socketTextStream`): lines read from a
+//! TCP connection, one `BlockRDD` per batch. The stream is a `ReceiverInputDStream`
+//! (`streaming::input::receiver_input`, which explains batches and blocks); the receiver is a
+//! [`Receiver`] like any user's.
 //!
 //! # Threads
 //!
-//! `start()` spawns one thread, `receiver-<stream id>`, which plays Spark's receiver task: it
-//! connects to `host:port`, reads bytes, splits them into lines on `\n` (a trailing `\r` is
-//! dropped; bytes that are not UTF-8 become U+FFFD, as Java's reader does; a last line without
-//! `\n` counts when the peer closes), and adds each read's lines to the block generator.
+//! `on_start` (on the supervisor thread `receiver-<stream id>`) connects to `host:port` and
+//! starts the thread `Socket Receiver`, which reads bytes, splits them into lines on `\n` (a
+//! trailing `\r` is dropped; bytes that are not UTF-8 become U+FFFD, as Java's reader does; a
+//! last line without `\n` counts when the peer closes), and stores each read's lines together.
 //! Splitting is linear: only the bytes of the latest read are searched for `\n`, and only the
-//! unfinished last line is kept between reads (`LineSplitter`). With
-//! the wall clock the same thread cuts and stores a block every block interval (Spark uses a
-//! timer thread and a pushing thread; one thread is enough when storing is an in-process copy);
-//! with the manual clock blocks are cut only when a batch is generated. Reads time out every few
-//! tens of milliseconds so the thread can cut blocks and see a stop request.
-//!
-//! # Batches
-//!
-//! At each batch, `compute` allocates to the batch every block received so far (after cutting
-//! what is still buffered: see `receiver` for the exact rule) and returns a `BlockRDD` over
-//! them — a `BlockRDD` with no partitions when nothing arrived. A time at or before the last
-//! allocated batch (a forgotten batch asked for again) gets an empty `BlockRDD`: blocks belong
-//! to the batch they were allocated to. Once the stream forgets a batch's RDD (the remember
-//! duration passed, `clear_metadata`), the next `compute` removes that batch's blocks from
-//! every executor (Spark's `BlockRDD.removeBlocks`, when `sparklet.streaming.unpersist` is on).
+//! unfinished last line is kept between reads (`LineSplitter`). Reads time out every few tens
+//! of milliseconds so the thread sees a stop request.
 //!
 //! # Problems
 //!
-//! A refused or failed connection, a peer that closes, and a read error are reported (a warning
-//! and `ReceiverInfo::errors`/`last_error`, see [`DStream::receiver_info`]) and the receiver
-//! reconnects after the restart delay, as Spark's `SocketReceiver` calls `restart`. None of
-//! them stops the streaming context. A host that is not a valid host name or IP address, or
-//! port 0, is refused when the stream is made: the error comes from `ssc.start()`.
+//! A refused or failed connection, a peer that closes, and a read error ask for a restart, as
+//! Spark's `SocketReceiver` calls `restart`: the problem is reported (a warning,
+//! `ReceiverInfo::errors`/`last_error`, the listeners' `on_receiver_stopped`) and the receiver
+//! connects again after the restart delay. None of them stops the streaming context. A host
+//! that is not a valid host name or IP address, or port 0, is refused when the stream is made:
+//! the error comes from `ssc.start()`.
 //!
 //! A line longer than `sparklet.streaming.receiver.maxLineBytes` ([`MAX_LINE_BYTES`], 64 MiB
-//! by default; bytes before the `\n`) is reported the same way and dropped: once it grows past
-//! the bound, what is buffered of it is freed and its further bytes are skipped up to the next
-//! newline without being kept. The connection stays open and the next line is received as
-//! usual. (Spark's `SocketReceiver` reads lines of any length, until the JVM runs out of heap.)
+//! by default; bytes before the `\n`) is reported (`report_error`) and dropped: once it grows
+//! past the bound, what is buffered of it is freed and its further bytes are skipped up to the
+//! next newline without being kept. The connection stays open and the next line is received
+//! as usual. (Spark's `SocketReceiver` reads lines of any length, until the JVM runs out of
+//! heap.)
 //!
 //! # Stopping
 //!
-//! `stop()` sets the stop flag, wakes the restart-delay wait, shuts the socket down (which ends
-//! a blocked read at once) and joins the thread. Only a connection attempt in progress can
-//! delay it, by at most the connect timeout (1 s; a loopback connection is answered at once).
+//! `on_stop` shuts the socket down (which ends a blocked read at once) and joins the thread.
+//! Only a connection attempt in progress can delay a stop, by at most the connect timeout
+//! (1 s; a loopback connection is answered at once).
 
-use std::any::Any;
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, Shutdown, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
@@ -54,344 +43,114 @@ use std::thread::JoinHandle;
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
-use crate::rdd::block_rdd::BlockRdd;
-use crate::rdd::{Data, RddBase};
-use crate::streaming::clock::Clock;
-use crate::streaming::context::{StreamingEnv, UNPERSIST};
-use crate::streaming::dstream::{DStreamBase, DStreamCore, TypedDStream};
-use crate::streaming::graph::InputDStream;
-use crate::streaming::input::receiver::{
-    ReceivedBlock, ReceiverInfo, ReceiverSettings, ReceiverSupervisor, MAX_LINE_BYTES,
-};
-use crate::streaming::input_info::StreamInputInfo;
-use crate::streaming::time::{Duration, Time};
-use crate::streaming::DStream;
-use crate::Rdd;
+use crate::streaming::context::StreamingEnv;
+use crate::streaming::input::receiver::{ReceiverSettings, MAX_LINE_BYTES};
+use crate::streaming::input::receiver_api::{Receiver, ReceiverContext};
+use crate::streaming::input::receiver_input::{Names, ReceiverInputDStream};
 
 /// How long one connection attempt may take (it cannot be interrupted by `stop`).
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
-/// The longest a read waits before the thread looks at the clock and the stop flag again.
+/// The longest a read waits before the thread looks at the stop flag again.
 const MAX_READ_WAIT_MS: u64 = 50;
 
-/// Where the receiver is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ReceiverState {
-    Initialized,
-    Started,
-    /// The receiver thread is stopped, but blocks it stored still go to batches (a graceful
-    /// stop in progress).
-    Draining,
-    Stopped,
+/// Spark's `SocketInputDStream`: a receiver input stream of the lines a [`SocketReceiver`]
+/// reads.
+pub(crate) fn socket_input_stream(
+    ssc: &Arc<StreamingEnv>,
+    host: &str,
+    port: u16,
+) -> ReceiverInputDStream<String> {
+    let settings = ReceiverSettings::from_conf(ssc.sc.conf()).unwrap_or_default();
+    let receiver = SocketReceiver {
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+        port,
+        max_line_bytes: settings.max_line_bytes,
+        read_wait_ms: settings.block_interval_ms.clamp(1, MAX_READ_WAIT_MS),
+        socket: Arc::new(Mutex::new(None)),
+        thread: None,
+    };
+    let names = Names {
+        class_name: "SocketInputDStream",
+        receiver: "SocketReceiver",
+        operation: "socketTextStream",
+    };
+    ReceiverInputDStream::new(
+        ssc,
+        Box::new(receiver),
+        names,
+        validate_address(host, port).err(),
+    )
 }
 
-/// Spark's `SocketInputDStream`: a receiver input stream of text lines.
-pub(crate) struct SocketInputDStream {
-    core: DStreamCore,
-    slide: Duration,
-    receiver: Arc<SocketReceiver>,
-    /// Why the stream cannot start (a bad host, port or setting), reported at creation.
-    invalid: Option<Error>,
-    state: Mutex<ReceiverState>,
-    thread: Mutex<Option<JoinHandle<()>>>,
-    /// The blocks of each batch, until the stream forgets the batch's RDD.
-    allocated: Mutex<BTreeMap<Time, Arc<BlockRdd<String>>>>,
-    /// The last batch blocks were allocated to.
-    last_allocated: Mutex<Option<Time>>,
-}
-
-impl SocketInputDStream {
-    pub(crate) fn new(
-        ssc: &Arc<StreamingEnv>,
-        clock: Arc<dyn Clock>,
-        block_timer: bool,
-        host: &str,
-        port: u16,
-    ) -> SocketInputDStream {
-        let core = DStreamCore::new(ssc, false);
-        let (settings, bad_conf) = match ReceiverSettings::from_conf(ssc.sc.conf()) {
-            Ok(s) => (s, None),
-            Err(e) => (ReceiverSettings::default(), Some(e)),
-        };
-        let invalid = validate_address(host, port).err().or(bad_conf);
-        if let Some(e) = &invalid {
-            ssc.report(e.clone());
-        }
-        let supervisor = ReceiverSupervisor::new(
-            &ssc.sc,
-            clock,
-            block_timer,
-            core.id,
-            "SocketReceiver",
-            settings,
-        );
-        SocketInputDStream {
-            receiver: Arc::new(SocketReceiver {
-                host: host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_string(),
-                port,
-                supervisor,
-                socket: Mutex::new(None),
-            }),
-            core,
-            slide: ssc.batch_duration,
-            invalid,
-            state: Mutex::new(ReceiverState::Initialized),
-            thread: Mutex::new(None),
-            allocated: Mutex::new(BTreeMap::new()),
-            last_allocated: Mutex::new(None),
-        }
-    }
-
-    /// The receiver's counters.
-    pub(crate) fn receiver_info(&self) -> ReceiverInfo {
-        self.receiver.supervisor.info()
-    }
-
-    /// Removes the blocks of batches whose RDD the stream no longer remembers (Spark removes
-    /// them in `clearMetadata`; here the next batch does it).
-    fn clean_old_batches(&self) {
-        let remembered: Vec<Time> = self.core.generated.lock().keys().copied().collect();
-        let forgotten: Vec<Arc<BlockRdd<String>>> = {
-            let mut allocated = self.allocated.lock();
-            let old: Vec<Time> = allocated
-                .keys()
-                .filter(|t| !remembered.contains(t))
-                .copied()
-                .collect();
-            old.iter().filter_map(|t| allocated.remove(t)).collect()
-        };
-        let unpersist = self
-            .core
-            .sc
-            .conf()
-            .get_bool(UNPERSIST, true)
-            .unwrap_or(true);
-        if unpersist {
-            for rdd in forgotten {
-                rdd.remove_blocks();
-            }
-        }
-    }
-}
-
-impl Drop for SocketInputDStream {
-    /// A context dropped without `stop()` still ends its receiver thread. The blocks of the
-    /// batches still remembered go with the stream (after `stop()` they stay readable for as
-    /// long as the stream lives).
-    fn drop(&mut self) {
-        self.stop();
-        let unpersist = self
-            .core
-            .sc
-            .conf()
-            .get_bool(UNPERSIST, true)
-            .unwrap_or(true);
-        if unpersist {
-            for rdd in std::mem::take(&mut *self.allocated.lock()).into_values() {
-                rdd.remove_blocks();
-            }
-        }
-    }
-}
-
-impl DStreamBase for SocketInputDStream {
-    fn core(&self) -> &DStreamCore {
-        &self.core
-    }
-    fn slide_duration(&self) -> Duration {
-        self.slide
-    }
-    fn dependencies(&self) -> Vec<Arc<dyn DStreamBase>> {
-        Vec::new()
-    }
-    fn class_name(&self) -> &'static str {
-        "SocketInputDStream"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-impl InputDStream for SocketInputDStream {
-    /// Starts the receiver thread `receiver-<stream id>` (Spark's `ReceiverTracker` launching
-    /// the receiver).
-    fn start(&self) -> Result<()> {
-        if let Some(e) = &self.invalid {
-            return Err(e.clone());
-        }
-        let mut state = self.state.lock();
-        match *state {
-            ReceiverState::Started => return Ok(()),
-            ReceiverState::Draining | ReceiverState::Stopped => {
-                return Err(Error::IllegalState(format!(
-                    "the receiver of SocketInputDStream[{}] was stopped; it cannot be started \
-                     again",
-                    self.core.id
-                )))
-            }
-            ReceiverState::Initialized => {}
-        }
-        self.receiver.supervisor.schedule();
-        let receiver = self.receiver.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("receiver-{}", self.core.id))
-            .spawn(move || receiver.run())
-            .map_err(|e| Error::io(format!("receiver-{}", self.core.id), e))?;
-        *self.thread.lock() = Some(handle);
-        *state = ReceiverState::Started;
-        Ok(())
-    }
-
-    /// Stops the receiver thread and waits for it; what it received still goes to batches.
-    fn stop_receiving(&self) {
-        {
-            let mut state = self.state.lock();
-            if *state != ReceiverState::Started {
-                return;
-            }
-            *state = ReceiverState::Draining;
-        }
-        self.receiver.on_stop();
-        if let Some(handle) = self.thread.lock().take() {
-            if handle.thread().id() != std::thread::current().id() {
-                let _ = handle.join();
-            }
-        }
-    }
-
-    fn has_unallocated_data(&self) -> bool {
-        *self.state.lock() == ReceiverState::Draining
-            && self.receiver.supervisor.has_unallocated_data()
-    }
-
-    /// Stops the receiver thread and waits for it. Blocks stored but never given to a batch
-    /// are removed.
-    fn stop(&self) {
-        self.stop_receiving();
-        {
-            let mut state = self.state.lock();
-            if *state == ReceiverState::Stopped {
-                return;
-            }
-            *state = ReceiverState::Stopped;
-        }
-        for received in self.receiver.supervisor.take_unallocated() {
-            crate::rdd::unpersist(&received.block, false);
-        }
-    }
-}
-
-impl TypedDStream<String> for SocketInputDStream {
-    /// Spark's `ReceiverInputDStream.compute`: a `BlockRDD` over the blocks of this batch.
-    fn compute(&self, time: Time) -> Result<Option<Rdd<String>>> {
-        self.clean_old_batches();
-        let started = matches!(
-            *self.state.lock(),
-            ReceiverState::Started | ReceiverState::Draining
-        );
-        let allocated: Option<Vec<ReceivedBlock>> = {
-            let mut last = self.last_allocated.lock();
-            if started && last.is_none_or(|l| time > l) {
-                *last = Some(time);
-                Some(self.receiver.supervisor.allocate_blocks_to_batch())
-            } else {
-                None
-            }
-        };
-        let received = allocated.as_deref().unwrap_or_default();
-        if allocated.is_some() {
-            // Spark's `ReceiverInputDStream.compute`: the batch's records are those of its
-            // blocks.
-            let info = StreamInputInfo {
-                input_stream_id: self.core.id,
-                num_records: received.iter().map(|b| b.num_records).sum(),
-            };
-            self.core
-                .ssc()?
-                .input_info_tracker
-                .report_info(time, info)?;
-        }
-        let blocks: Vec<Arc<dyn RddBase>> = received.iter().map(|b| b.block.clone()).collect();
-        let rdd = Arc::new(BlockRdd::<String>::new(
-            &self.core.sc,
-            blocks,
-            "socketTextStream",
-        ));
-        self.allocated.lock().insert(time, rdd.clone());
-        Ok(Some(Rdd::from_arc(rdd)))
-    }
-}
-
-impl<T: Data> DStream<T> {
-    /// What the stream's receiver has done so far — connections, records and blocks received,
-    /// problems reported, restarts — or `None` for a stream without a receiver. Sparklet's
-    /// window on Spark's `StreamingListener.onReceiverError` and receiver metrics.
-    ///
-    /// ```
-    /// use sparklet::prelude::*;
-    /// use sparklet::streaming::*;
-    ///
-    /// let sc = SparkContext::new(SparkConf::new().set_master("local[2]")).unwrap();
-    /// let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    /// let lines = ssc.socket_text_stream("127.0.0.1", 9);
-    /// let info = lines.receiver_info().unwrap();
-    /// assert_eq!((info.records_received, info.errors), (0, 0));
-    /// assert!(ssc.queue_stream(vec![vec![1]], true).receiver_info().is_none());
-    /// ```
-    pub fn receiver_info(&self) -> Option<ReceiverInfo> {
-        self.stream
-            .as_any()
-            .downcast_ref::<SocketInputDStream>()
-            .map(SocketInputDStream::receiver_info)
-    }
-}
-
-/// Spark's `SocketReceiver`: the connection side, shared with the receiver thread.
+/// Spark's `SocketReceiver`.
 struct SocketReceiver {
     host: String,
     port: u16,
-    supervisor: ReceiverSupervisor<String>,
-    /// The open connection, for `stop` to shut it down.
-    socket: Mutex<Option<TcpStream>>,
+    max_line_bytes: usize,
+    read_wait_ms: u64,
+    /// The open connection, for `on_stop` to shut it down.
+    socket: Arc<Mutex<Option<TcpStream>>>,
+    thread: Option<JoinHandle<()>>,
 }
 
-/// How a connection ended.
-enum Ended {
-    Stopped,
-    Restart { message: String, error: String },
+impl Receiver for SocketReceiver {
+    type Item = String;
+
+    /// Connects, then starts the thread that receives (Spark's `onStart`); a failed connection
+    /// asks for a restart.
+    fn on_start(&mut self, ctx: ReceiverContext<String>) {
+        let stream = match self.connect() {
+            Ok(s) => s,
+            Err(e) => {
+                ctx.restart_with_error(
+                    &format!("Error connecting to {}:{}", self.host, self.port),
+                    &e.to_string(),
+                );
+                return;
+            }
+        };
+        let setup = stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(self.read_wait_ms)))
+            .and_then(|()| stream.try_clone());
+        match setup {
+            Ok(clone) => *self.socket.lock() = Some(clone),
+            Err(e) => {
+                ctx.restart_with_error("Error receiving data", &e.to_string());
+                return;
+            }
+        }
+        let max = self.max_line_bytes;
+        let spawned = std::thread::Builder::new()
+            .name("Socket Receiver".into())
+            .spawn(move || receive(&stream, &ctx, max));
+        match spawned {
+            Ok(handle) => self.thread = Some(handle),
+            Err(e) => {
+                self.socket.lock().take();
+                log::warn!(
+                    target: crate::logging::RECEIVER_SUPERVISOR,
+                    "Cannot start the Socket Receiver thread: {e}"
+                );
+            }
+        }
+    }
+
+    /// Closes the socket, which ends a blocked read, and waits for the thread (Spark's
+    /// `onStop`).
+    fn on_stop(&mut self) {
+        if let Some(socket) = self.socket.lock().take() {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+        if let Some(handle) = self.thread.take() {
+            let _ = handle.join();
+        }
+    }
 }
 
 impl SocketReceiver {
-    /// The receiver thread: connect, receive until the connection ends, report, wait the
-    /// restart delay, and again, until stopped.
-    fn run(&self) {
-        let sup = &self.supervisor;
-        while !sup.is_stopped() {
-            let ended = match self.connect() {
-                Ok(stream) => self.receive(stream),
-                Err(e) => Ended::Restart {
-                    message: format!("Error connecting to {}:{}", self.host, self.port),
-                    error: e.to_string(),
-                },
-            };
-            match ended {
-                Ended::Stopped => break,
-                Ended::Restart { message, error } => {
-                    if sup.is_stopped() {
-                        break;
-                    }
-                    sup.report_error(&message, &error);
-                    if !sup.wait_restart_delay() {
-                        break;
-                    }
-                }
-            }
-        }
-        sup.set_active(false);
-    }
-
     fn connect(&self) -> std::io::Result<TcpStream> {
         let mut last = None;
         for addr in (self.host.as_str(), self.port).to_socket_addrs()? {
@@ -404,91 +163,54 @@ impl SocketReceiver {
             std::io::Error::new(std::io::ErrorKind::NotFound, "the host has no address")
         }))
     }
+}
 
-    /// Reads lines until the peer closes, an error, or a stop.
-    fn receive(&self, stream: TcpStream) -> Ended {
-        let sup = &self.supervisor;
-        let wait = sup.settings.block_interval_ms.clamp(1, MAX_READ_WAIT_MS);
-        let setup = stream
-            .set_read_timeout(Some(std::time::Duration::from_millis(wait)))
-            .and_then(|()| stream.try_clone());
-        match setup {
-            Ok(clone) => *self.socket.lock() = Some(clone),
+/// Spark's `SocketReceiver.receive`: stores lines until the peer closes, an error, or a stop;
+/// the first two ask for a restart.
+fn receive(mut stream: &TcpStream, ctx: &ReceiverContext<String>, max_line_bytes: usize) {
+    let mut lines = LineSplitter::new(max_line_bytes);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if ctx.is_stopped() {
+            return;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                if ctx.is_stopped() {
+                    return;
+                }
+                if let Some(last) = lines.finish() {
+                    ctx.store(last);
+                }
+                ctx.restart("Socket data stream had no more data");
+                return;
+            }
+            Ok(n) => {
+                let split = lines.push(&buf[..n]);
+                for _ in 0..split.dropped {
+                    ctx.report_error(
+                        &format!(
+                            "Dropped a line longer than {MAX_LINE_BYTES} ({max_line_bytes} \
+                             bytes); skipping to the next line"
+                        ),
+                        "",
+                    );
+                }
+                ctx.store_all(split.lines);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
             Err(e) => {
-                return Ended::Restart {
-                    message: "Error receiving data".into(),
-                    error: e.to_string(),
+                if !ctx.is_stopped() {
+                    ctx.restart_with_error("Error receiving data", &e.to_string());
                 }
+                return;
             }
-        }
-        sup.set_active(true);
-        let ended = self.read_lines(&stream);
-        sup.set_active(false);
-        self.socket.lock().take();
-        ended
-    }
-
-    fn read_lines(&self, mut stream: &TcpStream) -> Ended {
-        let sup = &self.supervisor;
-        let mut lines = LineSplitter::new(sup.settings.max_line_bytes);
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            if sup.is_stopped() {
-                return Ended::Stopped;
-            }
-            sup.maybe_cut_block();
-            match stream.read(&mut buf) {
-                Ok(0) => {
-                    if sup.is_stopped() {
-                        return Ended::Stopped;
-                    }
-                    if let Some(last) = lines.finish() {
-                        sup.add_data(vec![last]);
-                    }
-                    return Ended::Restart {
-                        message: "Socket data stream had no more data".into(),
-                        error: String::new(),
-                    };
-                }
-                Ok(n) => {
-                    let split = lines.push(&buf[..n]);
-                    for _ in 0..split.dropped {
-                        sup.report_error(
-                            &format!(
-                                "Dropped a line longer than {MAX_LINE_BYTES} ({} bytes); \
-                                 skipping to the next line",
-                                sup.settings.max_line_bytes
-                            ),
-                            "",
-                        );
-                    }
-                    sup.add_data(split.lines);
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock
-                            | std::io::ErrorKind::TimedOut
-                            | std::io::ErrorKind::Interrupted
-                    ) => {}
-                Err(e) => {
-                    if sup.is_stopped() {
-                        return Ended::Stopped;
-                    }
-                    return Ended::Restart {
-                        message: "Error receiving data".into(),
-                        error: e.to_string(),
-                    };
-                }
-            }
-        }
-    }
-
-    /// Wakes the thread: stop flag, condition variable, and a shut-down socket.
-    fn on_stop(&self) {
-        self.supervisor.signal_stop();
-        if let Some(socket) = self.socket.lock().as_ref() {
-            let _ = socket.shutdown(Shutdown::Both);
         }
     }
 }
