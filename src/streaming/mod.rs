@@ -18,5 +18,5 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{StreamingContext, GRACEFUL_STOP_TIMEOUT, UNPERSIST};
 pub use dstream::handle::DStream;
 pub use input::receiver::{ReceiverInfo, BLOCK_INTERVAL, MAX_LINE_BYTES, RESTART_DELAY};
-pub use state::{MapWithStateDStream, State, StateSpec};
+pub use state::{MapWithStateDStream, State, StateSpec, StateStore};
 pub use time::{Duration, DurationMillis, Time};
