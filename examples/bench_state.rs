@@ -9,12 +9,18 @@
 //! cargo run --release --example bench_state -- --spark      # also runs Apache Spark (the oracle) in the same run
 //!                                                           # (SPARK_ORACLE=path/to/run.sh when ../shared is read-only)
 //! cargo run --release --example bench_state -- --keys 100000 --batches 21 --op mapWithState
+//! cargo run --release --example bench_state -- --keys 1000000 --store redis   # also mapWithState with
+//!                                                           # its state in a local redis-server (or --redis-url URL),
+//!                                                           # with the Redis commands per batch (INFO commandstats)
 //! ```
 
 use std::time::Instant;
 
 use sparklet::prelude::*;
 use sparklet::streaming::*;
+
+#[path = "common/local_redis.rs"]
+mod local_redis;
 
 struct Figures {
     first_ms: f64,
@@ -40,7 +46,31 @@ fn workload(keys: u64, batch: usize, batches: usize) -> Vec<Vec<(u64, u64)>> {
     out
 }
 
-fn run(op: &str, keys: u64, batch: usize, batches: usize) -> Result<Figures> {
+/// `INFO commandstats` of the server: command → calls.
+fn command_calls(url: &str) -> Result<std::collections::BTreeMap<String, u64>> {
+    let bad = |e: redis::RedisError| Error::io(url, std::io::Error::other(e.to_string()));
+    let client = redis::Client::open(url).map_err(bad)?;
+    let mut con = client.get_connection().map_err(bad)?;
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut con)
+        .map_err(bad)?;
+    Ok(info
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((name.to_uppercase(), calls))
+        })
+        .collect())
+}
+
+fn run(op: &str, keys: u64, batch: usize, batches: usize, redis: Option<&str>) -> Result<Figures> {
     let sc = SparkContext::new(
         SparkConf::new()
             .set_master("local[2]")
@@ -59,6 +89,10 @@ fn run(op: &str, keys: u64, batch: usize, batches: usize) -> Result<Figures> {
             next
         })
         .num_partitions(4);
+        let spec = match redis {
+            Some(url) => spec.state_store(StateStore::redis(url)?),
+            None => spec,
+        };
         input
             .map_with_state(spec)
             .foreach_rdd(|rdd, _| rdd.count().map(|_| ()));
@@ -73,12 +107,26 @@ fn run(op: &str, keys: u64, batch: usize, batches: usize) -> Result<Figures> {
     }
     ssc.start()?;
     let mut times = Vec::with_capacity(batches);
-    for _ in 0..batches {
+    let mut before = None;
+    for i in 0..batches {
+        if i == 1 {
+            before = redis.map(command_calls).transpose()?;
+        }
         let t0 = Instant::now();
         ssc.run_batches(1)?;
         times.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     ssc.stop(true, false);
+    if let (Some(url), Some(before)) = (redis, before) {
+        let after = command_calls(url)?;
+        let per_batch: Vec<String> = after
+            .iter()
+            .map(|(c, n)| (c, n - before.get(c).copied().unwrap_or(0)))
+            .filter(|(_, d)| *d > 0)
+            .map(|(c, d)| format!("{c} {:.1}", d as f64 / (batches - 1) as f64))
+            .collect();
+        println!("  Redis commands per batch (INFO commandstats, batches 2..{batches}, INFO itself included): {}", per_batch.join(", "));
+    }
     // Checkpoint batches: every 10th batch (mapWithState: 10 × 1 s; updateStateByKey: 10 s).
     let is_checkpoint = |i: usize| (i + 1) % 10 == 0;
     let steady: Vec<f64> = times
@@ -162,7 +210,7 @@ fn main() -> Result<()> {
     let batches = arg("--batches").unwrap_or(31) as usize;
     println!("workload: KEYS keys loaded in batch 1, then {batch} random updates a batch, {batches} batches, 4 partitions, local[2]");
     let header = format!(
-        "{:<17} {:>9} {:>12} {:>11} {:>10} {:>14} {:>16}",
+        "{:<18} {:>9} {:>12} {:>11} {:>10} {:>14} {:>16}",
         "operator", "keys", "first (ms)", "median", "max", "max w/o ckpt", "checkpoint max"
     );
     println!("{header}  Apache Spark (same machine)");
@@ -171,20 +219,53 @@ fn main() -> Result<()> {
         .position(|a| a == "--op")
         .and_then(|i| args.get(i + 1))
         .cloned();
-    for op in ["mapWithState", "updateStateByKey"] {
+    // `--store redis`: mapWithState again with the state in Redis (`--redis-url`, or a local
+    // redis-server started here).
+    let with_redis = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+        .is_some_and(|s| s == "redis");
+    let url_arg = args
+        .iter()
+        .position(|a| a == "--redis-url")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let mut local = None;
+    let redis_url = match (with_redis, url_arg) {
+        (false, _) => None,
+        (true, Some(url)) => Some(url),
+        (true, None) => {
+            let server = local_redis::LocalRedis::start()?;
+            let url = server.url.clone();
+            local = Some(server);
+            Some(url)
+        }
+    };
+    let mut rows: Vec<(&str, Option<&str>)> = vec![("mapWithState", None)];
+    if let Some(url) = &redis_url {
+        rows.push(("mapWithState", Some(url.as_str())));
+    }
+    rows.push(("updateStateByKey", None));
+    for (op, redis) in rows {
         if only.as_deref().is_some_and(|o| o != op) {
             continue;
         }
         for &keys in &key_counts {
-            let f = run(op, keys, batch, batches)?;
+            let f = run(op, keys, batch, batches, redis)?;
+            let label = if redis.is_some() {
+                "mapWithState/redis"
+            } else {
+                op
+            };
             let spark = if with_spark {
                 spark(op, keys, batch, batches).unwrap_or_else(|| "oracle not available".into())
             } else {
                 "run with --spark".into()
             };
             println!(
-                "{:<17} {:>9} {:>12.1} {:>11.2} {:>10.2} {:>14.2} {:>16.2}  {}",
-                op,
+                "{:<18} {:>9} {:>12.1} {:>11.2} {:>10.2} {:>14.2} {:>16.2}  {}",
+                label,
                 keys,
                 f.first_ms,
                 f.median_ms,
@@ -195,5 +276,6 @@ fn main() -> Result<()> {
             );
         }
     }
+    drop(local);
     Ok(())
 }

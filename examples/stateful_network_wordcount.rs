@@ -8,6 +8,8 @@
 //! ```sh
 //! cargo run --release --example stateful_network_wordcount                  # built-in line server, a dozen batches
 //! nc -lk 9999 &  cargo run --release --example stateful_network_wordcount -- --host localhost --port 9999
+//! cargo run --release --example stateful_network_wordcount -- --state redis  # the state in a local redis-server it starts
+//! cargo run --release --example stateful_network_wordcount -- --state redis --redis-url redis://127.0.0.1:6379/0
 //! ```
 //!
 //! With no arguments the example serves its own lines on 127.0.0.1 (a port the system picks)
@@ -23,6 +25,9 @@ use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
+#[path = "common/local_redis.rs"]
+mod local_redis;
+
 const LINES: &[&str] = &[
     "the quick brown fox jumps over the lazy dog",
     "the dog barks",
@@ -31,7 +36,11 @@ const LINES: &[&str] = &[
     "state per word survives executors",
 ];
 
-fn word_count(sc: &SparkContext, lines: DStream<String>) -> Arc<Mutex<Vec<String>>> {
+fn word_count(
+    sc: &SparkContext,
+    lines: DStream<String>,
+    store: StateStore,
+) -> Arc<Mutex<Vec<String>>> {
     // Spark's example: `val initialRDD = ssc.sparkContext.parallelize(List(("hello", 1), ("world", 1)))`.
     let initial = || {
         sc.parallelize(
@@ -47,7 +56,8 @@ fn word_count(sc: &SparkContext, lines: DStream<String>) -> Arc<Mutex<Vec<String
             state.update(sum);
             (word.clone(), sum)
         })
-        .initial_state(initial()),
+        .initial_state(initial())
+        .state_store(store),
     );
     let report: Arc<Mutex<Vec<String>>> = Arc::default();
     // The words of the current batch, for updateStateByKey's answer beside mapWithState's.
@@ -121,6 +131,17 @@ fn main() -> Result<()> {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    // `--state redis`: the state in Redis (a local redis-server started here without --redis-url).
+    let (store, _local_redis) = match arg("--state").as_deref() {
+        Some("redis") => match arg("--redis-url") {
+            Some(url) => (StateStore::redis(&url)?, None),
+            None => {
+                let server = local_redis::LocalRedis::start()?;
+                (StateStore::redis(&server.url)?, Some(server))
+            }
+        },
+        _ => (StateStore::in_memory(), None),
+    };
     let sc = SparkContext::new(
         SparkConf::new()
             .set_master("local[2]")
@@ -134,7 +155,7 @@ fn main() -> Result<()> {
             .map_err(|_| Error::InvalidArgument(format!("bad port '{port}'")))?;
         let ssc = StreamingContext::new(&sc, Duration::seconds(1));
         ssc.checkpoint(dir.path())?;
-        let report = word_count(&sc, ssc.socket_text_stream(&host, port));
+        let report = word_count(&sc, ssc.socket_text_stream(&host, port), store);
         ssc.start()?;
         println!("reading lines from {host}:{port}; stop with Ctrl-C");
         loop {
@@ -155,7 +176,7 @@ fn main() -> Result<()> {
     let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
     ssc.checkpoint(dir.path())?;
     let lines = ssc.socket_text_stream("127.0.0.1", port);
-    let report = word_count(&sc, lines.clone());
+    let report = word_count(&sc, lines.clone(), store);
     ssc.start()?;
     let (mut peer, _) = listener.accept().map_err(|e| Error::io("127.0.0.1", e))?;
     println!("serving lines on 127.0.0.1:{port}\n");

@@ -23,5 +23,5 @@ pub use env::StreamingContextState;
 pub use input::receiver::{ReceiverInfo, BLOCK_INTERVAL, MAX_LINE_BYTES, RESTART_DELAY};
 pub use input::receiver_api::{Receiver, ReceiverContext};
 pub use listener::{BatchInfo, OutputOperationInfo, StreamingListener};
-pub use state::{MapWithStateDStream, State, StateSpec};
+pub use state::{MapWithStateDStream, State, StateSpec, StateStore};
 pub use time::{Duration, DurationMillis, Time};

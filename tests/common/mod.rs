@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 pub mod oracle;
 pub mod receivers;
+pub mod redis;
 pub mod socket;
 pub mod streaming;
 

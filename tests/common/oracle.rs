@@ -97,6 +97,11 @@ fn mapping(key: &String, value: Option<i32>, state: &mut State<i32>) -> String {
 
 /// Runs a scenario on `master` and returns the oracle's lines.
 pub fn run(scenario: &Scenario, master: &str) -> Result<Vec<String>> {
+    run_with_store(scenario, master, StateStore::in_memory())
+}
+
+/// [`run`] with mapWithState's state in `store`.
+pub fn run_with_store(scenario: &Scenario, master: &str, store: StateStore) -> Result<Vec<String>> {
     let p = scenario.partitions.to_string();
     let sc = SparkContext::new(
         SparkConf::new()
@@ -108,7 +113,9 @@ pub fn run(scenario: &Scenario, master: &str) -> Result<Vec<String>> {
     let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
     ssc.checkpoint(dir.path())?;
     let input = ssc.queue_stream(scenario.batches.clone(), true);
-    let mut spec = StateSpec::function(mapping).num_partitions(scenario.partitions);
+    let mut spec = StateSpec::function(mapping)
+        .num_partitions(scenario.partitions)
+        .state_store(store);
     if scenario.timeout_batches > 0 {
         spec = spec.timeout(Duration::seconds(scenario.timeout_batches));
     }

@@ -19,13 +19,18 @@ use crate::rdd::Data;
 use crate::storage::StorageLevel;
 use crate::streaming::batch_info::LatestKeys;
 use crate::streaming::dstream::handle::DStream;
-use crate::streaming::dstream::{get_or_compute, DStreamBase, DStreamCore, TypedDStream};
+use crate::streaming::dstream::{
+    get_or_compute, is_time_valid, DStreamBase, DStreamCore, TypedDStream,
+};
 use crate::streaming::env::StreamingEnv;
 use crate::streaming::state::rdd::{
     create_from_pair_rdd, create_from_stamped, MapWithStateRDDRecord, MapWithStateRdd,
 };
+use crate::streaming::state::redis_store::{
+    Layout, RedisBatch, RedisServer, RedisSnapshotRdd, RedisVersionRdd,
+};
 use crate::streaming::state::spec::StateSpec;
-use crate::streaming::time::{Duration, Time};
+use crate::streaming::time::{Duration, DurationMillis, Time};
 use crate::Rdd;
 
 /// Spark's `DEFAULT_CHECKPOINT_DURATION_MULTIPLIER`.
@@ -41,6 +46,8 @@ pub(crate) struct InternalMapWithStateDStream<K: Data, V: Data, S: Data, E: Data
     partitioner: Partitioner,
     /// The key counts of the latest batch's state RDD.
     latest: LatestKeys,
+    /// With the Redis store: the server and this stream's key names.
+    redis: Option<(Arc<RedisServer>, Layout)>,
 }
 
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> InternalMapWithStateDStream<K, V, S, E> {
@@ -72,12 +79,17 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> InternalMapWithStateDStream
         }
         let core = DStreamCore::new(ssc, true);
         *core.storage_level.lock() = StorageLevel::MEMORY_ONLY;
+        let redis = spec.store.redis_server().map(|server| {
+            let app = ssc.sc.conf().get(crate::conf::APP_NAME).unwrap_or_default();
+            (server.clone(), Layout::new(&app, core.id))
+        });
         InternalMapWithStateDStream {
             core,
             parent,
             spec,
             partitioner,
             latest: LatestKeys::default(),
+            redis,
         }
     }
 }
@@ -115,7 +127,11 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedDStream<Record<K, S, E
     fn compute(&self, time: Time) -> Result<Option<Rdd<Record<K, S, E>>>> {
         let sc = &self.core.sc;
         let p = &self.partitioner;
-        let previous = get_or_compute(self, time - self.slide_duration())?;
+        let prev_time = time - self.slide_duration();
+        let previous = match &self.redis {
+            Some((server, layout)) => self.previous_in_redis(prev_time, server, layout)?,
+            None => get_or_compute(self, prev_time)?,
+        };
         let prev: Rdd<Record<K, S, E>> = match previous {
             Some(rdd) if rdd.partitioner().as_ref() == Some(p) => rdd,
             Some(rdd) => {
@@ -134,6 +150,10 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedDStream<Record<K, S, E
                 )?))
             }
             None => {
+                if let Some((server, layout)) = &self.redis {
+                    // A stream that starts from its initial state: no earlier run's keys.
+                    server.clear(layout)?;
+                }
                 let initial = self
                     .spec
                     .initial_state
@@ -147,16 +167,67 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedDStream<Record<K, S, E
         let data = get_or_compute(&*self.parent, time)?.unwrap_or_else(|| sc.empty_rdd());
         let partitioned = data.partition_by(p.clone());
         let threshold = self.spec.timeout.map(|d| (time - d).milliseconds());
-        let rdd = MapWithStateRdd::new(
+        let mut rdd = MapWithStateRdd::new(
             prev,
             partitioned,
             self.spec.function.clone(),
             time,
             threshold,
         )?;
+        if let Some((server, layout)) = &self.redis {
+            // Versions older than every remembered batch's previous one are never read again.
+            let remember = (*self.core.remember_duration.lock()).unwrap_or(self.slide_duration());
+            rdd = rdd.with_redis(RedisBatch {
+                server: server.clone(),
+                layout: layout.clone(),
+                prev: prev_time.milliseconds(),
+                horizon: time
+                    .milliseconds()
+                    .checked_sub(remember.milliseconds() + self.slide_duration().milliseconds()),
+                track_times: self.spec.timeout.is_some(),
+            });
+        }
         self.latest
             .set(time, rdd.key_counts(), crate::rdd::num_partitions(&rdd));
         Ok(Some(Rdd::from_arc(Arc::new(rdd))))
+    }
+}
+
+impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> InternalMapWithStateDStream<K, V, S, E> {
+    /// The previous batch's state RDD with the Redis store: the generated one, else — after a
+    /// driver restart — the version on the server when every partition of it is complete,
+    /// else computed as usual (which recomputes it through the lineage).
+    fn previous_in_redis(
+        &self,
+        prev_time: Time,
+        server: &RedisServer,
+        layout: &Layout,
+    ) -> Result<Option<Rdd<Record<K, S, E>>>> {
+        let generated = self
+            .core
+            .generated
+            .lock()
+            .get(&prev_time)
+            .and_then(|g| g.typed.downcast_ref::<Rdd<Record<K, S, E>>>().cloned());
+        if let Some(rdd) = generated {
+            if rdd.partitioner().as_ref() == Some(&self.partitioner) {
+                return Ok(Some(rdd));
+            }
+        }
+        if is_time_valid(self, prev_time)? {
+            let n = self.partitioner.num_partitions();
+            if let Some(counts) = server.complete_version(layout, prev_time.milliseconds(), n)? {
+                return Ok(Some(Rdd::from_arc(Arc::new(
+                    RedisVersionRdd::<K, S, E>::new(
+                        &self.core.sc,
+                        self.partitioner.clone(),
+                        prev_time.milliseconds(),
+                        counts,
+                    ),
+                ))));
+            }
+        }
+        get_or_compute(self, prev_time)
     }
 }
 
@@ -199,6 +270,7 @@ impl<K: Data + Hash + Eq, S: Data, E: Data> TypedDStream<E> for MapWithStateDStr
 pub struct MapWithStateDStream<K: Data + Hash + Eq, V: Data, S: Data, E: Data> {
     mapped: DStream<E>,
     internal: DStream<Record<K, S, E>>,
+    redis: Option<(Arc<RedisServer>, Layout)>,
     _v: std::marker::PhantomData<fn() -> V>,
 }
 
@@ -207,6 +279,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> Clone for MapWithStateDStre
         MapWithStateDStream {
             mapped: self.mapped.clone(),
             internal: self.internal.clone(),
+            redis: self.redis.clone(),
             _v: std::marker::PhantomData,
         }
     }
@@ -215,9 +288,9 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> Clone for MapWithStateDStre
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateDStream<K, V, S, E> {
     pub(crate) fn new(parent: &DStream<(K, V)>, spec: StateSpec<K, V, S, E>) -> Self {
         let ssc = parent.ssc();
-        let internal: Arc<dyn TypedDStream<Record<K, S, E>>> = Arc::new(
-            InternalMapWithStateDStream::new(&ssc, parent.stream.clone(), spec),
-        );
+        let internal = InternalMapWithStateDStream::new(&ssc, parent.stream.clone(), spec);
+        let redis = internal.redis.clone();
+        let internal: Arc<dyn TypedDStream<Record<K, S, E>>> = Arc::new(internal);
         let facade = MapWithStateDStreamImpl {
             core: DStreamCore::new(&ssc, false),
             internal: internal.clone(),
@@ -225,6 +298,7 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateDStream<K, V, S
         MapWithStateDStream {
             mapped: DStream::from_arc(Arc::new(facade)),
             internal: DStream::from_arc(internal),
+            redis,
             _v: std::marker::PhantomData,
         }
     }
@@ -232,6 +306,17 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateDStream<K, V, S
     /// Every live `(key, state)` after each batch: touched and untouched keys, minus removed
     /// and timed-out ones.
     pub fn state_snapshots(&self) -> DStream<(K, S)> {
+        if let Some((server, layout)) = &self.redis {
+            // Version t of each partition, streamed from the server with HSCAN.
+            let (server, layout) = (server.clone(), layout.clone());
+            return self.internal.transform(move |rdd, _| {
+                Rdd::from_arc(Arc::new(RedisSnapshotRdd::new(
+                    rdd,
+                    server.clone(),
+                    layout.clone(),
+                )))
+            });
+        }
         self.internal.flat_map(|record: Record<K, S, E>| {
             record
                 .state_map

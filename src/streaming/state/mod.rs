@@ -9,10 +9,13 @@
 
 pub(crate) mod dstream;
 pub(crate) mod rdd;
+pub(crate) mod redis_store;
 pub(crate) mod spec;
 pub(crate) mod state_impl;
 pub mod state_map;
+pub(crate) mod store;
 
 pub use dstream::MapWithStateDStream;
 pub use spec::StateSpec;
 pub use state_impl::State;
+pub use store::StateStore;

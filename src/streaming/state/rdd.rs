@@ -28,6 +28,7 @@ use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{iterator, part_iter, ComputeResult, Data, PartIter, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::TaskContext;
 use crate::streaming::batch_info::KeyCounts;
+use crate::streaming::state::redis_store::{update_partition, RedisBatch};
 use crate::streaming::state::spec::MappingFunction;
 use crate::streaming::state::state_impl::State;
 use crate::streaming::state::state_map::{
@@ -48,6 +49,10 @@ pub(crate) struct MapWithStateRDDRecord<K, S, E> {
     /// Live keys in `state_map`, kept exactly as keys are added and removed (listeners are told
     /// the state's size after each batch without a walk over the map).
     pub(crate) keys: u64,
+    /// With the Redis store: the version (batch ms) this record's partition wrote; the state
+    /// lives in Redis and `state_map` is empty.
+    #[serde(default)]
+    pub(crate) redis_version: Option<u64>,
 }
 
 /// Spark's `MapWithStateRDDRecord.updateRecordWithData` (M1–M5).
@@ -106,6 +111,7 @@ where
         state_map: map,
         mapped_data: mapped,
         keys,
+        redis_version: None,
     })
 }
 
@@ -126,6 +132,8 @@ pub(crate) struct MapWithStateRdd<K: Data, V: Data, S: Data, E: Data> {
     delta_chain_threshold: i64,
     /// Live keys of each partition computed so far (for the batch's listener event).
     key_counts: KeyCounts,
+    /// With the Redis store: where the state is read and written.
+    redis: Option<RedisBatch>,
 }
 
 impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateRdd<K, V, S, E> {
@@ -162,7 +170,14 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> MapWithStateRdd<K, V, S, E>
             do_full_scan: AtomicBool::new(false),
             delta_chain_threshold,
             key_counts: KeyCounts::default(),
+            redis: None,
         })
+    }
+
+    /// Keeps this batch's state in Redis instead of the record's `StateMap`.
+    pub(crate) fn with_redis(mut self, batch: RedisBatch) -> Self {
+        self.redis = Some(batch);
+        self
     }
 
     /// The live keys of the partitions computed so far.
@@ -247,6 +262,21 @@ impl<K: Data + Hash + Eq, V: Data, S: Data, E: Data> TypedRdd<Record<K, S, E>>
             .lock()
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
+        if let Some(batch) = &self.redis {
+            let data = iterator(&*data, split, ctx)?;
+            let record = update_partition(
+                batch,
+                split,
+                || Ok(iterator(&*prev, split, ctx)?.next()),
+                data,
+                &*self.function,
+                self.batch_time,
+                self.timeout_threshold,
+                self.do_full_scan.load(Ordering::SeqCst),
+            )?;
+            self.key_counts.lock().insert(split, record.keys);
+            return Ok(part_iter(std::iter::once(record)));
+        }
         let prev_record = iterator(&*prev, split, ctx)?.next();
         let data = iterator(&*data, split, ctx)?;
         let record = update_record_with_data(
@@ -313,6 +343,7 @@ where
                     state_map: map,
                     mapped_data: Vec::new(),
                     keys,
+                    redis_version: None,
                 }))
             }),
         );
@@ -362,6 +393,7 @@ mod tests {
             state_map: map,
             mapped_data: Vec::new(),
             keys,
+            redis_version: None,
         }
     }
 

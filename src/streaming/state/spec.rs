@@ -1,11 +1,12 @@
 //! `StateSpec` (Spark's `StateSpec` / `StateSpecImpl`): everything `map_with_state` needs —
-//! the mapping function, the initial state, the partitioner and the idle timeout.
+//! the mapping function, the initial state, the partitioner, the idle timeout and the state store.
 
 use std::sync::Arc;
 
 use crate::partitioner::Partitioner;
 use crate::rdd::Data;
 use crate::streaming::state::state_impl::State;
+use crate::streaming::state::store::StateStore;
 use crate::streaming::time::{Duration, Time};
 use crate::Rdd;
 
@@ -34,6 +35,7 @@ pub struct StateSpec<K: Data, V: Data, S: Data, E: Data> {
     pub(crate) initial_state: Option<Rdd<(K, S)>>,
     pub(crate) partitioner: Option<Partitioner>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) store: StateStore,
 }
 
 impl<K: Data, V: Data, S: Data, E: Data> Clone for StateSpec<K, V, S, E> {
@@ -43,6 +45,7 @@ impl<K: Data, V: Data, S: Data, E: Data> Clone for StateSpec<K, V, S, E> {
             initial_state: self.initial_state.clone(),
             partitioner: self.partitioner.clone(),
             timeout: self.timeout,
+            store: self.store.clone(),
         }
     }
 }
@@ -63,6 +66,7 @@ impl<K: Data, V: Data, S: Data, E: Data> StateSpec<K, V, S, E> {
             initial_state: None,
             partitioner: None,
             timeout: None,
+            store: StateStore::in_memory(),
         }
     }
 
@@ -86,6 +90,13 @@ impl<K: Data, V: Data, S: Data, E: Data> StateSpec<K, V, S, E> {
     /// Keys idle for longer than `d` time out (found on checkpoint batches only, as in Spark).
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
+        self
+    }
+
+    /// Where the state is kept: [`StateStore::in_memory`] (the default) or
+    /// [`StateStore::redis`]. Results are the same either way.
+    pub fn state_store(mut self, store: StateStore) -> Self {
+        self.store = store;
         self
     }
 }

@@ -1,0 +1,949 @@
+//! mapWithState's state in a real Redis server ([`StateStore::redis`](super::StateStore::redis)).
+//!
+//! # Layout
+//!
+//! Every key is namespaced by application, stream and partition:
+//! `sparklet:<app>:<stream id>:p<partition>:<what>`.
+//!
+//! - `…:state` — a hash: field = the state key (serialized with `crate::serializer`), value = the
+//!   key's **versions**, a short list `[(batch ms, Some((state, update ms)) | None)]` sorted by
+//!   batch (`None` is a removal). The state of version `v` is the newest entry at or below `v`.
+//!   A batch `t` adds (or replaces) entry `t` only; older entries are never written over, so
+//!   versions `t - 1` and older stay readable while and after `t` is computed.
+//! - `…:times` — a sorted set of each live key's update time, only when the spec has a timeout:
+//!   a checkpoint batch finds its timed-out keys by a range query, not a walk over every key.
+//! - `…:rm:<t>` — the keys removed (or timed out) by batch `t`, swept once `t` is forgotten;
+//!   `…:to:<t>` — the keys timed out by batch `t` (a recomputed batch times out the same keys).
+//! - `…:versions` — a sorted set of the versions written, for the sweep.
+//! - `sparklet:<app>:<stream id>:done` — a hash `"<t>:<partition>"` → live key count, written
+//!   last: version `t` of a partition exists once its field does.
+//!
+//! # A batch, per partition (one connection per executor thread, pipelined in chunks)
+//!
+//! 1. Read `done` of the previous version. Missing: compute the previous partition (through
+//!    the lineage, which writes it), or, for the first batch, write the initial state as the
+//!    previous version ("seed"). Still missing: an error naming the server (never a silent
+//!    fresh start).
+//! 2. `HMGET` the versions of the batch's keys; run the mapping function over the batch in
+//!    iterator order exactly as the in-memory path does; on checkpoint batches with a timeout,
+//!    the timed-out keys are the `times` range below the threshold plus `to:<t>`, checked
+//!    against their versions.
+//! 3. Write `to:<t>`, then each changed key's versions with entry `t` set (older entries that
+//!    no remembered batch can read are pruned), then `times` (only for keys whose newest entry
+//!    is `t`), `rm:<t>`, the sweep of forgotten versions, and last `done`.
+//!
+//! Computing batch `t` twice reads the same version `t - 1` and writes the same entries `t`:
+//! nothing is applied twice. Any Redis error fails the task with an `Error::Io` naming the
+//! server; the task is retried, and the job aborts with that message after the retries.
+//!
+//! Snapshots (`state_snapshots`) of batch `t` read version `t` with `HSCAN` (never `KEYS`),
+//! skipping the fields that a rehash may return twice.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use crate::dependency::Dependency;
+use crate::error::{Error, Result};
+use crate::partitioner::Partitioner;
+use parking_lot::Mutex;
+
+use crate::rdd::map_partitions::lineage_gone;
+use crate::rdd::{iterator, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
+use crate::scheduler::task::{TaskContext, TaskError};
+use crate::serializer;
+use crate::streaming::state::rdd::MapWithStateRDDRecord;
+use crate::streaming::state::spec::MappingFunction;
+use crate::streaming::state::state_impl::State;
+use crate::streaming::state::state_map::StateMap;
+use crate::streaming::time::Time;
+use crate::{Rdd, SparkContext};
+
+/// Fields per command.
+const CHUNK: usize = 1000;
+/// Commands per pipeline (one round trip).
+const PIPELINE: usize = 64;
+const CONNECT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+const IO_TIMEOUT: StdDuration = StdDuration::from_secs(60);
+
+type Record<K, S, E> = MapWithStateRDDRecord<K, S, E>;
+
+/// A key's versions: `(batch ms, Some((state, update ms)))`, or `None` for a removal.
+type Versions<S> = Vec<(u64, Option<(S, u64)>)>;
+
+thread_local! {
+    /// One connection per thread and server (executor task threads, the driver's thread).
+    static CONNECTIONS: RefCell<HashMap<String, redis::Connection>> = RefCell::new(HashMap::new());
+}
+
+/// A Redis server named by its URL.
+pub(crate) struct RedisServer {
+    url: String,
+    /// The URL without its password, for messages.
+    name: String,
+    info: redis::ConnectionInfo,
+}
+
+impl RedisServer {
+    pub(crate) fn open(url: &str) -> Result<RedisServer> {
+        let name = redact(url);
+        let client = redis::Client::open(url).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "Invalid Redis URL '{name}' for the state store: {e}"
+            ))
+        })?;
+        Ok(RedisServer {
+            url: url.to_string(),
+            name,
+            info: client.get_connection_info().clone(),
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The error of a failed call: `Error::Io` naming the server.
+    fn error(&self, what: &str, e: impl std::fmt::Display) -> Error {
+        Error::Io {
+            path: PathBuf::from(&self.name),
+            message: format!("Redis server {} failed while {what}: {e}", self.name),
+            source: None,
+        }
+    }
+
+    /// Runs `f` on this thread's connection (made on first use). A failed call drops the
+    /// connection, so the next call (the task's retry) connects again; a kept connection that
+    /// the server closed meanwhile (it restarted) is replaced once, at once: every call here is
+    /// a read or an idempotent write, so repeating it is safe.
+    fn with<T>(
+        &self,
+        what: &str,
+        mut f: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T> {
+        CONNECTIONS.with(|cell| {
+            let mut conns = cell.borrow_mut();
+            let mut reused = true;
+            loop {
+                if !conns.contains_key(&self.url) {
+                    conns.insert(self.url.clone(), self.connect()?);
+                    reused = false;
+                }
+                let Some(con) = conns.get_mut(&self.url) else {
+                    return Err(Error::Internal("Redis connection vanished".into()));
+                };
+                match f(con) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => {
+                        conns.remove(&self.url);
+                        if !(reused && (e.is_connection_dropped() || e.is_io_error())) {
+                            return Err(self.error(what, e));
+                        }
+                        reused = false;
+                    }
+                }
+            }
+        })
+    }
+
+    fn connect(&self) -> Result<redis::Connection> {
+        let client =
+            redis::Client::open(self.info.clone()).map_err(|e| self.error("connecting", e))?;
+        let con = client
+            .get_connection_with_timeout(CONNECT_TIMEOUT)
+            .map_err(|e| self.error("connecting", e))?;
+        con.set_read_timeout(Some(IO_TIMEOUT))
+            .and_then(|_| con.set_write_timeout(Some(IO_TIMEOUT)))
+            .map_err(|e| self.error("connecting", e))?;
+        Ok(con)
+    }
+
+    /// Runs the commands built by `add` over `items` in chunks of [`CHUNK`], [`PIPELINE`]
+    /// commands a round trip; returns each command's reply in order.
+    fn chunked<I, T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        items: &[I],
+        add: impl Fn(&mut redis::Pipeline, &[I]),
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for group in items.chunks(CHUNK * PIPELINE) {
+            let mut pipe = redis::pipe();
+            for chunk in group.chunks(CHUNK) {
+                add(&mut pipe, chunk);
+            }
+            let replies: Vec<T> = self.with(what, |c| pipe.query(c))?;
+            out.extend(replies);
+        }
+        Ok(out)
+    }
+
+    /// Deletes every key of a namespace (SCAN + UNLINK): a stream that starts from its initial
+    /// state never sees an earlier run's keys.
+    pub(crate) fn clear(&self, layout: &Layout) -> Result<()> {
+        let pattern = format!("{}:*", glob_escape(&layout.ns));
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = self.with("clearing old state", |c| {
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(CHUNK)
+                    .query(c)
+            })?;
+            if !keys.is_empty() {
+                let mut cmd = redis::cmd("UNLINK");
+                for k in &keys {
+                    cmd.arg(k.as_slice());
+                }
+                self.with("clearing old state", |c| cmd.query::<()>(c))?;
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    }
+
+    /// The live key counts of version `t` of every partition, when all of them are complete.
+    pub(crate) fn complete_version(
+        &self,
+        layout: &Layout,
+        t: u64,
+        partitions: usize,
+    ) -> Result<Option<Vec<u64>>> {
+        if partitions == 0 {
+            return Ok(None);
+        }
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(layout.done());
+        for p in 0..partitions {
+            cmd.arg(Layout::done_field(t, p));
+        }
+        let counts: Vec<Option<u64>> = self.with("reading the versions", |c| cmd.query(c))?;
+        Ok(counts.into_iter().collect())
+    }
+}
+
+/// Hides the password of `redis://user:password@host`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The key names of one stream's state.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    ns: String,
+}
+
+impl Layout {
+    pub(crate) fn new(app: &str, stream: usize) -> Layout {
+        Layout {
+            ns: format!("sparklet:{app}:{stream}"),
+        }
+    }
+    fn state(&self, p: usize) -> String {
+        format!("{}:p{p}:state", self.ns)
+    }
+    fn times(&self, p: usize) -> String {
+        format!("{}:p{p}:times", self.ns)
+    }
+    fn removed(&self, p: usize, t: u64) -> String {
+        format!("{}:p{p}:rm:{t}", self.ns)
+    }
+    fn timed_out(&self, p: usize, t: u64) -> String {
+        format!("{}:p{p}:to:{t}", self.ns)
+    }
+    fn versions(&self, p: usize) -> String {
+        format!("{}:p{p}:versions", self.ns)
+    }
+    fn done(&self) -> String {
+        format!("{}:done", self.ns)
+    }
+    fn done_field(t: u64, p: usize) -> String {
+        format!("{t}:{p}")
+    }
+}
+
+/// What a batch's `MapWithStateRDD` needs to use Redis.
+#[derive(Clone)]
+pub(crate) struct RedisBatch {
+    pub(crate) server: Arc<RedisServer>,
+    pub(crate) layout: Layout,
+    /// The previous batch's time (the version read).
+    pub(crate) prev: u64,
+    /// Versions at or below this are never read again (older than every remembered batch).
+    pub(crate) horizon: Option<u64>,
+    /// The spec has a timeout: keep the `times` sorted set.
+    pub(crate) track_times: bool,
+}
+
+/// The state of version `v`: the newest entry at or below it.
+fn value_at<S>(versions: &Versions<S>, v: u64) -> Option<&(S, u64)> {
+    versions
+        .iter()
+        .rev()
+        .find(|(t, _)| *t <= v)
+        .and_then(|(_, s)| s.as_ref())
+}
+
+/// Sets entry `t` (replacing an earlier write of the same batch), keeping the order.
+fn set_version<S>(versions: &mut Versions<S>, t: u64, value: Option<(S, u64)>) {
+    match versions.binary_search_by_key(&t, |(v, _)| *v) {
+        Ok(i) => versions[i].1 = value,
+        Err(i) => versions.insert(i, (t, value)),
+    }
+}
+
+/// Drops the entries no version above `horizon` reads: all but the newest at or below it, and
+/// that one too when it is a removal.
+fn prune<S>(versions: &mut Versions<S>, horizon: Option<u64>) {
+    let Some(h) = horizon else { return };
+    let at_or_below = versions.iter().take_while(|(t, _)| *t <= h).count();
+    if at_or_below == 0 {
+        return;
+    }
+    let base = at_or_below - 1;
+    let drop = if versions[base].1.is_none() {
+        base + 1
+    } else {
+        base
+    };
+    versions.drain(..drop);
+}
+
+fn decode<T: serde::de::DeserializeOwned>(server: &RedisServer, bytes: &[u8]) -> Result<T> {
+    serializer::deserialize(bytes).map_err(|e| server.error("decoding a stored state", e))
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    Ok(serializer::serialize(value)?)
+}
+
+impl RedisBatch {
+    fn hmget<S: Data>(&self, p: usize, fields: &[Vec<u8>]) -> Result<Vec<Versions<S>>> {
+        let key = self.layout.state(p);
+        let replies: Vec<Vec<Option<Vec<u8>>>> =
+            self.server
+                .chunked("reading the state", fields, |pipe, chunk| {
+                    let cmd = pipe.cmd("HMGET").arg(&key);
+                    for f in chunk {
+                        cmd.arg(f.as_slice());
+                    }
+                })?;
+        replies
+            .into_iter()
+            .flatten()
+            .map(|b| match b {
+                Some(bytes) => decode(&self.server, &bytes),
+                None => Ok(Vec::new()),
+            })
+            .collect()
+    }
+
+    /// Writes each key's versions (`HSET`), or deletes a key left with none (`HDEL`).
+    fn write_versions<S: Data>(&self, p: usize, writes: &[(&[u8], Versions<S>)]) -> Result<()> {
+        let key = self.layout.state(p);
+        let mut sets: Vec<(&[u8], Vec<u8>)> = Vec::new();
+        let mut dels: Vec<&[u8]> = Vec::new();
+        for (field, versions) in writes {
+            if versions.iter().all(|(_, s)| s.is_none()) {
+                dels.push(field);
+            } else {
+                sets.push((field, encode(versions)?));
+            }
+        }
+        self.server
+            .chunked::<_, ()>("writing the state", &sets, |pipe, chunk| {
+                let cmd = pipe.cmd("HSET").arg(&key);
+                for (f, v) in chunk {
+                    cmd.arg(*f).arg(v.as_slice());
+                }
+                cmd.ignore();
+            })?;
+        self.server
+            .chunked::<_, ()>("writing the state", &dels, |pipe, chunk| {
+                let cmd = pipe.cmd("HDEL").arg(&key);
+                for f in chunk {
+                    cmd.arg(*f);
+                }
+                cmd.ignore();
+            })?;
+        Ok(())
+    }
+
+    fn add_to_set(&self, what: &str, set: &str, fields: &[&[u8]]) -> Result<()> {
+        self.server.chunked::<_, ()>(what, fields, |pipe, chunk| {
+            let cmd = pipe.cmd("SADD").arg(set);
+            for f in chunk {
+                cmd.arg(*f);
+            }
+            cmd.ignore();
+        })?;
+        Ok(())
+    }
+
+    /// The previous version's live key count; seeds it from the initial state or computes it
+    /// through the lineage when it is missing.
+    fn previous_count<K: Data + Hash + Eq, S: Data, E: Data>(
+        &self,
+        p: usize,
+        prev_record: impl FnOnce() -> std::result::Result<Option<Record<K, S, E>>, TaskError>,
+    ) -> std::result::Result<u64, TaskError> {
+        let done = self.layout.done();
+        let field = Layout::done_field(self.prev, p);
+        let read = || -> Result<Option<u64>> {
+            self.server.with("reading the versions", |c| {
+                redis::cmd("HGET").arg(&done).arg(&field).query(c)
+            })
+        };
+        if let Some(n) = read()? {
+            return Ok(n);
+        }
+        if let Some(record) = prev_record()? {
+            if record.redis_version.is_none() {
+                return Ok(self.seed(p, &record.state_map)?);
+            }
+        }
+        read()?.ok_or_else(|| {
+            TaskError::Cause(self.server.error(
+                "reading the state",
+                format!(
+                    "version {} of partition {p} of {} is missing (was the server's data lost?)",
+                    Time::new(self.prev),
+                    self.layout.ns
+                ),
+            ))
+        })
+    }
+
+    /// Writes an in-memory state map (the initial state) as the previous version.
+    fn seed<K: Data + Hash + Eq, S: Data>(&self, p: usize, map: &StateMap<K, S>) -> Result<u64> {
+        let entries = map.get_all();
+        let mut fields = Vec::with_capacity(entries.len());
+        let mut writes = Vec::with_capacity(entries.len());
+        for (k, s, t) in entries {
+            let field = encode(&k)?;
+            writes.push((t, vec![(self.prev, Some((s, t)))]));
+            fields.push(field);
+        }
+        let pairs: Vec<(&[u8], Versions<S>)> = fields
+            .iter()
+            .map(Vec::as_slice)
+            .zip(writes.iter().map(|(_, v)| v.clone()))
+            .collect();
+        self.write_versions(p, &pairs)?;
+        if self.track_times {
+            let times: Vec<(&[u8], u64)> = fields
+                .iter()
+                .map(Vec::as_slice)
+                .zip(writes.iter().map(|(t, _)| *t))
+                .collect();
+            self.zadd_times(p, &times)?;
+        }
+        let n = fields.len() as u64;
+        self.finish(p, self.prev, n)?;
+        Ok(n)
+    }
+
+    fn zadd_times(&self, p: usize, times: &[(&[u8], u64)]) -> Result<()> {
+        let key = self.layout.times(p);
+        self.server
+            .chunked::<_, ()>("writing the update times", times, |pipe, chunk| {
+                let cmd = pipe.cmd("ZADD").arg(&key);
+                for (f, t) in chunk {
+                    cmd.arg(*t).arg(*f);
+                }
+                cmd.ignore();
+            })?;
+        Ok(())
+    }
+
+    fn zrem_times(&self, p: usize, fields: &[&[u8]]) -> Result<()> {
+        let key = self.layout.times(p);
+        self.server
+            .chunked::<_, ()>("writing the update times", fields, |pipe, chunk| {
+                let cmd = pipe.cmd("ZREM").arg(&key);
+                for f in chunk {
+                    cmd.arg(*f);
+                }
+                cmd.ignore();
+            })?;
+        Ok(())
+    }
+
+    /// Marks version `t` of partition `p` complete with its live key count (the last write).
+    fn finish(&self, p: usize, t: u64, count: u64) -> Result<()> {
+        let done = self.layout.done();
+        let versions = self.layout.versions(p);
+        self.server.with("writing the versions", |c| {
+            redis::pipe()
+                .cmd("ZADD")
+                .arg(&versions)
+                .arg(t)
+                .arg(t)
+                .ignore()
+                .cmd("HSET")
+                .arg(&done)
+                .arg(Layout::done_field(t, p))
+                .arg(count)
+                .ignore()
+                .query::<()>(c)
+        })
+    }
+
+    /// Forgets the versions at or below the horizon: prunes the keys they removed (deleting
+    /// those left with no versions) and drops their bookkeeping.
+    fn sweep<S: Data>(&self, p: usize) -> Result<()> {
+        let Some(h) = self.horizon else {
+            return Ok(());
+        };
+        let versions_key = self.layout.versions(p);
+        let old: Vec<u64> = self.server.with("sweeping old versions", |c| {
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(&versions_key)
+                .arg("-inf")
+                .arg(h)
+                .query(c)
+        })?;
+        for v in old {
+            let removed = self.layout.removed(p, v);
+            let fields: Vec<Vec<u8>> = self.server.with("sweeping old versions", |c| {
+                redis::cmd("SMEMBERS").arg(&removed).query(c)
+            })?;
+            if !fields.is_empty() {
+                let mut versions = self.hmget::<S>(p, &fields)?;
+                for vs in &mut versions {
+                    prune(vs, Some(h));
+                }
+                let writes: Vec<(&[u8], Versions<S>)> =
+                    fields.iter().map(Vec::as_slice).zip(versions).collect();
+                self.write_versions(p, &writes)?;
+            }
+            let done = self.layout.done();
+            let timed_out = self.layout.timed_out(p, v);
+            self.server.with("sweeping old versions", |c| {
+                redis::pipe()
+                    .cmd("UNLINK")
+                    .arg(&removed)
+                    .arg(&timed_out)
+                    .ignore()
+                    .cmd("HDEL")
+                    .arg(&done)
+                    .arg(Layout::done_field(v, p))
+                    .ignore()
+                    .cmd("ZREM")
+                    .arg(&versions_key)
+                    .arg(v)
+                    .ignore()
+                    .query::<()>(c)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The keys that time out in batch `t`: the `times` range below the threshold plus the
+    /// ones an earlier attempt of the batch recorded.
+    fn timeout_candidates(&self, p: usize, t: u64, threshold: u64) -> Result<BTreeSet<Vec<u8>>> {
+        let times = self.layout.times(p);
+        let timed_out = self.layout.timed_out(p, t);
+        let (range, recorded): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+            self.server.with("finding timed-out keys", |c| {
+                redis::pipe()
+                    .cmd("ZRANGEBYSCORE")
+                    .arg(&times)
+                    .arg("-inf")
+                    .arg(format!("({threshold}"))
+                    .cmd("SMEMBERS")
+                    .arg(&timed_out)
+                    .query(c)
+            })?;
+        Ok(range.into_iter().chain(recorded).collect())
+    }
+}
+
+/// `MapWithStateRDDRecord.updateRecordWithData` with the state in Redis: the same calls of the
+/// mapping function in the same order, the state read from version `prev` and written as
+/// version `batch_time`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn update_partition<K, V, S, E>(
+    batch: &RedisBatch,
+    p: usize,
+    prev_record: impl FnOnce() -> std::result::Result<Option<Record<K, S, E>>, TaskError>,
+    data: impl Iterator<Item = (K, V)>,
+    f: &MappingFunction<K, V, S, E>,
+    batch_time: Time,
+    timeout_threshold: Option<u64>,
+    remove_timed_out: bool,
+) -> std::result::Result<Record<K, S, E>, TaskError>
+where
+    K: Data + Hash + Eq,
+    V: Data,
+    S: Data,
+    E: Data,
+{
+    let prev_count = batch.previous_count(p, prev_record)?;
+    let t = batch_time.milliseconds();
+    let prev = batch.prev;
+
+    // The batch's distinct keys, in first-seen order, and their stored versions.
+    let data: Vec<(K, V)> = data.collect();
+    let mut index: HashMap<K, usize> = HashMap::with_capacity(data.len());
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    for (k, _) in &data {
+        if !index.contains_key(k) {
+            index.insert(k.clone(), fields.len());
+            fields.push(encode(k)?);
+        }
+    }
+    let mut stored: Vec<Versions<S>> = batch.hmget(p, &fields)?;
+    let mut current: Vec<Option<(S, u64)>> =
+        stored.iter().map(|v| value_at(v, prev).cloned()).collect();
+    let existed: Vec<bool> = current.iter().map(Option::is_some).collect();
+    let mut changed = vec![false; fields.len()];
+
+    let mut mapped = Vec::new();
+    let mut state = State::new();
+    for (key, value) in data {
+        let i = index[&key];
+        state.wrap(current[i].as_ref().map(|(s, _)| s.clone()));
+        let out = f(batch_time, &key, Some(value), &mut state);
+        if state.is_removed() {
+            if current[i].is_some() || !stored[i].is_empty() || changed[i] {
+                changed[i] = true;
+            }
+            current[i] = None;
+        } else if state.is_updated() || (state.exists() && timeout_threshold.is_some()) {
+            if let Some(s) = state.take() {
+                current[i] = Some((s, t));
+                changed[i] = true;
+            }
+        }
+        mapped.extend(out);
+    }
+
+    // Timeouts, on checkpoint batches only.
+    let mut timed_out_fields: Vec<Vec<u8>> = Vec::new();
+    let mut timed_out_versions: Vec<Versions<S>> = Vec::new();
+    if let (true, Some(threshold)) = (remove_timed_out, timeout_threshold) {
+        let in_batch: HashSet<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        let candidates: Vec<Vec<u8>> = batch
+            .timeout_candidates(p, t, threshold)?
+            .into_iter()
+            .filter(|f| !in_batch.contains(f.as_slice()))
+            .collect();
+        let versions = batch.hmget::<S>(p, &candidates)?;
+        for (field, vs) in candidates.into_iter().zip(versions) {
+            if value_at(&vs, prev).is_some_and(|(_, updated)| *updated < threshold) {
+                timed_out_fields.push(field);
+                timed_out_versions.push(vs);
+            }
+        }
+        let recorded: Vec<&[u8]> = timed_out_fields.iter().map(Vec::as_slice).collect();
+        batch.add_to_set(
+            "recording timed-out keys",
+            &batch.layout.timed_out(p, t),
+            &recorded,
+        )?;
+        for (field, vs) in timed_out_fields.iter().zip(&timed_out_versions) {
+            let key: K = decode(&batch.server, field)?;
+            let Some((s, _)) = value_at(vs, prev).cloned() else {
+                continue;
+            };
+            state.wrap_timing_out(s);
+            let out = f(batch_time, &key, None, &mut state);
+            mapped.extend(out);
+        }
+    }
+
+    // Writes: the versions, then the update times and removals, the sweep, and `done` last.
+    let mut count = prev_count as i64;
+    let mut writes: Vec<(&[u8], Versions<S>)> = Vec::new();
+    let mut live_newest: Vec<(&[u8], u64)> = Vec::new();
+    let mut gone_newest: Vec<&[u8]> = Vec::new();
+    let mut removed: Vec<&[u8]> = Vec::new();
+    for i in 0..fields.len() {
+        if !changed[i] {
+            continue;
+        }
+        count += i64::from(current[i].is_some()) - i64::from(existed[i]);
+        let mut vs = std::mem::take(&mut stored[i]);
+        set_version(&mut vs, t, current[i].clone());
+        let newest = vs.last().map(|(v, _)| *v) == Some(t);
+        prune(&mut vs, batch.horizon);
+        match &current[i] {
+            Some((_, updated)) if newest => live_newest.push((&fields[i], *updated)),
+            Some(_) => {}
+            None => {
+                removed.push(&fields[i]);
+                if newest {
+                    gone_newest.push(&fields[i]);
+                }
+            }
+        }
+        writes.push((&fields[i], vs));
+    }
+    for (field, mut vs) in timed_out_fields.iter().zip(timed_out_versions) {
+        count -= 1;
+        set_version(&mut vs, t, None);
+        if vs.last().map(|(v, _)| *v) == Some(t) {
+            gone_newest.push(field);
+        }
+        prune(&mut vs, batch.horizon);
+        removed.push(field);
+        writes.push((field, vs));
+    }
+    batch.write_versions(p, &writes)?;
+    if batch.track_times {
+        batch.zadd_times(p, &live_newest)?;
+        batch.zrem_times(p, &gone_newest)?;
+    }
+    batch.add_to_set(
+        "recording removed keys",
+        &batch.layout.removed(p, t),
+        &removed,
+    )?;
+    batch.sweep::<S>(p)?;
+    let count = count.max(0) as u64;
+    batch.finish(p, t, count)?;
+    Ok(MapWithStateRDDRecord {
+        state_map: StateMap::empty(),
+        mapped_data: mapped,
+        keys: count,
+        redis_version: Some(t),
+    })
+}
+
+/// The state RDD of a batch recovered from Redis (its version complete on the server): one
+/// record per partition naming the version, nothing computed.
+pub(crate) struct RedisVersionRdd<K: Data, S: Data, E: Data> {
+    core: RddCore,
+    partitioner: Partitioner,
+    version: u64,
+    counts: Vec<u64>,
+    _t: std::marker::PhantomData<fn() -> (K, S, E)>,
+}
+
+impl<K: Data, S: Data, E: Data> RedisVersionRdd<K, S, E> {
+    pub(crate) fn new(
+        sc: &SparkContext,
+        partitioner: Partitioner,
+        version: u64,
+        counts: Vec<u64>,
+    ) -> Self {
+        RedisVersionRdd {
+            core: RddCore::new(sc, "mapWithState"),
+            partitioner,
+            version,
+            counts,
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<K: Data, S: Data, E: Data> RddBase for RedisVersionRdd<K, S, E> {
+    fn core(&self) -> &RddCore {
+        &self.core
+    }
+    fn get_num_partitions(&self) -> usize {
+        self.counts.len()
+    }
+    fn get_dependencies(&self) -> Vec<Dependency> {
+        Vec::new()
+    }
+    fn clear_dependencies(&self) -> Box<dyn std::any::Any + Send> {
+        Box::new(())
+    }
+    fn partitioner(&self) -> Option<Partitioner> {
+        Some(self.partitioner.clone())
+    }
+    fn class_name(&self) -> &'static str {
+        "MapWithStateRDD"
+    }
+}
+
+impl<K: Data + Hash + Eq, S: Data, E: Data> TypedRdd<Record<K, S, E>> for RedisVersionRdd<K, S, E> {
+    fn compute(&self, split: usize, _ctx: &TaskContext) -> ComputeResult<Record<K, S, E>> {
+        Ok(part_iter(std::iter::once(MapWithStateRDDRecord {
+            state_map: StateMap::empty(),
+            mapped_data: Vec::new(),
+            keys: self.counts.get(split).copied().unwrap_or(0),
+            redis_version: Some(self.version),
+        })))
+    }
+}
+
+/// `state_snapshots()` of a Redis-backed stream: each partition's version, read with `HSCAN`.
+pub(crate) struct RedisSnapshotRdd<K: Data, S: Data, E: Data> {
+    core: RddCore,
+    parent: Mutex<Option<Arc<dyn TypedRdd<Record<K, S, E>>>>>,
+    num_partitions: usize,
+    server: Arc<RedisServer>,
+    layout: Layout,
+}
+
+impl<K: Data + Hash + Eq, S: Data, E: Data> RedisSnapshotRdd<K, S, E> {
+    pub(crate) fn new(
+        parent: &Rdd<Record<K, S, E>>,
+        server: Arc<RedisServer>,
+        layout: Layout,
+    ) -> Self {
+        RedisSnapshotRdd {
+            core: RddCore::new(&parent.context(), "stateSnapshots"),
+            parent: Mutex::new(Some(parent.rdd.clone())),
+            num_partitions: parent.num_partitions(),
+            server,
+            layout,
+        }
+    }
+}
+
+impl<K: Data + Hash + Eq, S: Data, E: Data> RddBase for RedisSnapshotRdd<K, S, E> {
+    fn core(&self) -> &RddCore {
+        &self.core
+    }
+    fn get_num_partitions(&self) -> usize {
+        self.num_partitions
+    }
+    fn get_dependencies(&self) -> Vec<Dependency> {
+        match &*self.parent.lock() {
+            Some(p) => vec![Dependency::one_to_one(p.clone())],
+            None => Vec::new(),
+        }
+    }
+    fn clear_dependencies(&self) -> Box<dyn std::any::Any + Send> {
+        Box::new(self.parent.lock().take())
+    }
+    fn class_name(&self) -> &'static str {
+        "MapPartitionsRDD"
+    }
+}
+
+impl<K: Data + Hash + Eq, S: Data, E: Data> TypedRdd<(K, S)> for RedisSnapshotRdd<K, S, E> {
+    fn compute(&self, split: usize, ctx: &TaskContext) -> ComputeResult<(K, S)> {
+        let parent = self
+            .parent
+            .lock()
+            .clone()
+            .ok_or_else(|| lineage_gone(&self.core))?;
+        let mut out = Vec::new();
+        for record in iterator(&*parent, split, ctx)? {
+            let Some(v) = record.redis_version else {
+                out.extend(
+                    record
+                        .state_map
+                        .get_all()
+                        .into_iter()
+                        .map(|(k, s, _)| (k, s)),
+                );
+                continue;
+            };
+            let key = self.layout.state(split);
+            let mut seen: HashSet<Vec<u8>> = HashSet::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, page): (u64, Vec<Vec<u8>>) =
+                    self.server.with("reading a state snapshot", |c| {
+                        redis::cmd("HSCAN")
+                            .arg(&key)
+                            .arg(cursor)
+                            .arg("COUNT")
+                            .arg(CHUNK)
+                            .query(c)
+                    })?;
+                let mut it = page.into_iter();
+                while let (Some(field), Some(value)) = (it.next(), it.next()) {
+                    let versions: Versions<S> = decode(&self.server, &value)?;
+                    if let Some((s, _)) = value_at(&versions, v) {
+                        if seen.insert(field.clone()) {
+                            let k: K = decode(&self.server, &field)?;
+                            out.push((k, s.clone()));
+                        }
+                    }
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        Ok(part_iter(out.into_iter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_reads_the_newest_entry_at_or_below_it() {
+        let vs: Versions<i32> = vec![
+            (1000, Some((1, 1000))),
+            (3000, None),
+            (5000, Some((5, 5000))),
+        ];
+        assert_eq!(value_at(&vs, 999), None);
+        assert_eq!(value_at(&vs, 1000), Some(&(1, 1000)));
+        assert_eq!(value_at(&vs, 2000), Some(&(1, 1000)));
+        assert_eq!(value_at(&vs, 3000), None);
+        assert_eq!(value_at(&vs, 6000), Some(&(5, 5000)));
+    }
+
+    #[test]
+    fn writing_a_version_twice_replaces_it_and_pruning_keeps_what_later_versions_read() {
+        let mut vs: Versions<i32> = vec![(1000, Some((1, 1000)))];
+        set_version(&mut vs, 2000, Some((2, 2000)));
+        set_version(&mut vs, 2000, Some((2, 2000)));
+        assert_eq!(vs.len(), 2);
+        set_version(&mut vs, 1500, None);
+        assert_eq!(
+            vs.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            [1000, 1500, 2000]
+        );
+        let before: Vec<_> = (1500..=3000)
+            .step_by(500)
+            .map(|v| value_at(&vs, v).cloned())
+            .collect();
+        prune(&mut vs, Some(1500));
+        let after: Vec<_> = (1500..=3000)
+            .step_by(500)
+            .map(|v| value_at(&vs, v).cloned())
+            .collect();
+        assert_eq!(before, after);
+        assert_eq!(
+            vs,
+            vec![(2000, Some((2, 2000)))],
+            "a removal at the horizon is dropped"
+        );
+        let mut gone: Versions<i32> = vec![(1000, Some((1, 1000))), (2000, None)];
+        prune(&mut gone, Some(2000));
+        assert!(gone.is_empty());
+    }
+
+    #[test]
+    fn a_bad_url_is_refused_naming_it_and_passwords_are_hidden() {
+        let e = RedisServer::open("http://host").err().unwrap();
+        assert!(e.to_string().contains("http://host"), "{e}");
+        assert_eq!(redact("redis://u:secret@h:1/0"), "redis://***@h:1/0");
+        assert_eq!(glob_escape("a*b"), "a\\*b");
+    }
+}
