@@ -55,15 +55,17 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         cg.map_partitions_named(op, true, Arc::new(|_, it| it))
     }
 
-    /// The cogroup of both sides by their default partitioner, then Spark's `flatMapValues`
-    /// with `pairs`, which turns one key's two value lists into output values.
+    /// The cogroup of both sides into `p` (their default partitioner when `None`), then
+    /// Spark's `flatMapValues` with `pairs`, which turns one key's two value lists into output
+    /// values.
     fn join_named<W: Data, O: Data>(
         &self,
         other: &Rdd<(K, W)>,
+        p: Option<Partitioner>,
         op: &str,
         pairs: fn(Vec<V>, Vec<W>) -> Vec<O>,
     ) -> Rdd<(K, O)> {
-        let p = default_partitioner(&[self.base(), other.base()]);
+        let p = p.unwrap_or_else(|| default_partitioner(&[self.base(), other.base()]));
         self.cogroup_named(other, p, op).map_partitions_named(
             op,
             true,
@@ -77,7 +79,17 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
 
     /// Pairs of values for each key present in both RDDs.
     pub fn join<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (V, W))> {
-        self.join_named(other, "join", |vs, ws| cross(&vs, &ws, |v, w| (v, w)))
+        self.join_into(other, None)
+    }
+
+    /// `join` into `p`'s partitions (Spark's `join(other, partitioner)`), or the default
+    /// partitioner of both sides when `p` is `None`.
+    pub(crate) fn join_into<W: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        p: Option<Partitioner>,
+    ) -> Rdd<(K, (V, W))> {
+        self.join_named(other, p, "join", |vs, ws| cross(&vs, &ws, |v, w| (v, w)))
     }
 
     /// For each `(k, v)` of this RDD, `(k, (v, Some(w)))` for every `w` of `other` under `k`,
@@ -93,7 +105,16 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// assert_eq!(got, vec![(1, ('a', Some('x'))), (2, ('b', None))]);
     /// ```
     pub fn left_outer_join<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (V, Option<W>))> {
-        self.join_named(other, "leftOuterJoin", |vs, ws| {
+        self.left_outer_join_into(other, None)
+    }
+
+    /// `left_outer_join` into `p`'s partitions (Spark's `leftOuterJoin(other, partitioner)`).
+    pub(crate) fn left_outer_join_into<W: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        p: Option<Partitioner>,
+    ) -> Rdd<(K, (V, Option<W>))> {
+        self.join_named(other, p, "leftOuterJoin", |vs, ws| {
             if ws.is_empty() {
                 vs.into_iter().map(|v| (v, None)).collect()
             } else {
@@ -105,7 +126,16 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// For each `(k, w)` of `other`, `(k, (Some(v), w))` for every `v` of this RDD under `k`,
     /// or `(k, (None, w))` when this RDD has no `k` (Spark's `rightOuterJoin`).
     pub fn right_outer_join<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (Option<V>, W))> {
-        self.join_named(other, "rightOuterJoin", |vs, ws| {
+        self.right_outer_join_into(other, None)
+    }
+
+    /// `right_outer_join` into `p`'s partitions (Spark's `rightOuterJoin(other, partitioner)`).
+    pub(crate) fn right_outer_join_into<W: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        p: Option<Partitioner>,
+    ) -> Rdd<(K, (Option<V>, W))> {
+        self.join_named(other, p, "rightOuterJoin", |vs, ws| {
             if vs.is_empty() {
                 ws.into_iter().map(|w| (None, w)).collect()
             } else {
@@ -120,7 +150,16 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         &self,
         other: &Rdd<(K, W)>,
     ) -> Rdd<(K, (Option<V>, Option<W>))> {
-        self.join_named(other, "fullOuterJoin", |vs, ws| {
+        self.full_outer_join_into(other, None)
+    }
+
+    /// `full_outer_join` into `p`'s partitions (Spark's `fullOuterJoin(other, partitioner)`).
+    pub(crate) fn full_outer_join_into<W: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        p: Option<Partitioner>,
+    ) -> Rdd<(K, (Option<V>, Option<W>))> {
+        self.join_named(other, p, "fullOuterJoin", |vs, ws| {
             if ws.is_empty() {
                 vs.into_iter().map(|v| (Some(v), None)).collect()
             } else if vs.is_empty() {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 pub mod oracle;
 pub mod socket;
+pub mod streaming;
 
 use sparklet::prelude::*;
 

@@ -122,13 +122,11 @@ impl<T: Data> DStream<T> {
     /// The elements of both streams, batch by batch.
     pub fn union(&self, other: &DStream<T>) -> DStream<T> {
         let ssc = self.ssc();
-        match UnionDStream::new(&ssc, vec![self.stream.clone(), other.stream.clone()]) {
-            Ok(u) => DStream::from_arc(Arc::new(u)),
-            Err(e) => {
-                ssc.report(e);
-                self.clone()
-            }
+        let (u, checked) = UnionDStream::new(&ssc, vec![self.stream.clone(), other.stream.clone()]);
+        if let Err(e) = checked {
+            ssc.report(e);
         }
+        DStream::from_arc(Arc::new(u))
     }
 
     /// The number of elements of each batch (one element per batch, 0 included).

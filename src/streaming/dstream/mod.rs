@@ -16,6 +16,7 @@
 
 pub(crate) mod handle;
 pub(crate) mod mapped;
+pub(crate) mod ops;
 pub(crate) mod output;
 pub(crate) mod pair;
 pub(crate) mod reduced_window;

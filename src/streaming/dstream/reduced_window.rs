@@ -23,8 +23,9 @@
 //! * per key: with no previous value, the new values reduced (there must be some); else
 //!   `previous`, minus the old values (`inv(previous, reduce(old))`), plus the new ones
 //!   (`f(.., reduce(new))`);
-//! * a key whose value comes back to the "zero" (a count of 0) stays, as in Spark's basic form
-//!   (Spark's optional `filterFunc` is not part of this API);
+//! * a key whose value comes back to the "zero" (a count of 0) stays, as in Spark's basic form;
+//!   Spark's optional `filterFunc` (used by `count_by_value_and_window` to drop counts of 0)
+//!   filters each merged window, and the filtered window is what the next one starts from;
 //! * each window RDD depends on the previous one, so the lineage grows with every slide: the
 //!   stream must checkpoint (`mustCheckpoint`; default interval the smallest multiple of the
 //!   slide that is at least 10 s) and so needs a checkpoint folder; the stream and its parent
@@ -56,6 +57,9 @@ use crate::Rdd;
 /// A reduce (or inverse reduce) function over values.
 pub(crate) type ReduceFn<V> = dyn Fn(V, V) -> V + Send + Sync;
 
+/// Spark's `filterFunc` of the incremental window: which pairs the window keeps.
+pub(crate) type FilterFn<P> = dyn Fn(&P) -> bool + Send + Sync;
+
 /// Spark's `PairDStreamFunctions.reduceByKeyAndWindow(f, invF, window, slide, partitioner)`:
 /// the parent reduced per batch into `partitioner`, then the incremental window over it.
 /// Invalid durations are reported by the next call that returns a `Result`.
@@ -66,6 +70,7 @@ pub(crate) fn reduce_by_key_and_window_inv<K: Data + Hash + Eq, V: Data>(
     window: Duration,
     slide: Duration,
     partitioner: Partitioner,
+    filter: Option<Arc<FilterFn<(K, V)>>>,
 ) -> DStream<(K, V)> {
     let ssc = parent.ssc();
     let parent_slide = parent.slide_duration();
@@ -86,6 +91,7 @@ pub(crate) fn reduce_by_key_and_window_inv<K: Data + Hash + Eq, V: Data>(
         window,
         slide,
         partitioner,
+        filter,
     };
     // Spark persists both: each RDD is read again by later windows.
     *stream.core.storage_level.lock() = StorageLevel::MEMORY_ONLY_SER;
@@ -121,6 +127,9 @@ pub(crate) struct ReducedWindowedDStream<K: Data, V: Data> {
     window: Duration,
     slide: Duration,
     partitioner: Partitioner,
+    /// Spark's optional `filterFunc`: applied to each merged window, which is then what the
+    /// next window starts from (`countByValueAndWindow` drops the counts back at 0).
+    filter: Option<Arc<FilterFn<(K, V)>>>,
 }
 
 /// The parent's RDDs in `[from, to]` (milliseconds, possibly before time 0): times at or before
@@ -164,9 +173,14 @@ impl<K: Data + Hash + Eq, V: Data> TypedDStream<(K, V)> for ReducedWindowedDStre
             self.partitioner.clone(),
         )));
         let (f, inv) = (self.reduce.clone(), self.inv_reduce.clone());
-        Ok(Some(cogrouped.map_values(move |groups| {
-            merge_values(groups, num_old, &*f, &*inv)
-        })))
+        let merged = cogrouped.map_values(move |groups| merge_values(groups, num_old, &*f, &*inv));
+        Ok(Some(match &self.filter {
+            Some(keep) => {
+                let keep = keep.clone();
+                merged.filter(move |pair| keep(pair))
+            }
+            None => merged,
+        }))
     }
 }
 
