@@ -80,8 +80,8 @@ fn check_all(files: &[PathBuf], master: &str) {
 fn every_scenario_has_spark_output() {
     let files = scenarios();
     assert!(
-        files.len() >= 28,
-        "expected at least 28 scenarios, found {}",
+        files.len() >= 38,
+        "expected at least 38 scenarios, found {}",
         files.len()
     );
     for f in &files {

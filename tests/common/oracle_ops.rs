@@ -23,6 +23,12 @@ pub const PLAIN: &[&str] = &[
     "TRANSFORMWITH",
     "REDUCE",
     "COUNTBYVALUE",
+    "COUNT",
+    "GLOM",
+    "REPARTITION",
+    "FLATMAPVALUES",
+    "COMBINEBYKEY",
+    "REDUCEBYKEYWITH",
 ];
 
 /// The operations that take a window and a slide (in batches).
@@ -186,6 +192,7 @@ fn wire(
     index: usize,
     a: &DStream<(String, i32)>,
     b: &DStream<(String, i32)>,
+    partitions: usize,
     lines: &Lines,
 ) {
     let l = op.label();
@@ -250,6 +257,44 @@ fn wire(
             index,
             l,
             |((k, v), n)| format!("(({k},{v}),{n})"),
+            lines,
+        ),
+        "COUNT" => record(&a.count(), index, l, |n| n.to_string(), lines),
+        "GLOM" => record(
+            &a.glom(),
+            index,
+            l,
+            |part| {
+                let items: Vec<String> = part.iter().map(pair).collect();
+                format!("[{}]", items.join(","))
+            },
+            lines,
+        ),
+        "REPARTITION" => record(&a.repartition(3), index, l, pair, lines),
+        "FLATMAPVALUES" => record(
+            &a.flat_map_values(|v| vec![v; (v % 3) as usize]),
+            index,
+            l,
+            pair,
+            lines,
+        ),
+        "COMBINEBYKEY" => record(
+            &a.combine_by_key(
+                |v| (v, 1),
+                |(s, n), v| (s + v, n + 1),
+                |(s, n), (t, m)| (s + t, n + m),
+                Partitioner::hash(partitions),
+            ),
+            index,
+            l,
+            |(k, (s, n))| format!("({k},({s},{n}))"),
+            lines,
+        ),
+        "REDUCEBYKEYWITH" => record(
+            &a.reduce_by_key_with(Partitioner::hash(3), |x, y| x + y),
+            index,
+            l,
+            pair,
             lines,
         ),
         "WINDOW" => record(&a.window(w, s), index, l, pair, lines),
@@ -338,7 +383,7 @@ pub fn run(scenario: &Scenario, master: &str) -> Result<Vec<String>> {
     a.foreach_rdd(|rdd, _| rdd.count().map(|_| ()));
     let lines: Lines = Arc::default();
     for (i, op) in scenario.ops.iter().enumerate() {
-        wire(&ssc, op, i, &a, &b, &lines);
+        wire(&ssc, op, i, &a, &b, scenario.partitions, &lines);
     }
     ssc.start()?;
     let ran = ssc.run_batches(scenario.a.len());

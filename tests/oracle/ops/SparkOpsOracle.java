@@ -30,7 +30,8 @@ public class SparkOpsOracle {
       List<List<Tuple2<String, Integer>>> b) {}
 
   static final Set<String> PLAIN = Set.of("JOIN", "LOJ", "ROJ", "FOJ", "COGROUP", "UNION",
-      "TRANSFORMWITH", "REDUCE", "COUNTBYVALUE");
+      "TRANSFORMWITH", "REDUCE", "COUNTBYVALUE", "COUNT", "GLOM", "REPARTITION", "FLATMAPVALUES",
+      "COMBINEBYKEY", "REDUCEBYKEYWITH");
   static final Set<String> WINDOWED = Set.of("WINDOW", "COUNTBYWINDOW", "REDUCEBYWINDOW",
       "REDUCEBYWINDOWINV", "COUNTBYVALUEANDWINDOW", "REDUCEBYKEYANDWINDOW",
       "REDUCEBYKEYANDWINDOWINV", "REDUCEBYKEYANDWINDOWINVF", "GROUPBYKEYANDWINDOW", "WINDOWJOIN");
@@ -146,6 +147,21 @@ public class SparkOpsOracle {
         case "TRANSFORMWITH": record(a.transformWithToPair(b, subtract), i, l, Object::toString, lines); break;
         case "REDUCE": record(a.map(x -> x._2()).reduce((x, y) -> x + y), i, l, Object::toString, lines); break;
         case "COUNTBYVALUE": record(a.countByValue(), i, l, Object::toString, lines); break;
+        case "COUNT": record(a.count(), i, l, Object::toString, lines); break;
+        case "GLOM": record(a.glom(), i, l, x -> {
+            List<String> items = new ArrayList<>();
+            for (Tuple2<String, Integer> kv : x) items.add(kv.toString());
+            return "[" + String.join(",", items) + "]";
+          }, lines); break;
+        case "REPARTITION": record(a.repartition(3), i, l, Object::toString, lines); break;
+        case "FLATMAPVALUES": record(a.flatMapValues(v -> Collections.nCopies(v % 3, v).iterator()),
+            i, l, Object::toString, lines); break;
+        case "COMBINEBYKEY": record(a.combineByKey(v -> new Tuple2<>(v, 1),
+            (c, v) -> new Tuple2<>(c._1() + v, c._2() + 1),
+            (c, d) -> new Tuple2<>(c._1() + d._1(), c._2() + d._2()),
+            new org.apache.spark.HashPartitioner(s.partitions())), i, l, Object::toString, lines); break;
+        case "REDUCEBYKEYWITH": record(a.reduceByKey((x, y) -> x + y, new org.apache.spark.HashPartitioner(3)),
+            i, l, Object::toString, lines); break;
         case "WINDOW": record(a.window(w, sl), i, l, Object::toString, lines); break;
         case "COUNTBYWINDOW": record(a.countByWindow(w, sl), i, l, Object::toString, lines); break;
         case "REDUCEBYWINDOW": record(a.map(x -> x._2()).reduceByWindow((x, y) -> x + y, w, sl),

@@ -7,7 +7,8 @@
 The same seed always gives the same scenario (python3 standard library only). A scenario has:
 
 - `partitions N` with N in 1..4 (the queue RDDs' partitions and spark.default.parallelism);
-- every per-batch operation (joins, cogroup, union, transformWith, reduce, countByValue), once;
+- every per-batch operation (joins, cogroup, union, transformWith, reduce, countByValue, count,
+  glom, repartition, flatMapValues, combineByKey, reduceByKey with a partitioner), once;
 - every windowed operation once, each with its own window and slide: windows of 1..6 batches,
   slides of 1..3 batches (a slide > 1 batch outputs only at multiples of the slide), the window
   a multiple of the batch but not always of the slide (window 5, slide 2), and never shorter
@@ -29,7 +30,8 @@ import sys
 KEYS = ["a", "b", "c", "d", "e", "ab", "b2"]
 
 PLAIN = ["JOIN", "LOJ", "ROJ", "FOJ", "COGROUP", "UNION", "TRANSFORMWITH", "REDUCE",
-         "COUNTBYVALUE"]
+         "COUNTBYVALUE", "COUNT", "GLOM", "REPARTITION", "FLATMAPVALUES", "COMBINEBYKEY",
+         "REDUCEBYKEYWITH"]
 WINDOWED = ["WINDOW", "COUNTBYWINDOW", "REDUCEBYWINDOW", "REDUCEBYWINDOWINV",
             "COUNTBYVALUEANDWINDOW", "REDUCEBYKEYANDWINDOW", "REDUCEBYKEYANDWINDOWINV",
             "REDUCEBYKEYANDWINDOWINVF", "GROUPBYKEYANDWINDOW", "WINDOWJOIN"]
