@@ -234,3 +234,57 @@ fn streaming_api_as_documented() -> Result<()> {
     ssc2.stop(true, false);
     Ok(())
 }
+
+/// API.md "More streaming": the operations on `DStream<T>`, `DStream<(K, V)>` and `ssc.union`.
+#[test]
+fn more_streaming_operations_as_documented() -> Result<()> {
+    let sc = SparkContext::new(SparkConf::new().set_master("local[2]").set_app_name("api"))?;
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    let dir = tempfile::tempdir().unwrap();
+    ssc.checkpoint(dir.path())?;
+    let (w, s) = (Duration::seconds(2), Duration::seconds(1));
+    let nums: DStream<i64> = ssc.queue_stream(vec![vec![1, 2], vec![3]], true);
+    let _: DStream<i64> = nums.reduce(|a, b| a + b);
+    let _: DStream<(i64, u64)> = nums.count_by_value();
+    let _: DStream<Vec<i64>> = nums.glom();
+    let _: DStream<i64> = nums.repartition(3);
+    let _: DStream<String> = nums.transform_with(&nums, |a: &Rdd<i64>, b: &Rdd<i64>, _t: Time| {
+        a.union(b).map(|x| x.to_string())
+    });
+    let _: DStream<i64> = nums.reduce_by_window(|a, b| a + b, w, s);
+    let _: DStream<i64> = nums.reduce_by_window_inv(|a, b| a + b, |a, b| a - b, w, s);
+    let _: DStream<u64> = nums.count_by_window(w, s);
+    let _: DStream<(i64, u64)> = nums.count_by_value_and_window(w, s);
+    let _: DStream<i64> = ssc.union(&[nums.clone(), nums.map(|x| x + 1)]);
+
+    let pairs: DStream<(String, i64)> = nums.map(|x| (x.to_string(), x));
+    let other: DStream<(String, char)> = nums.map(|x| (x.to_string(), 'x'));
+    let _: DStream<(String, (i64, char))> = pairs.join(&other);
+    let _: DStream<(String, (i64, Option<char>))> = pairs.left_outer_join(&other);
+    let _: DStream<(String, (Option<i64>, char))> = pairs.right_outer_join(&other);
+    let _: DStream<(String, (Option<i64>, Option<char>))> = pairs.full_outer_join(&other);
+    let _: DStream<(String, (Vec<i64>, Vec<char>))> = pairs.cogroup(&other);
+    let _: DStream<(String, i64)> = pairs.flat_map_values(|v| vec![v, v]);
+    let _: DStream<(String, Vec<i64>)> = pairs.combine_by_key(
+        |v| vec![v],
+        |mut c: Vec<i64>, v| {
+            c.push(v);
+            c
+        },
+        |mut a: Vec<i64>, b| {
+            a.extend(b);
+            a
+        },
+        Partitioner::hash(2),
+    );
+    let _: DStream<(String, Vec<i64>)> = pairs.group_by_key_and_window(w, s);
+    let counted: DStream<(String, i64)> =
+        pairs.reduce_by_key_with(Partitioner::hash(2), |a, b| a + b);
+    counted.foreach_rdd(|_, _| Ok(()));
+    ssc.start()?;
+    ssc.run_batches(1)?;
+    let sliced: Vec<Rdd<i64>> = nums.slice(Time::new(0), Time::new(1000))?;
+    assert_eq!(sliced.len(), 1);
+    ssc.stop(true, false);
+    Ok(())
+}

@@ -69,22 +69,26 @@ fn test_window(expected: &[&[i32]], window: u64, slide: u64) {
     assert_eq!(out, ints(expected), "window {window} s, slide {slide} s");
 }
 
+/// WindowOperationsSuite: "window - basic window"
 #[test]
 fn window_basic() {
     let expected: &[&[i32]] = &[&[0], &[0, 1], &[1, 2], &[2, 3], &[3, 4], &[4, 5]];
     test_window(expected, 2, 1);
 }
 
+/// WindowOperationsSuite: "window - tumbling window"
 #[test]
 fn window_tumbling() {
     test_window(&[&[0, 1], &[2, 3], &[4, 5]], 2, 2);
 }
 
+/// WindowOperationsSuite: "window - larger window"
 #[test]
 fn window_larger_window() {
     test_window(&[&[0, 1], &[0, 1, 2, 3], &[2, 3, 4, 5], &[4, 5]], 4, 2);
 }
 
+/// WindowOperationsSuite: "window - non-overlapping window"
 #[test]
 fn window_non_overlapping() {
     test_window(&[&[1, 2], &[4, 5]], 2, 3);
@@ -210,6 +214,8 @@ fn small_cases() -> Vec<(Vec<Pairs>, Vec<Pairs>, Vec<Pairs>)> {
     ]
 }
 
+/// WindowOperationsSuite: "reduceByKeyAndWindow - basic reduction", "- key already in window
+/// and new value added into window", "- new key added into window", "- key removed from window"
 #[test]
 fn reduce_by_key_and_window_small_cases() {
     for (input, naive, _) in small_cases() {
@@ -217,16 +223,21 @@ fn reduce_by_key_and_window_small_cases() {
     }
 }
 
+/// WindowOperationsSuite: "reduceByKeyAndWindow - larger slide time"
 #[test]
 fn reduce_by_key_and_window_larger_slide() {
     reduce_naive(larger_slide_input(), larger_slide_output(), 4, 2);
 }
 
+/// WindowOperationsSuite: "reduceByKeyAndWindow - big test"
 #[test]
 fn reduce_by_key_and_window_big() {
     reduce_naive(big_input(), big_reduce_output(), 2, 1);
 }
 
+/// WindowOperationsSuite: "reduceByKeyAndWindow with inverse function - basic reduction",
+/// "- key already in window and new value added into window", "- new key added into window",
+/// "- key removed from window"
 #[test]
 fn reduce_by_key_and_window_inv_small_cases() {
     for (input, _, incremental) in small_cases() {
@@ -234,20 +245,35 @@ fn reduce_by_key_and_window_inv_small_cases() {
     }
 }
 
+/// WindowOperationsSuite: "reduceByKeyAndWindow with inverse function - larger slide time"
 #[test]
 fn reduce_by_key_and_window_inv_larger_slide() {
     reduce_inv(larger_slide_input(), larger_slide_output(), 4, 2);
 }
 
+/// WindowOperationsSuite: "reduceByKeyAndWindow with inverse function - big test"
 #[test]
 fn reduce_by_key_and_window_inv_big_keeps_zero_keys() {
     reduce_inv(big_input(), big_reduce_inv_output(), 2, 1);
 }
 
-/// Spark's `countByWindow`: `map(_ => 1).reduceByWindow(_ + _, _ - _, ...)`, i.e. the
-/// incremental form on one key. The last window is empty and still counts 0.
+/// WindowOperationsSuite: "countByWindow". Spark's `countByWindow` is
+/// `map(_ => 1).reduceByWindow(_ + _, _ - _, ...)`, the incremental form on one key; the last
+/// window is empty and still counts 0.
 #[test]
 fn count_by_window() {
+    let input = ints(&[&[1], &[1], &[1, 2], &[0], &[], &[]]);
+    let out = run_windowed(input, 6, |s| s.count_by_window(secs(2), secs(1)));
+    assert_eq!(
+        out,
+        vec![vec![1], vec![2], vec![3], vec![3], vec![1], vec![0]]
+    );
+}
+
+/// countByWindow's composition spelled out (map to one key, the incremental window, map back)
+/// gives the same counts.
+#[test]
+fn count_by_window_is_spark_composition() {
     let input = ints(&[&[1], &[1], &[1, 2], &[0], &[], &[]]);
     let out = run_windowed(input, 6, |s| {
         s.map(|_| ((), 1i64))
@@ -258,6 +284,109 @@ fn count_by_window() {
         out,
         vec![vec![1], vec![2], vec![3], vec![3], vec![1], vec![0]]
     );
+}
+
+/// WindowOperationsSuite: "countByValueAndWindow"
+#[test]
+fn count_by_value_and_window() {
+    let input: Vec<Vec<String>> = vec![
+        vec!["a".into()],
+        vec!["b".into(), "b".into()],
+        vec!["a".into(), "b".into()],
+    ];
+    let out = run_windowed(input, 3, |s| s.count_by_value_and_window(secs(2), secs(1)));
+    let expected: Vec<Vec<(String, u64)>> = vec![
+        vec![("a".into(), 1)],
+        vec![("a".into(), 1), ("b".into(), 2)],
+        vec![("a".into(), 1), ("b".into(), 3)],
+    ];
+    assert_eq!(out, expected);
+}
+
+/// WindowOperationsSuite: "reduceByKeyAndWindow with inverse and filter functions - big test",
+/// through the one public form with Spark's filter: countByValueAndWindow is the incremental
+/// window of `(x, 1)` filtered on counts that are not 0, so counting the keys of the big input
+/// (all values 1) gives the naive output, the keys back at 0 dropped.
+#[test]
+fn reduce_by_key_and_window_inv_filtered_big() {
+    let out = run_windowed(big_input(), 12, |s| {
+        s.map(|(k, _)| k)
+            .count_by_value_and_window(secs(2), secs(1))
+            .map(|(k, n)| (k, n as i64))
+    });
+    assert_eq!(out, big_reduce_output());
+}
+
+/// WindowOperationsSuite: "groupByKeyAndWindow"
+#[test]
+fn group_by_key_and_window() {
+    let out = run_windowed(big_input(), 12, |s| {
+        s.group_by_key_and_window(secs(2), secs(1))
+            .map_values(|mut vs| {
+                vs.sort();
+                vs
+            })
+    });
+    // Spark compares the groups as sets: the values are all 1, so the set is {1}.
+    let as_sets: Vec<Vec<(String, Vec<i64>)>> = out
+        .into_iter()
+        .map(|b| {
+            b.into_iter()
+                .map(|(k, mut vs)| {
+                    vs.dedup();
+                    (k, vs)
+                })
+                .collect()
+        })
+        .collect();
+    let expected: Vec<Vec<(String, Vec<i64>)>> = big_reduce_output()
+        .into_iter()
+        .map(|b| b.into_iter().map(|(k, _)| (k, vec![1])).collect())
+        .collect();
+    assert_eq!(as_sets, expected);
+}
+
+/// groupByKeyAndWindow keeps every value of the window (before Spark's suite turns the groups
+/// into sets): the group sizes are the naive window counts.
+#[test]
+fn group_by_key_and_window_keeps_every_value() {
+    let out = run_windowed(big_input(), 12, |s| {
+        s.group_by_key_and_window(secs(2), secs(1))
+            .map_values(|vs| vs.len() as i64)
+    });
+    assert_eq!(out, big_reduce_output());
+}
+
+/// reduceByWindow, plain (`reduce(f).window(w, s).reduce(f)`) and incremental
+/// (`map((1, _)).reduceByKeyAndWindow(f, inv, w, s, 1).map(_._2)`), over Spark's
+/// larger-slide input: the window sums of WindowOperationsSuite's "larger slide time".
+#[test]
+fn reduce_by_window_plain_and_incremental() {
+    let input: Vec<Vec<i64>> = (1..=6).map(|x| vec![x]).chain([vec![], vec![]]).collect();
+    let want = vec![vec![3], vec![10], vec![18], vec![11]];
+    let plain = run_windowed(input.clone(), 8, |s| {
+        s.reduce_by_window(|a, b| a + b, secs(4), secs(2))
+    });
+    assert_eq!(plain, want);
+    let incremental = run_windowed(input, 8, |s| {
+        s.reduce_by_window_inv(|a, b| a + b, |a, b| a - b, secs(4), secs(2))
+    });
+    assert_eq!(incremental, want);
+}
+
+/// WindowOperationsSuite: "window - persistence level". A window is not persisted itself:
+/// persisting it persists its parent (Spark's `WindowedDStream.persist`).
+#[test]
+fn window_persistence_level() {
+    let sc = context("local[2]");
+    let ssc = StreamingContext::with_manual_clock(&sc, secs(1));
+    let input = ssc.queue_stream(ints(&[&[0], &[1], &[2], &[3], &[4], &[5]]), true);
+    let window = input.window(secs(2), secs(1));
+    assert_eq!(window.storage_level(), StorageLevel::NONE);
+    assert_eq!(input.storage_level(), StorageLevel::MEMORY_ONLY_SER);
+    window.persist(StorageLevel::MEMORY_ONLY);
+    assert_eq!(window.storage_level(), StorageLevel::NONE);
+    assert_eq!(input.storage_level(), StorageLevel::MEMORY_ONLY);
 }
 
 // ------------------------------------------------------------ incremental = plain, random

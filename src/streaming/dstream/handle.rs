@@ -159,15 +159,21 @@ impl<T: Data> DStream<T> {
         }
     }
 
-    /// Persists each batch's RDD at `level`. Refused after start, as in Spark.
+    /// Persists each batch's RDD at `level`. Refused after start, as in Spark. A window
+    /// persists its parent instead, as Spark's `WindowedDStream.persist` (its RDDs are unions
+    /// of the parent's, which persisting them would copy).
     pub fn persist(&self, level: StorageLevel) -> DStream<T> {
-        if self.stream.core().is_initialized() {
+        let mut target: Arc<dyn DStreamBase> = self.stream.clone();
+        while let Some(parent) = target.persist_target() {
+            target = parent;
+        }
+        if target.core().is_initialized() {
             self.ssc().report(Error::IllegalState(
                 "Cannot change storage level of a DStream after streaming context has started"
                     .into(),
             ));
         } else {
-            *self.stream.core().storage_level.lock() = level;
+            *target.core().storage_level.lock() = level;
         }
         self.clone()
     }

@@ -155,6 +155,11 @@ pub(crate) trait DStreamBase: Send + Sync + 'static {
     fn checkpoint_target(&self) -> Option<Arc<dyn DStreamBase>> {
         None
     }
+    /// The stream `persist(level)` applies to: itself, except for Spark's `WindowedDStream`,
+    /// which persists its parent instead (its RDDs are unions sharing the parent's RDDs).
+    fn persist_target(&self) -> Option<Arc<dyn DStreamBase>> {
+        None
+    }
     /// The keys of a stateful stream's state after the batch at `time`, from what that batch
     /// computed (`None` for streams without state, or when nothing was computed).
     fn state_keys(&self, _time: Time) -> Option<u64> {

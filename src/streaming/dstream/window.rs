@@ -117,6 +117,9 @@ impl<T: Data> DStreamBase for WindowedDStream<T> {
     fn parent_remember_duration(&self) -> Option<Duration> {
         (*self.core.remember_duration.lock()).map(|r| r + self.window)
     }
+    fn persist_target(&self) -> Option<Arc<dyn DStreamBase>> {
+        Some(self.parent.clone())
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
