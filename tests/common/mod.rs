@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub mod oracle;
+pub mod oracle_ops;
 pub mod receivers;
 pub mod redis;
 pub mod socket;

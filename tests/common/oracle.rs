@@ -180,3 +180,49 @@ pub fn run_with_store(scenario: &Scenario, master: &str, store: StateStore) -> R
         .collect();
     Ok(out)
 }
+
+/// A line diff (longest common subsequence): `-` lines are Spark's, `+` lines are ours, with one
+/// line of context around each change.
+pub fn diff(expected: &[String], actual: &[String]) -> String {
+    let (n, m) = (expected.len(), actual.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if expected[i] == actual[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut ops: Vec<(char, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && expected[i] == actual[j] {
+            ops.push((' ', &expected[i]));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            ops.push(('-', &expected[i]));
+            i += 1;
+        } else {
+            ops.push(('+', &actual[j]));
+            j += 1;
+        }
+    }
+    let changed = |k: usize| ops.get(k).is_some_and(|(c, _)| *c != ' ');
+    let mut out = String::from("--- Apache Spark (.spark.out)\n+++ sparklet\n");
+    let mut skipped = false;
+    for (k, (c, line)) in ops.iter().enumerate() {
+        if changed(k) || (k > 0 && changed(k - 1)) || changed(k + 1) {
+            if skipped {
+                out.push_str("  ...\n");
+                skipped = false;
+            }
+            out.push_str(&format!("{c} {line}\n"));
+        } else {
+            skipped = true;
+        }
+    }
+    out
+}
