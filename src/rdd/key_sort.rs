@@ -78,7 +78,8 @@ fn sort_run<K: Ord, C>(run: &mut [(K, C)], ascending: bool) {
 }
 
 /// Distributes the records into buckets by the high bits of `number(key)` (which must order
-/// as the keys do), then sorts each bucket; descending reads the buckets backwards.
+/// as the keys do and be one-to-one), then sorts each bucket by the bits below (see
+/// [`sort_bucket`]); descending reads the buckets backwards.
 fn distribute_and_sort<K: Ord, C>(
     mut records: Vec<(K, C)>,
     ascending: bool,
@@ -112,13 +113,160 @@ fn distribute_and_sort<K: Ord, C>(
     for r in records {
         buckets[bucket_of(&r.0)].push(r);
     }
+    // One scratch for all buckets: the largest bucket's (number, position) pairs, twice.
+    let largest = counts.iter().copied().max().unwrap_or(0);
+    if u32::try_from(largest).is_err() {
+        // Positions would not fit the pairs: sort the crowded buckets by comparison.
+        for b in &mut buckets {
+            sort_run(b, ascending);
+        }
+        if !ascending {
+            buckets.reverse();
+        }
+        return buckets;
+    }
+    let mut scratch = BucketScratch::with_capacity(largest);
     for b in &mut buckets {
-        sort_run(b, ascending);
+        sort_bucket(b, ascending, lo, shift, &number, &mut scratch);
     }
     if !ascending {
         buckets.reverse();
     }
     buckets
+}
+
+/// Below this many records a bucket is sorted by insertion.
+const INSERTION_MAX: usize = 24;
+
+/// The reusable memory of [`sort_bucket`]: the bucket's `(number, position)` pairs and the
+/// buffer they are distributed into.
+struct BucketScratch {
+    keys: Vec<(u64, u32)>,
+    moved: Vec<(u64, u32)>,
+    counts: Vec<u32>,
+    next: Vec<u32>,
+}
+
+impl BucketScratch {
+    fn with_capacity(records: usize) -> BucketScratch {
+        BucketScratch {
+            keys: Vec::with_capacity(records),
+            moved: Vec::with_capacity(records),
+            counts: Vec::new(),
+            next: Vec::new(),
+        }
+    }
+}
+
+/// Sorts one bucket, whose numbers all share the bits above `shift` (relative to `lo`),
+/// stably by number: the records' `(number, position)` pairs are distributed once more by
+/// the next bits (a stable counting sort, as the first level), each small group is finished
+/// by insertion sort, and the records are then put in that order by following the
+/// permutation's cycles with swaps. The pairs are small and plain, and a bucket fits in cache,
+/// so none of this touches main memory; an ascending order is the stable order because the
+/// position breaks every tie, and a descending one reverses the number only.
+fn sort_bucket<K, C>(
+    bucket: &mut [(K, C)],
+    ascending: bool,
+    lo: u64,
+    shift: u32,
+    number: &impl Fn(&K) -> u64,
+    scratch: &mut BucketScratch,
+) {
+    let n = bucket.len();
+    if n < 2 || shift == 0 {
+        // Every number here is the same: map order is the stable order.
+        return;
+    }
+    // Within the bucket only the low `shift` bits differ; descending flips them, so that an
+    // ascending sort of the flipped numbers is the descending order with ties kept in place.
+    let low_mask = if shift >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << shift) - 1
+    };
+    let keys = &mut scratch.keys;
+    keys.clear();
+    keys.extend(bucket.iter().enumerate().map(|(i, (k, _))| {
+        let low = (number(k) - lo) & low_mask;
+        (if ascending { low } else { low_mask - low }, i as u32)
+    }));
+    if n <= INSERTION_MAX {
+        insertion_sort(keys);
+    } else {
+        // The next digit: enough bits for groups of a few records, at most 11.
+        let want = (n / 4).max(2);
+        let digit_bits = (usize::BITS - (want - 1).leading_zeros())
+            .min(MAX_BUCKET_BITS)
+            .min(shift);
+        let digit_shift = shift - digit_bits;
+        let digit = |x: u64| (x >> digit_shift) as usize;
+        let counts = &mut scratch.counts;
+        counts.clear();
+        counts.resize((1usize << digit_bits) + 1, 0);
+        for &(x, _) in keys.iter() {
+            counts[digit(x) + 1] += 1;
+        }
+        for d in 1..counts.len() {
+            counts[d] += counts[d - 1];
+        }
+        let moved = &mut scratch.moved;
+        moved.clear();
+        moved.resize(n, (0, 0));
+        let next = &mut scratch.next;
+        next.clear();
+        next.extend_from_slice(counts);
+        for &(x, i) in keys.iter() {
+            let slot = &mut next[digit(x)];
+            moved[*slot as usize] = (x, i);
+            *slot += 1;
+        }
+        if digit_shift > 0 {
+            for d in 0..counts.len() - 1 {
+                let group = &mut moved[counts[d] as usize..counts[d + 1] as usize];
+                if group.len() <= INSERTION_MAX {
+                    insertion_sort(group);
+                } else {
+                    // A crowded group (keys clustered below the digit): the pairs are
+                    // distinct, so the unstable sort gives the stable order.
+                    group.sort_unstable();
+                }
+            }
+        }
+        std::mem::swap(keys, moved);
+    }
+    permute(bucket, keys);
+}
+
+/// Stable insertion sort of `(number, position)` pairs by number (ties are in position order
+/// already and never swap).
+fn insertion_sort(v: &mut [(u64, u32)]) {
+    for i in 1..v.len() {
+        let item = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1].0 > item.0 {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = item;
+    }
+}
+
+/// Reorders `bucket` so that its `i`-th record is the one that was at `order[i].1`, by
+/// following each cycle of the permutation with swaps; `order` is used up as the marks.
+fn permute<R>(bucket: &mut [R], order: &mut [(u64, u32)]) {
+    for start in 0..bucket.len() {
+        let mut j = start;
+        loop {
+            let k = order[j].1 as usize;
+            order[j].1 = j as u32;
+            if k == start || k == j {
+                break;
+            }
+            bucket.swap(j, k);
+            j = k;
+        }
+    }
 }
 
 /// Whether `runs` read in order are sorted by key (for tests).
@@ -188,6 +336,31 @@ mod tests {
         // Small inputs take the plain sort.
         check(vec![3u32, 1, 2, 1]);
         check(Vec::<u16>::new());
+    }
+
+    #[test]
+    fn clustered_and_duplicated_keys_keep_the_stable_order() {
+        let mut next = xorshift(7);
+        // Nearly every key in the first bucket (one far outlier): crowded groups below the
+        // second digit.
+        let mut keys: Vec<u64> = (0..30_000).map(|_| next() % 3000).collect();
+        keys.push(u64::MAX);
+        check(keys);
+        // Keys far apart in the high bits but equal in the low ones, and long runs of
+        // duplicates within buckets.
+        check(
+            (0..40_000)
+                .map(|_| (next() % 64) << 40)
+                .collect::<Vec<u64>>(),
+        );
+        check(
+            (0..40_000)
+                .map(|_| next() % 10_000 * 7)
+                .collect::<Vec<u64>>(),
+        );
+        // Already sorted and reversed inputs.
+        check((0..30_000u64).collect::<Vec<u64>>());
+        check((0..30_000i64).rev().collect::<Vec<i64>>());
     }
 
     #[test]
