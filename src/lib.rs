@@ -69,7 +69,8 @@ pub use util::stat_counter::StatCounter;
 pub mod prelude {
     pub use crate::{
         Broadcast, Data, Dependency, Error, EventLog, FutureAction, Partitioner, Rdd, RddInfo,
-        Result, SparkConf, SparkContext, SparkListenerEvent, StatCounter, StorageLevel, TaskEndKind,
+        Result, SparkConf, SparkContext, SparkListenerEvent, StatCounter, StorageLevel,
+        TaskEndKind,
     };
 }
 pub(crate) mod xxh64;
