@@ -11,86 +11,31 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::oracle::diff;
+use common::golden;
 use common::oracle_ops::{parse, run, PLAIN, WINDOWED};
 
-fn scenario_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/ops/scenarios")
+const DIR: &str = "tests/oracle/ops/scenarios";
+const REGENERATE: &str = "run tests/oracle/ops/run.sh goldens on it";
+
+/// Parses and runs one scenario on `master`.
+fn run_text(text: &str, master: &str) -> Result<Vec<String>, String> {
+    let parsed = parse(text).map_err(|e| format!("cannot parse: {e}"))?;
+    run(&parsed, master).map_err(|e| format!("sparklet failed: {e}"))
 }
 
-/// The scenario files, in name order.
 fn scenarios() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
-        .expect("tests/oracle/ops/scenarios")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn expected_path(scenario: &Path) -> PathBuf {
-    scenario.with_extension("spark.out")
-}
-
-/// Runs one scenario on `master`; returns a report of the mismatch, if any.
-fn check(scenario: &Path, master: &str) -> Option<String> {
-    let name = scenario.file_name().unwrap().to_string_lossy().into_owned();
-    let text = std::fs::read_to_string(scenario).expect("scenario");
-    let expected_file = expected_path(scenario);
-    let Ok(expected) = std::fs::read_to_string(&expected_file) else {
-        return Some(format!(
-            "{name}: no {} (run tests/oracle/ops/run.sh goldens on it)",
-            expected_file.display()
-        ));
-    };
-    let expected: Vec<String> = expected.lines().map(str::to_string).collect();
-    let parsed = match parse(&text) {
-        Ok(s) => s,
-        Err(e) => return Some(format!("{name}: cannot parse: {e}")),
-    };
-    let actual = match run(&parsed, master) {
-        Ok(lines) => lines,
-        Err(e) => return Some(format!("{name} on {master}: sparklet failed: {e}")),
-    };
-    if actual == expected {
-        return None;
-    }
-    Some(format!(
-        "{name} on {master} differs from Apache Spark\nscenario:\n{}\n{}",
-        text.trim_end(),
-        diff(&expected, &actual)
-    ))
+    golden::scenarios(DIR)
 }
 
 fn check_all(files: &[PathBuf], master: &str) {
-    let failures: Vec<String> = files.iter().filter_map(|f| check(f, master)).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} scenarios differ from Apache Spark on {master}:\n\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n\n")
-    );
+    golden::check_all(files, master, REGENERATE, &run_text);
 }
 
 #[test]
 fn every_scenario_has_spark_output() {
-    let files = scenarios();
-    assert!(
-        files.len() >= 38,
-        "expected at least 38 scenarios, found {}",
-        files.len()
-    );
-    for f in &files {
-        assert!(
-            expected_path(f).exists(),
-            "{} has no Spark output next to it",
-            f.display()
-        );
-    }
+    golden::assert_every_scenario_has_spark_output(&scenarios(), 38);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+pub mod golden;
 pub mod oracle;
 pub mod oracle_ops;
 pub mod receivers;
