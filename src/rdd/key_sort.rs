@@ -4,10 +4,10 @@
 //! For keys of a primitive integer type (and `bool`, `char`), whose order is that of an
 //! unsigned number they map to, the records are first distributed by the high bits of that
 //! number into up to 2048 buckets (one pass to count, one to move, both in map order), and each
-//! bucket is then sorted by key on its own: a bucket fits in cache where the whole partition
-//! does not, and holds about 11 fewer levels of comparison sort. This is the idea of Spark's
-//! `RadixSort` over key prefixes in `UnsafeInMemorySorter`, applied to the one digit that pays
-//! most. Every other key type takes the plain stable `sort_by` on the key.
+//! bucket is then sorted on its own, in cache: its records' `(number, position)` pairs are
+//! distributed by a second digit and the records put in that order (see `sort_bucket`). This is
+//! the idea of Spark's `RadixSort` over key prefixes in `UnsafeInMemorySorter`. Every other key
+//! type takes the plain stable `sort_by` on the key.
 //!
 //! Both paths are stable: records of equal keys stay in the order they were fetched (map
 //! order), ascending or descending.
