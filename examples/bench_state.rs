@@ -70,6 +70,41 @@ fn command_calls(url: &str) -> Result<std::collections::BTreeMap<String, u64>> {
         .collect())
 }
 
+/// This process's CPU time (user + system) in ms, from /proc/self/stat (Linux; 0 elsewhere).
+fn process_cpu_ms() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command's closing parenthesis: state is the first, utime the 12th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Clock ticks are 100 a second on Linux.
+    (ticks(11) + ticks(12)) * 10.0
+}
+
+/// The server's CPU time (user + system, of all its threads) in ms: `INFO cpu`.
+fn server_cpu_ms(url: &str) -> Result<f64> {
+    let bad = |e: redis::RedisError| Error::io(url, std::io::Error::other(e.to_string()));
+    let client = redis::Client::open(url).map_err(bad)?;
+    let mut con = client.get_connection().map_err(bad)?;
+    let info: String = redis::cmd("INFO").arg("cpu").query(&mut con).map_err(bad)?;
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    Ok((field("used_cpu_user:") + field("used_cpu_sys:")) * 1000.0)
+}
+
 fn run(op: &str, keys: u64, batch: usize, batches: usize, redis: Option<&str>) -> Result<Figures> {
     let sc = SparkContext::new(
         SparkConf::new()
@@ -108,14 +143,23 @@ fn run(op: &str, keys: u64, batch: usize, batches: usize, redis: Option<&str>) -
     ssc.start()?;
     let mut times = Vec::with_capacity(batches);
     let mut before = None;
+    let mut cpu_before = (0.0, 0.0);
     for i in 0..batches {
         if i == 1 {
             before = redis.map(command_calls).transpose()?;
+            cpu_before = (
+                process_cpu_ms(),
+                redis.map(server_cpu_ms).transpose()?.unwrap_or(0.0),
+            );
         }
         let t0 = Instant::now();
         ssc.run_batches(1)?;
         times.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
+    let cpu_after = (
+        process_cpu_ms(),
+        redis.map(server_cpu_ms).transpose()?.unwrap_or(0.0),
+    );
     ssc.stop(true, false);
     if let (Some(url), Some(before)) = (redis, before) {
         let after = command_calls(url)?;
@@ -126,6 +170,18 @@ fn run(op: &str, keys: u64, batch: usize, batches: usize, redis: Option<&str>) -
             .map(|(c, d)| format!("{c} {:.1}", d as f64 / (batches - 1) as f64))
             .collect();
         println!("  Redis commands per batch (INFO commandstats, batches 2..{batches}, INFO itself included): {}", per_batch.join(", "));
+        let n = (batches - 1) as f64;
+        println!(
+            "  CPU per batch (batches 2..{batches}): sparklet {:.2} ms, redis-server {:.2} ms",
+            (cpu_after.0 - cpu_before.0) / n,
+            (cpu_after.1 - cpu_before.1) / n
+        );
+    } else if batches > 1 {
+        let n = (batches - 1) as f64;
+        println!(
+            "  CPU per batch (batches 2..{batches}): sparklet {:.2} ms",
+            (cpu_after.0 - cpu_before.0) / n
+        );
     }
     // Checkpoint batches: every 10th batch (mapWithState: 10 × 1 s; updateStateByKey: 10 s).
     let is_checkpoint = |i: usize| (i + 1) % 10 == 0;

@@ -39,6 +39,18 @@ pub(crate) enum TaskError {
     Cause(Error),
 }
 
+/// The payload of [`fail_task`]'s unwind; caught by `Task::run`, which ends the task with it.
+#[derive(Debug)]
+pub(crate) struct TaskFailure(pub(crate) TaskError);
+
+/// Fails the running task from inside a partition's iterator, where no `Result` can carry the
+/// error (a page of a lazily read source that cannot be fetched): Spark's iterators throw.
+/// Unwinds to the task boundary like [`TaskKilledException`], without the panic hook's message.
+#[cold]
+pub(crate) fn fail_task(error: TaskError) -> ! {
+    std::panic::resume_unwind(Box::new(TaskFailure(error)))
+}
+
 impl From<Error> for TaskError {
     fn from(e: Error) -> Self {
         TaskError::Cause(e)
@@ -151,26 +163,13 @@ impl Task {
         }));
         match outcome {
             Ok(Ok(output)) => TaskEndReason::Success(output),
-            Ok(Err(TaskError::FetchFailed {
-                shuffle_id,
-                map_id,
-                reduce_id,
-                executor_id,
-                message,
-            })) => TaskEndReason::FetchFailed {
-                shuffle_id,
-                map_id,
-                reduce_id,
-                executor_id,
-                message,
-            },
-            Ok(Err(TaskError::Failed(message))) => TaskEndReason::ExceptionFailure {
-                message,
-                cause: None,
-            },
-            Ok(Err(TaskError::Cause(e))) => TaskEndReason::ExceptionFailure {
-                message: e.to_string(),
-                cause: Some(e),
+            Ok(Err(error)) => failure_reason(error),
+            Err(panic) if panic.is::<TaskFailure>() => match panic.downcast::<TaskFailure>() {
+                Ok(failure) => failure_reason(failure.0),
+                Err(panic) => TaskEndReason::ExceptionFailure {
+                    message: panic_message(&*panic),
+                    cause: None,
+                },
             },
             Err(panic) if panic.is::<TaskKilledException>() => TaskEndReason::TaskKilled {
                 reason: panic
@@ -183,6 +182,33 @@ impl Task {
                 cause: None,
             },
         }
+    }
+}
+
+/// The end reason of a task whose partition failed with `error`.
+fn failure_reason(error: TaskError) -> TaskEndReason {
+    match error {
+        TaskError::FetchFailed {
+            shuffle_id,
+            map_id,
+            reduce_id,
+            executor_id,
+            message,
+        } => TaskEndReason::FetchFailed {
+            shuffle_id,
+            map_id,
+            reduce_id,
+            executor_id,
+            message,
+        },
+        TaskError::Failed(message) => TaskEndReason::ExceptionFailure {
+            message,
+            cause: None,
+        },
+        TaskError::Cause(e) => TaskEndReason::ExceptionFailure {
+            message: e.to_string(),
+            cause: Some(e),
+        },
     }
 }
 

@@ -36,8 +36,9 @@
 //! nothing is applied twice. Any Redis error fails the task with an `Error::Io` naming the
 //! server; the task is retried, and the job aborts with that message after the retries.
 //!
-//! Snapshots (`state_snapshots`) of batch `t` read version `t` with `HSCAN` (never `KEYS`),
-//! skipping the fields that a rehash may return twice.
+//! Snapshots (`state_snapshots`) of batch `t` read version `t` lazily, a page of `HSCAN` at a
+//! time (never `KEYS`), skipping the fields that a resize may return twice by their 128-bit
+//! fingerprints.
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -53,13 +54,14 @@ use parking_lot::Mutex;
 
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{iterator, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
-use crate::scheduler::task::{TaskContext, TaskError};
+use crate::scheduler::task::{fail_task, TaskContext, TaskError};
 use crate::serializer;
 use crate::streaming::state::rdd::MapWithStateRDDRecord;
 use crate::streaming::state::spec::MappingFunction;
 use crate::streaming::state::state_impl::State;
 use crate::streaming::state::state_map::StateMap;
 use crate::streaming::time::Time;
+use crate::xxh64::xxh3_128;
 use crate::{Rdd, SparkContext};
 
 /// Fields per command.
@@ -845,48 +847,80 @@ impl<K: Data + Hash + Eq, S: Data, E: Data> TypedRdd<(K, S)> for RedisSnapshotRd
             .lock()
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
-        let mut out = Vec::new();
-        for record in iterator(&*parent, split, ctx)? {
-            let Some(v) = record.redis_version else {
-                out.extend(
-                    record
-                        .state_map
-                        .get_all()
-                        .into_iter()
-                        .map(|(k, s, _)| (k, s)),
-                );
-                continue;
-            };
-            let key = self.layout.state(split);
-            let mut seen: HashSet<Vec<u8>> = HashSet::new();
-            let mut cursor: u64 = 0;
-            loop {
-                let (next, page): (u64, Vec<Vec<u8>>) =
-                    self.server.with("reading a state snapshot", |c| {
-                        redis::cmd("HSCAN")
-                            .arg(&key)
-                            .arg(cursor)
-                            .arg("COUNT")
-                            .arg(CHUNK)
-                            .query(c)
-                    })?;
-                let mut it = page.into_iter();
-                while let (Some(field), Some(value)) = (it.next(), it.next()) {
-                    let versions: Versions<S> = decode(&self.server, &value)?;
-                    if let Some((s, _)) = value_at(&versions, v) {
-                        if seen.insert(field.clone()) {
-                            let k: K = decode(&self.server, &field)?;
-                            out.push((k, s.clone()));
-                        }
-                    }
+        let mut records = iterator(&*parent, split, ctx)?;
+        let Some(record) = records.next() else {
+            return Ok(part_iter(std::iter::empty()));
+        };
+        let Some(version) = record.redis_version else {
+            let entries = record.state_map.get_all().into_iter();
+            return Ok(part_iter(entries.map(|(k, s, _)| (k, s))));
+        };
+        Ok(part_iter(SnapshotPages::<K, S> {
+            server: self.server.clone(),
+            key: self.layout.state(split),
+            version,
+            cursor: Some(0),
+            page: Vec::new().into_iter(),
+            seen: HashSet::new(),
+            _t: std::marker::PhantomData,
+        }))
+    }
+}
+
+/// Version `version` of a partition's state, read lazily a page of `HSCAN` at a time: a
+/// snapshot never holds more than one page of states. `HSCAN` may return a field twice (when
+/// the hash is resized between pages); the fields already returned are remembered by their
+/// 128-bit XXH3 fingerprint (16 bytes a field, not the field), so each key comes once. A page
+/// that cannot be read or decoded fails the task ([`fail_task`]) with the server's error.
+struct SnapshotPages<K, S> {
+    server: Arc<RedisServer>,
+    key: String,
+    version: u64,
+    /// The next page's cursor; `None` once the scan is complete.
+    cursor: Option<u64>,
+    page: std::vec::IntoIter<Vec<u8>>,
+    seen: HashSet<u128>,
+    _t: std::marker::PhantomData<fn() -> (K, S)>,
+}
+
+impl<K: Data, S: Data> SnapshotPages<K, S> {
+    fn next_entry(&mut self) -> Result<Option<(K, S)>> {
+        loop {
+            while let (Some(field), Some(value)) = (self.page.next(), self.page.next()) {
+                let versions: Versions<S> = decode(&self.server, &value)?;
+                let Some((s, _)) = value_at(&versions, self.version) else {
+                    continue;
+                };
+                if self.seen.insert(xxh3_128(&field)) {
+                    let k: K = decode(&self.server, &field)?;
+                    return Ok(Some((k, s.clone())));
                 }
-                if next == 0 {
-                    break;
-                }
-                cursor = next;
             }
+            let Some(cursor) = self.cursor else {
+                return Ok(None);
+            };
+            let (next, page): (u64, Vec<Vec<u8>>) =
+                self.server.with("reading a state snapshot", |c| {
+                    redis::cmd("HSCAN")
+                        .arg(&self.key)
+                        .arg(cursor)
+                        .arg("COUNT")
+                        .arg(CHUNK)
+                        .query(c)
+                })?;
+            self.cursor = (next != 0).then_some(next);
+            self.page = page.into_iter();
         }
-        Ok(part_iter(out.into_iter()))
+    }
+}
+
+impl<K: Data, S: Data> Iterator for SnapshotPages<K, S> {
+    type Item = (K, S);
+    fn next(&mut self) -> Option<(K, S)> {
+        match self.next_entry() {
+            Ok(entry) => entry,
+            Err(e) => fail_task(TaskError::Cause(e)),
+        }
     }
 }
 
