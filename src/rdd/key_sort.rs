@@ -16,6 +16,9 @@
 
 use std::any::{Any, TypeId};
 
+use crate::serializer::fixed::{get_pair, pair_records, with_pair, FixedKey, FixedLe, PairFn};
+use crate::serializer::SerializerError;
+
 /// The sorted records, as runs to be read one after the other.
 pub(crate) type SortedRuns<R> = Vec<Vec<R>>;
 
@@ -29,43 +32,176 @@ const MIN_DISTRIBUTE: usize = 4096;
 /// Records per bucket aimed for (a bucket of them sorts in cache).
 const TARGET_BUCKET: usize = 1024;
 
+/// A key type whose order is that of the unsigned number [`RadixKey::number`] maps it to
+/// (one-to-one).
+trait RadixKey: Ord + 'static {
+    fn number(&self) -> u64;
+}
+
+macro_rules! radix_key {
+    ($($t:ty => $to_u64:expr),* $(,)?) => {
+        $(
+            impl RadixKey for $t {
+                #[inline(always)]
+                fn number(&self) -> u64 {
+                    let to_u64: fn($t) -> u64 = $to_u64;
+                    to_u64(*self)
+                }
+            }
+        )*
+        /// Sorts `records` through [`distribute_and_sort`] when `K` is a [`RadixKey`] type;
+        /// gives them back otherwise.
+        fn by_number<K: Ord + 'static, C: 'static>(
+            records: Vec<(K, C)>,
+            ascending: bool,
+        ) -> Result<SortedRuns<(K, C)>, Vec<(K, C)>> {
+            $(
+                if TypeId::of::<K>() == TypeId::of::<$t>() {
+                    // The type test above makes both downcasts succeed: one move of the
+                    // vector's header each way, no per-record dynamic call.
+                    let typed = match as_type::<_, Vec<($t, C)>>(records) {
+                        Ok(typed) => typed,
+                        Err(records) => return Err(records),
+                    };
+                    let runs = distribute_and_sort(typed, ascending, <$t>::number);
+                    return Ok(as_type::<_, SortedRuns<(K, C)>>(runs)
+                        .unwrap_or_else(|_| unreachable!("the type test above")));
+                }
+            )*
+            Err(records)
+        }
+    };
+}
+// Signed numbers: flipping the sign bit maps their order onto the unsigned order.
+radix_key!(
+    u64 => |v| v,
+    u32 => |v| v as u64,
+    u16 => |v| v as u64,
+    u8 => |v| v as u64,
+    usize => |v| v as u64,
+    i64 => |v| (v as u64) ^ (1 << 63),
+    i32 => |v| (v as i64 as u64) ^ (1 << 63),
+    i16 => |v| (v as i64 as u64) ^ (1 << 63),
+    i8 => |v| (v as i64 as u64) ^ (1 << 63),
+    isize => |v| (v as i64 as u64) ^ (1 << 63),
+    bool => |v| v as u64,
+    char => |v| v as u64,
+);
+
+/// `value` as type `U` when `T` is `U` (a move, no copy), else `value` back.
+fn as_type<T: 'static, U: 'static>(value: T) -> Result<U, T> {
+    let boxed: Box<dyn Any> = Box::new(value);
+    match boxed.downcast::<U>() {
+        Ok(u) => Ok(*u),
+        Err(boxed) => match boxed.downcast::<T>() {
+            Ok(t) => Err(*t),
+            Err(_) => unreachable!("a box holds the type it was made of"),
+        },
+    }
+}
+
 /// Sorts `records` by key, ascending or descending, stably.
-pub(crate) fn sort_records<K: Ord + 'static, C>(
+pub(crate) fn sort_records<K: Ord + 'static, C: 'static>(
     records: Vec<(K, C)>,
     ascending: bool,
 ) -> SortedRuns<(K, C)> {
-    macro_rules! by_number {
-        ($($t:ty => $to_u64:expr),* $(,)?) => {
-            $(
-                if TypeId::of::<K>() == TypeId::of::<$t>() {
-                    let number = |k: &K| -> u64 {
-                        let to_u64: fn($t) -> u64 = $to_u64;
-                        // The type test above makes this downcast always succeed.
-                        (k as &dyn Any).downcast_ref::<$t>().map_or(0, |v| to_u64(*v))
-                    };
-                    return distribute_and_sort(records, ascending, number);
-                }
-            )*
-        };
+    match by_number(records, ascending) {
+        Ok(runs) => runs,
+        Err(mut records) => {
+            sort_run(&mut records, ascending);
+            vec![records]
+        }
     }
-    // Signed numbers: flipping the sign bit maps their order onto the unsigned order.
-    by_number!(
-        u64 => |v| v,
-        u32 => |v| v as u64,
-        u16 => |v| v as u64,
-        u8 => |v| v as u64,
-        usize => |v| v as u64,
-        i64 => |v| (v as u64) ^ (1 << 63),
-        i32 => |v| (v as i64 as u64) ^ (1 << 63),
-        i16 => |v| (v as i64 as u64) ^ (1 << 63),
-        i8 => |v| (v as i64 as u64) ^ (1 << 63),
-        isize => |v| (v as i64 as u64) ^ (1 << 63),
-        bool => |v| v as u64,
-        char => |v| v as u64,
-    );
-    let mut records = records;
-    sort_run(&mut records, ascending);
-    vec![records]
+}
+
+/// Sorts the records of fetched shuffle blocks (each a `serialize_seq` buffer of `(K, C)`)
+/// straight from their bytes, when the records are pairs of fixed-width numbers
+/// (`serializer::fixed`): the keys are read from the bytes to size the buckets, and each
+/// record is decoded into its bucket, so no vector of all the records is built first. The
+/// result is [`sort_records`]' over the blocks' records in order. `None` for other record
+/// types (the caller decodes and calls [`sort_records`]).
+pub(crate) fn sort_fixed_blocks<K: Ord + 'static, C: 'static>(
+    blocks: &[&[u8]],
+    ascending: bool,
+) -> Option<Result<SortedRuns<(K, C)>, SerializerError>> {
+    let sorted = with_pair::<K, C, _>(SortBlocks { blocks, ascending })?;
+    Some(
+        sorted.map(|runs| match runs.downcast::<SortedRuns<(K, C)>>() {
+            Ok(runs) => *runs,
+            Err(_) => unreachable!("with_pair called with the types of (K, C)"),
+        }),
+    )
+}
+
+/// [`sort_fixed_blocks`] once the pair's types are known; the runs come back type-erased.
+struct SortBlocks<'a> {
+    blocks: &'a [&'a [u8]],
+    ascending: bool,
+}
+
+impl PairFn for SortBlocks<'_> {
+    type Out = Result<Box<dyn Any>, SerializerError>;
+
+    fn call<A: FixedKey, B: FixedLe>(self) -> Self::Out {
+        let runs = sort_pair_blocks::<A, B>(self.blocks, self.ascending)?;
+        Ok(Box::new(runs))
+    }
+}
+
+fn sort_pair_blocks<A: FixedKey, B: FixedLe>(
+    blocks: &[&[u8]],
+    ascending: bool,
+) -> Result<SortedRuns<(A, B)>, SerializerError> {
+    let width = A::WIDTH + B::WIDTH;
+    let bodies = blocks
+        .iter()
+        .map(|b| pair_records::<A, B>(b))
+        .collect::<Result<Vec<&[u8]>, _>>()?;
+    let n: usize = bodies.iter().map(|b| b.len() / width).sum();
+    let number = |r: &[u8]| A::get(&r[..A::WIDTH]).radix();
+    let decode_all = || {
+        let mut all = Vec::with_capacity(n);
+        for b in &bodies {
+            all.extend(b.chunks_exact(width).map(get_pair::<A, B>));
+        }
+        all
+    };
+    if n < MIN_DISTRIBUTE {
+        let mut all = decode_all();
+        sort_run(&mut all, ascending);
+        return Ok(vec![all]);
+    }
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    for b in &bodies {
+        for r in b.chunks_exact(width) {
+            let x = number(r);
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    let Some(layout) = Layout::of(n, lo, hi) else {
+        return Ok(vec![decode_all()]);
+    };
+    let mut counts = vec![0usize; layout.buckets];
+    for b in &bodies {
+        for r in b.chunks_exact(width) {
+            counts[layout.bucket(number(r))] += 1;
+        }
+    }
+    let mut buckets: SortedRuns<(A, B)> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
+    for b in &bodies {
+        for r in b.chunks_exact(width) {
+            let (a, b) = get_pair::<A, B>(r);
+            buckets[layout.bucket(a.radix())].push((a, b));
+        }
+    }
+    Ok(sort_buckets(
+        buckets,
+        &counts,
+        ascending,
+        &layout,
+        |k: &A| k.radix(),
+    ))
 }
 
 /// The stable comparison sort of one run by key.
@@ -74,6 +210,37 @@ fn sort_run<K: Ord, C>(run: &mut [(K, C)], ascending: bool) {
         run.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
         run.sort_by(|a, b| b.0.cmp(&a.0));
+    }
+}
+
+/// The first level's buckets: numbers from `lo` on, by their bits from `shift` up.
+struct Layout {
+    lo: u64,
+    shift: u32,
+    buckets: usize,
+}
+
+impl Layout {
+    /// The buckets for `n` records whose numbers span `lo..=hi`; `None` when they are all one.
+    fn of(n: usize, lo: u64, hi: u64) -> Option<Layout> {
+        let span = hi - lo;
+        if span == 0 {
+            return None;
+        }
+        let wanted = (n / TARGET_BUCKET).max(2);
+        let bucket_bits = (usize::BITS - (wanted - 1).leading_zeros()).min(MAX_BUCKET_BITS);
+        let span_bits = u64::BITS - span.leading_zeros();
+        let shift = span_bits.saturating_sub(bucket_bits);
+        Some(Layout {
+            lo,
+            shift,
+            buckets: (span >> shift) as usize + 1,
+        })
+    }
+
+    #[inline(always)]
+    fn bucket(&self, x: u64) -> usize {
+        ((x - self.lo) >> self.shift) as usize
     }
 }
 
@@ -95,24 +262,30 @@ fn distribute_and_sort<K: Ord, C>(
         lo = lo.min(x);
         hi = hi.max(x);
     }
-    let span = hi - lo;
-    if span == 0 {
+    let Some(layout) = Layout::of(records.len(), lo, hi) else {
         // One key: already in map order, which is the stable order either way.
         return vec![records];
-    }
-    let wanted = (records.len() / TARGET_BUCKET).max(2);
-    let bucket_bits = (usize::BITS - (wanted - 1).leading_zeros()).min(MAX_BUCKET_BITS);
-    let span_bits = u64::BITS - span.leading_zeros();
-    let shift = span_bits.saturating_sub(bucket_bits);
-    let bucket_of = |k: &K| ((number(k) - lo) >> shift) as usize;
-    let mut counts = vec![0usize; (span >> shift) as usize + 1];
+    };
+    let mut counts = vec![0usize; layout.buckets];
     for (k, _) in &records {
-        counts[bucket_of(k)] += 1;
+        counts[layout.bucket(number(k))] += 1;
     }
     let mut buckets: SortedRuns<(K, C)> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
     for r in records {
-        buckets[bucket_of(&r.0)].push(r);
+        buckets[layout.bucket(number(&r.0))].push(r);
     }
+    sort_buckets(buckets, &counts, ascending, &layout, number)
+}
+
+/// The second level of [`distribute_and_sort`]: each bucket sorted by the bits below the
+/// layout's shift; descending reads the buckets backwards.
+fn sort_buckets<K: Ord, C>(
+    mut buckets: SortedRuns<(K, C)>,
+    counts: &[usize],
+    ascending: bool,
+    layout: &Layout,
+    number: impl Fn(&K) -> u64,
+) -> SortedRuns<(K, C)> {
     // One scratch for all buckets: the largest bucket's (number, position) pairs, twice.
     let largest = counts.iter().copied().max().unwrap_or(0);
     if u32::try_from(largest).is_err() {
@@ -127,7 +300,7 @@ fn distribute_and_sort<K: Ord, C>(
     }
     let mut scratch = BucketScratch::with_capacity(largest);
     for b in &mut buckets {
-        sort_bucket(b, ascending, lo, shift, &number, &mut scratch);
+        sort_bucket(b, ascending, layout.lo, layout.shift, &number, &mut scratch);
     }
     if !ascending {
         buckets.reverse();
@@ -361,6 +534,74 @@ mod tests {
         // Already sorted and reversed inputs.
         check((0..30_000u64).collect::<Vec<u64>>());
         check((0..30_000i64).rev().collect::<Vec<i64>>());
+    }
+
+    /// `records` cut into `parts` shuffle blocks, as a map side writes them (bincode).
+    fn blocks_of<K: serde::Serialize, C: serde::Serialize>(
+        records: &[(K, C)],
+        parts: usize,
+    ) -> Vec<Vec<u8>> {
+        let per = records.len().div_ceil(parts.max(1)).max(1);
+        let mut blocks: Vec<Vec<u8>> = records
+            .chunks(per)
+            .map(|c| crate::serializer::serialize_seq(c.iter()).unwrap())
+            .collect();
+        // An empty map output's block too.
+        blocks.push(crate::serializer::serialize_seq(std::iter::empty::<&(K, C)>()).unwrap());
+        blocks
+    }
+
+    fn check_blocks<K, C>(records: Vec<(K, C)>)
+    where
+        K: Ord + Clone + std::fmt::Debug + serde::Serialize + 'static,
+        C: Clone + PartialEq + std::fmt::Debug + serde::Serialize + 'static,
+    {
+        for parts in [1, 3] {
+            let blocks = blocks_of(&records, parts);
+            let bytes: Vec<&[u8]> = blocks.iter().map(Vec::as_slice).collect();
+            for ascending in [true, false] {
+                let runs = sort_fixed_blocks::<K, C>(&bytes, ascending)
+                    .expect("a fixed-width pair")
+                    .unwrap();
+                let got: Vec<(K, C)> = runs.into_iter().flatten().collect();
+                let want: Vec<(K, C)> = sort_records(records.clone(), ascending)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                assert_eq!(got, want, "ascending {ascending}, {parts} blocks");
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_width_pairs_sort_straight_from_the_shuffle_bytes() {
+        let mut next = xorshift(0x5eed);
+        // The value is the position: stability shows.
+        check_blocks((0..20_000u64).map(|i| (next(), i)).collect::<Vec<_>>());
+        check_blocks((0..20_000u64).map(|i| (next() % 50, i)).collect::<Vec<_>>());
+        check_blocks(
+            (0..9000)
+                .map(|i| ((next() % 2000) as i32 - 1000, f64::from(i)))
+                .collect::<Vec<(i32, f64)>>(),
+        );
+        check_blocks(
+            (0..9000)
+                .map(|i| (next() as i64, i as u32))
+                .collect::<Vec<(i64, u32)>>(),
+        );
+        check_blocks((0..9000).map(|i| (7u32, i as i64)).collect::<Vec<_>>());
+        check_blocks((0..100u64).rev().map(|i| (i % 7, i)).collect::<Vec<_>>());
+        check_blocks(Vec::<(u64, u64)>::new());
+        // Other record types are left to the caller.
+        assert!(sort_fixed_blocks::<u64, String>(&[], true).is_none());
+        assert!(sort_fixed_blocks::<u8, u64>(&[], true).is_none());
+        // A cut block fails the read, as decoding it would.
+        let blocks = blocks_of(&[(1u64, 2u64), (3, 4)], 1);
+        let cut = &blocks[0][..blocks[0].len() - 3];
+        let err = sort_fixed_blocks::<u64, u64>(&[cut], true)
+            .expect("a fixed-width pair")
+            .unwrap_err();
+        assert!(err.is_decode() && err.is_truncated(), "{err:?}");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! `repartition_and_sort_within_partitions`), the records of the partition, after any
 //! aggregation, are sorted by key before they are yielded, as Spark's `BlockStoreShuffleReader`
 //! sorts with an `ExternalSorter` (here `rdd::key_sort`: integer keys are first distributed
-//! into buckets by their high bits). The sort is stable, so records of equal keys keep map order.
+//! into buckets by their high bits; records that are pairs of fixed-width numbers are decoded
+//! straight into those buckets from the fetched bytes). The sort is stable, so records of equal keys keep map order.
 //! A task holds one partition's records at a time, never more.
 //!
 //! The key type need not be `Hash`: the constructor for hashable keys ([`ShuffledRdd::new`])
@@ -29,7 +30,7 @@ use crate::aggregator::Aggregator;
 use crate::dependency::{Dependency, ShuffleDependency, ShuffleId, ShuffleWriter};
 use crate::error::Error;
 use crate::partitioner::Partitioner;
-use crate::rdd::key_sort::{sort_records, SortedRuns};
+use crate::rdd::key_sort::{sort_fixed_blocks, sort_records, SortedRuns};
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{part_iter, ComputeResult, Data, PerValue, RddBase, RddCore, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
@@ -52,12 +53,23 @@ enum Read<K, C> {
 /// Sorts one partition's records by key (Spark's `keyOrdering`) into runs read in order.
 type SortFn<K, C> = dyn Fn(Vec<(K, C)>) -> SortedRuns<(K, C)> + Send + Sync;
 
+/// The same sort straight from the fetched blocks' bytes, for the record types that have a
+/// bulk path (`key_sort::sort_fixed_blocks`); `None` for the others.
+type SortBlocksFn<K, C> =
+    dyn Fn(&[&[u8]]) -> Option<Result<SortedRuns<(K, C)>, SerializerError>> + Send + Sync;
+
+/// Spark's `keyOrdering` of a `ShuffledRDD`: the two forms of its sort.
+struct KeyOrdering<K, C> {
+    sort: Box<SortFn<K, C>>,
+    sort_blocks: Box<SortBlocksFn<K, C>>,
+}
+
 pub(crate) struct ShuffledRdd<K, V, C> {
     core: RddCore,
     dep: Mutex<Option<Arc<ShuffleDependency>>>,
     partitioner: Partitioner,
     read: Read<K, C>,
-    key_ordering: Option<Box<SortFn<K, C>>>,
+    key_ordering: Option<KeyOrdering<K, C>>,
     /// An error found while defining the RDD (the sampling job of `sort_by_key` failed),
     /// reported when a job is submitted on it.
     definition_error: Option<Error>,
@@ -136,9 +148,12 @@ impl<K: Data, V: Data, C: Data> ShuffledRdd<K, V, C> {
     where
         K: Ord,
     {
-        self.key_ordering = Some(Box::new(move |records: Vec<(K, C)>| {
-            sort_records(records, ascending)
-        }));
+        self.key_ordering = Some(KeyOrdering {
+            sort: Box::new(move |records: Vec<(K, C)>| sort_records(records, ascending)),
+            sort_blocks: Box::new(move |blocks: &[&[u8]]| {
+                sort_fixed_blocks::<K, C>(blocks, ascending)
+            }),
+        });
         self
     }
 
@@ -244,6 +259,16 @@ impl<K: Data, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
             .clone()
             .ok_or_else(|| lineage_gone(&self.core))?;
         let blocks = fetch(&dep, split, ctx)?;
+        if let (Read::Records, Some(ordering)) = (&self.read, &self.key_ordering) {
+            // Pairs of fixed-width numbers are sorted straight from the fetched bytes.
+            let bytes: Vec<&[u8]> = blocks.iter().map(FetchedBlock::bytes).collect();
+            if let Some(sorted) = (ordering.sort_blocks)(&bytes) {
+                let runs = sorted.map_err(decode_failed)?;
+                drop(bytes);
+                drop(blocks);
+                return Ok(part_iter(runs.into_iter().flatten()));
+            }
+        }
         let records = match (&self.read, &self.key_ordering) {
             (Read::Records, _) => read_records::<K, C>(&blocks)?,
             (Read::Aggregate(merge), None) => return merge(&blocks),
@@ -251,7 +276,7 @@ impl<K: Data, V: Data, C: Data> TypedRdd<(K, C)> for ShuffledRdd<K, V, C> {
         };
         drop(blocks);
         match &self.key_ordering {
-            Some(sort) => Ok(part_iter(sort(records).into_iter().flatten())),
+            Some(ordering) => Ok(part_iter((ordering.sort)(records).into_iter().flatten())),
             None => Ok(part_iter(records.into_iter())),
         }
     }

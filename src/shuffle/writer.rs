@@ -6,8 +6,10 @@
 //! record comes from the checked [`Partitioner::partition_for`](crate::Partitioner): a key the
 //! partitioner cannot place (a custom partitioner's wrong key type or index) fails the task.
 //! [`OrderedShuffleWriter`] buckets keys that need not be `Hash` (the keys of `sort_by_key`),
-//! by a range or custom partitioner, with no aggregator.
+//! by a range or custom partitioner, with no aggregator; records that are pairs of fixed-width
+//! numbers take the serializer's bulk path there (`serializer::fixed`, bincode's bytes).
 
+use std::any::Any;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -16,6 +18,7 @@ use crate::dependency::{ShuffleDependency, ShuffleWriter};
 use crate::partitioner::range_partition;
 use crate::rdd::{iterator, Data, TypedRdd};
 use crate::scheduler::task::{TaskContext, TaskError};
+use crate::serializer::fixed::{with_pair, FixedKey, FixedLe, PairFn};
 use crate::serializer::{SeqWriter, SerializerError};
 use crate::shuffle::append_only_map::AppendOnlyMap;
 use crate::shuffle::MapStatus;
@@ -103,6 +106,15 @@ impl<K: Data + Ord, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
             if chunk.is_empty() {
                 break;
             }
+            // Pairs of fixed-width numbers are written as their bytes directly.
+            let fixed = with_pair::<K, V, _>(WriteFixed {
+                chunk: &mut chunk,
+                partitioner,
+                buckets: &mut buckets,
+            });
+            if fixed.transpose()?.unwrap_or(false) {
+                continue;
+            }
             for (k, v) in chunk.drain(..) {
                 let p = match range {
                     Some((bounds, ascending)) => range_partition(bounds, ascending, &k),
@@ -112,6 +124,43 @@ impl<K: Data + Ord, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
             }
         }
         Ok(store(dep, map_id, ctx, buckets))
+    }
+}
+
+/// One chunk of [`OrderedShuffleWriter`]'s records, written by the fixed-width path
+/// ([`crate::serializer::fixed`]) once the pair's concrete types are known.
+struct WriteFixed<'a> {
+    chunk: &'a mut dyn Any,
+    partitioner: &'a crate::Partitioner,
+    buckets: &'a mut [SeqWriter],
+}
+
+impl PairFn for WriteFixed<'_> {
+    /// Whether the chunk was written (and drained).
+    type Out = Result<bool, TaskError>;
+
+    fn call<A: FixedKey, B: FixedLe>(self) -> Self::Out {
+        let Some(chunk) = self.chunk.downcast_mut::<Vec<(A, B)>>() else {
+            return Ok(false);
+        };
+        match self.partitioner.typed_range::<A>() {
+            Some((bounds, ascending)) => {
+                for (a, b) in chunk.drain(..) {
+                    let p = range_partition(bounds, ascending, &a);
+                    self.buckets[p].push_fixed_pair(a, b);
+                }
+            }
+            None => {
+                for (a, b) in chunk.drain(..) {
+                    let p = self
+                        .partitioner
+                        .partition_for_any(&a)
+                        .map_err(unplaceable)?;
+                    self.buckets[p].push_fixed_pair(a, b);
+                }
+            }
+        }
+        Ok(true)
     }
 }
 
