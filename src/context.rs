@@ -24,10 +24,11 @@ use crate::conf::{self, SparkConf};
 use crate::env::SparkEnv;
 use crate::error::{Error, Result};
 use crate::event_log::EventLogger;
+use crate::rdd::chunked::Chunked;
 use crate::rdd::empty::EmptyRdd;
 use crate::rdd::hadoop::HadoopRdd;
 use crate::rdd::parallel_collection::ParallelCollectionRdd;
-use crate::rdd::{iterator, BoxIter, Data, RddBase, TypedRdd};
+use crate::rdd::{iterator, BoxIter, Data, PartIter, RddBase, TypedRdd};
 use crate::scheduler::dag_scheduler::{DagEvent, DagScheduler, JobSubmission};
 use crate::scheduler::future_action::JobWaiter;
 use crate::scheduler::ids::JobId;
@@ -580,6 +581,33 @@ impl SparkContext {
         rdd: &Arc<dyn TypedRdd<T>>,
         partitions: Vec<usize>,
         f: impl Fn(&TaskContext, BoxIter<T>) -> std::result::Result<U, TaskError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Result<JobWaiter<U>> {
+        self.submit_job_on_iterators(rdd, partitions, move |ctx, values| f(ctx, values))
+    }
+
+    /// [`SparkContext::run_job`] whose function reads each partition in chunks
+    /// ([`Chunked`]: one dynamic call per chunk, for actions that read every value).
+    pub(crate) fn run_job_chunked<T: Data, U: Send + 'static>(
+        &self,
+        rdd: &Arc<dyn TypedRdd<T>>,
+        partitions: Vec<usize>,
+        f: impl Fn(usize, Chunked<T>) -> U + Send + Sync + 'static,
+    ) -> Result<Vec<U>> {
+        self.submit_job_on_iterators(rdd, partitions, move |ctx, values| {
+            Ok(f(ctx.partition_id, Chunked::new(values)))
+        })?
+        .wait()
+    }
+
+    /// [`SparkContext::submit_job`] with the partition's own iterator.
+    fn submit_job_on_iterators<T: Data, U: Send + 'static>(
+        &self,
+        rdd: &Arc<dyn TypedRdd<T>>,
+        partitions: Vec<usize>,
+        f: impl Fn(&TaskContext, PartIter<T>) -> std::result::Result<U, TaskError>
             + Send
             + Sync
             + 'static,

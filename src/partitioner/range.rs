@@ -214,7 +214,8 @@ pub(crate) fn sketch<K: Data>(
     per_partition: usize,
 ) -> Result<(u64, Vec<(usize, u64, Vec<K>)>)> {
     let shift = keys.id() as i32;
-    let sketched = keys.run_job((0..keys.num_partitions()).collect(), move |idx, it| {
+    // Every key is read: in chunks, one dynamic call per chunk.
+    let sketched = keys.run_job_chunked((0..keys.num_partitions()).collect(), move |idx, it| {
         let seed = byteswap32((idx as i32) ^ shift.wrapping_shl(16));
         let (sample, n) = reservoir_sample_and_count(it, per_partition, seed);
         (idx, n, sample)

@@ -224,6 +224,17 @@ impl<T: Data> Rdd<T> {
         Ok(results)
     }
 
+    /// [`Rdd::run_job`] reading each partition in chunks (`rdd::chunked`).
+    pub(crate) fn run_job_chunked<U: Send + 'static>(
+        &self,
+        partitions: Vec<usize>,
+        f: impl Fn(usize, crate::rdd::chunked::Chunked<T>) -> U + Send + Sync + 'static,
+    ) -> Result<Vec<U>> {
+        let results = self.context().run_job_chunked(&self.rdd, partitions, f)?;
+        crate::checkpoint::do_checkpoint(&self.base())?;
+        Ok(results)
+    }
+
     pub(crate) fn all_partitions(&self) -> Vec<usize> {
         (0..self.num_partitions()).collect()
     }
@@ -236,8 +247,9 @@ impl<T: Data> Rdd<T> {
 
     /// The number of elements.
     pub fn count(&self) -> Result<usize> {
+        // Each partition read in chunks: one dynamic call per chunk, not per value.
         Ok(self
-            .run_job(self.all_partitions(), |_, it| it.count())?
+            .run_job_chunked(self.all_partitions(), |_, it| it.count_all())?
             .into_iter()
             .sum())
     }

@@ -21,6 +21,7 @@ pub(crate) mod actions;
 pub(crate) mod async_actions;
 pub(crate) mod block_rdd;
 pub(crate) mod cartesian;
+pub(crate) mod chunked;
 pub(crate) mod coalesced;
 pub(crate) mod cogrouped;
 pub(crate) mod debug_string;
