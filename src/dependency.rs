@@ -6,12 +6,14 @@
 //! shuffle map stage that writes the parent's records bucketed by the partitioner, and the
 //! child's tasks fetch their bucket from every map output.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
+use crate::env::SparkEnv;
 use crate::partitioner::Partitioner;
 use crate::rdd::RddBase;
 use crate::scheduler::task::{TaskContext, TaskError};
 use crate::shuffle::MapStatus;
+use crate::SparkContext;
 
 /// Identifies a shuffle within a context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,6 +100,15 @@ impl Dependency {
     /// The id of the parent RDD.
     pub fn parent_id(&self) -> usize {
         self.rdd().core().id.0
+    }
+
+    /// The shuffle's id, for a shuffle dependency.
+    #[cfg(test)]
+    pub(crate) fn shuffle_id(&self) -> Option<ShuffleId> {
+        match &self.kind {
+            DependencyKind::Shuffle(dep) => Some(dep.shuffle_id),
+            _ => None,
+        }
     }
 
     /// Whether this is a shuffle dependency (a stage boundary).
@@ -199,11 +210,40 @@ pub(crate) struct ShuffleDependency {
     pub(crate) rdd: Arc<dyn RddBase>,
     pub(crate) partitioner: Partitioner,
     pub(crate) writer: Box<dyn ShuffleWriter>,
+    /// Where its map outputs live, for the cleanup when the last reference goes.
+    env: Weak<SparkEnv>,
 }
 
 impl ShuffleDependency {
+    /// A new shuffle of `rdd`'s records (a new shuffle id), registered for cleanup as Spark's
+    /// constructor registers it with the `ContextCleaner`.
+    pub(crate) fn new(
+        sc: &SparkContext,
+        rdd: Arc<dyn RddBase>,
+        partitioner: Partitioner,
+        writer: Box<dyn ShuffleWriter>,
+    ) -> ShuffleDependency {
+        ShuffleDependency {
+            shuffle_id: ShuffleId(sc.new_shuffle_id()),
+            rdd,
+            partitioner,
+            writer,
+            env: Arc::downgrade(sc.env()),
+        }
+    }
+
     /// The number of map outputs (the parent's partitions).
     pub(crate) fn num_maps(&self) -> usize {
         crate::rdd::num_partitions(&*self.rdd)
+    }
+}
+
+/// The last reference is gone (no RDD, stage or task holds the shuffle any more): its map
+/// outputs are removed everywhere (Spark's `ContextCleaner.doCleanupShuffle`).
+impl Drop for ShuffleDependency {
+    fn drop(&mut self) {
+        if let Some(env) = self.env.upgrade() {
+            env.remove_shuffle(self.shuffle_id);
+        }
     }
 }

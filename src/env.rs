@@ -13,6 +13,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::{Mutex, RwLock};
 
 use crate::conf::SparkConf;
+use crate::dependency::ShuffleId;
 use crate::error::Result;
 use crate::executor::Executor;
 use crate::fault_injection::FaultInjector;
@@ -136,6 +137,18 @@ impl SparkEnv {
     /// The live executors, in the order they started.
     pub(crate) fn executors(&self) -> Vec<Arc<Executor>> {
         self.live.read().clone()
+    }
+
+    /// Removes a shuffle whose dependency is gone (Spark's `ContextCleaner.doCleanupShuffle`):
+    /// the tracker forgets it and every live executor drops its map outputs, keeping their
+    /// buffers for later map outputs.
+    pub(crate) fn remove_shuffle(&self, shuffle: ShuffleId) {
+        log::debug!(target: crate::logging::CONTEXT_CLEANER, "Cleaning shuffle {}", shuffle.0);
+        self.map_output_tracker.unregister_shuffle(shuffle);
+        for e in self.executors() {
+            e.shuffle_store.remove_shuffle(shuffle);
+        }
+        log::debug!(target: crate::logging::CONTEXT_CLEANER, "Cleaned shuffle {}", shuffle.0);
     }
 
     /// Kills an executor: it leaves the live set and its stores are emptied at once.

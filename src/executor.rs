@@ -81,7 +81,7 @@ impl Executor {
             id,
             slots,
             memory,
-            shuffle_store: ShuffleStore::default(),
+            shuffle_store: ShuffleStore::new(ShuffleStore::pool_bytes(memory)),
             alive: AtomicBool::new(true),
             queue: Mutex::new(Some(tx)),
             threads: Mutex::new(Vec::new()),

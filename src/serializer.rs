@@ -275,6 +275,14 @@ impl SeqWriter {
         SeqWriter { buf, count: 0 }
     }
 
+    /// A writer into `buf`'s memory (its contents are dropped): a buffer kept from a cleaned
+    /// shuffle, whose pages are already mapped.
+    pub(crate) fn reusing(mut buf: Vec<u8>) -> SeqWriter {
+        buf.clear();
+        buf.extend_from_slice(&[0; 8]);
+        SeqWriter { buf, count: 0 }
+    }
+
     /// Appends one value.
     pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         serialize_into(&mut self.buf, value)?;

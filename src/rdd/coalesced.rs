@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::dependency::{Dependency, ShuffleDependency, ShuffleId, ShuffleWriter};
+use crate::dependency::{Dependency, ShuffleDependency, ShuffleWriter};
 use crate::error::Error;
 use crate::partitioner::Partitioner;
 use crate::rdd::map_partitions::lineage_gone;
@@ -270,12 +270,12 @@ impl<T: Data> Rdd<T> {
         );
         let sc = self.context();
         let parent = positioned.rdd;
-        let dep = Arc::new(ShuffleDependency {
-            shuffle_id: ShuffleId(sc.new_shuffle_id()),
-            rdd: parent.clone(),
-            partitioner: Partitioner::hash(n),
-            writer: Box::new(PositionShuffleWriter { parent }),
-        });
+        let dep = Arc::new(ShuffleDependency::new(
+            &sc,
+            parent.clone(),
+            Partitioner::hash(n),
+            Box::new(PositionShuffleWriter { parent }),
+        ));
         let shuffled: Arc<dyn TypedRdd<(i32, T)>> = Arc::new(PositionShuffledRdd::<T> {
             core: RddCore::new(&sc, op),
             dep: Mutex::new(Some(dep)),

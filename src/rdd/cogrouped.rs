@@ -11,7 +11,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::aggregator::Aggregator;
-use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
+use crate::dependency::{Dependency, ShuffleDependency};
 use crate::partitioner::{Partitioner, StableHashMap};
 use crate::rdd::map_partitions::lineage_gone;
 use crate::rdd::{iterator, part_iter, ComputeResult, Data, RddBase, RddCore, TypedRdd};
@@ -41,16 +41,16 @@ impl<K: Data + Hash + Eq, V: Data> Side<K, V> {
             return Side::Narrow(rdd);
         }
         let sc = rdd.core().sc.clone();
-        Side::Shuffle(Arc::new(ShuffleDependency {
-            shuffle_id: ShuffleId(sc.new_shuffle_id()),
-            rdd: rdd.clone(),
-            partitioner: partitioner.clone(),
-            writer: Box::new(HashShuffleWriter::<K, V, V> {
+        Side::Shuffle(Arc::new(ShuffleDependency::new(
+            &sc,
+            rdd.clone(),
+            partitioner.clone(),
+            Box::new(HashShuffleWriter::<K, V, V> {
                 parent: rdd,
                 aggregator: None::<Arc<Aggregator<V, V>>>,
                 map_side_combine: false,
             }),
-        }))
+        )))
     }
 
     fn dependency(&self) -> Dependency {

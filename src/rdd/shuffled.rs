@@ -27,7 +27,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::aggregator::Aggregator;
-use crate::dependency::{Dependency, ShuffleDependency, ShuffleId, ShuffleWriter};
+use crate::dependency::{Dependency, ShuffleDependency, ShuffleWriter};
 use crate::error::Error;
 use crate::partitioner::Partitioner;
 use crate::rdd::key_sort::{sort_fixed_blocks, sort_records, SortedRuns};
@@ -125,12 +125,12 @@ impl<K: Data, V: Data, C: Data> ShuffledRdd<K, V, C> {
         op: &str,
     ) -> Self {
         let sc = parent.core().sc.clone();
-        let dep = Arc::new(ShuffleDependency {
-            shuffle_id: ShuffleId(sc.new_shuffle_id()),
-            rdd: parent,
-            partitioner: partitioner.clone(),
+        let dep = Arc::new(ShuffleDependency::new(
+            &sc,
+            parent,
+            partitioner.clone(),
             writer,
-        });
+        ));
         ShuffledRdd {
             core: RddCore::new(&sc, op),
             dep: Mutex::new(Some(dep)),

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::aggregator::Aggregator;
-use crate::dependency::{Dependency, ShuffleDependency, ShuffleId};
+use crate::dependency::{Dependency, ShuffleDependency};
 use crate::partitioner::{Partitioner, StableBuildHasher, StableHashMap};
 use crate::rdd::cogrouped::CoGroupedRdd;
 use crate::rdd::map_partitions::lineage_gone;
@@ -53,16 +53,16 @@ impl<K: Data + Hash + Eq, V: Data> Side<K, V> {
             return Side::Narrow(rdd);
         }
         let sc = rdd.core().sc.clone();
-        Side::Shuffle(Arc::new(ShuffleDependency {
-            shuffle_id: ShuffleId(sc.new_shuffle_id()),
-            rdd: rdd.clone(),
-            partitioner: part.clone(),
-            writer: Box::new(HashShuffleWriter::<K, V, V> {
+        Side::Shuffle(Arc::new(ShuffleDependency::new(
+            &sc,
+            rdd.clone(),
+            part.clone(),
+            Box::new(HashShuffleWriter::<K, V, V> {
                 parent: rdd,
                 aggregator: None::<Arc<Aggregator<V, V>>>,
                 map_side_combine: false,
             }),
-        }))
+        )))
     }
 
     fn dependency(&self) -> Dependency {

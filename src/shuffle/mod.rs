@@ -32,13 +32,29 @@ pub(crate) struct MapStatus {
     pub(crate) sizes: Vec<u64>,
 }
 
-/// One executor's shuffle files: the serialized buckets of each map output it wrote.
-#[derive(Default)]
+/// One executor's shuffle files: the serialized buckets of each map output it wrote, and the
+/// buffers of cleaned shuffles kept for reuse.
 pub(crate) struct ShuffleStore {
     outputs: Mutex<HashMap<(ShuffleId, usize), Arc<Vec<Vec<u8>>>>>,
+    pool: Mutex<BufferPool>,
 }
 
 impl ShuffleStore {
+    /// A store whose pool keeps at most `pool_bytes` of cleaned buffers.
+    pub(crate) fn new(pool_bytes: usize) -> ShuffleStore {
+        ShuffleStore {
+            outputs: Mutex::new(HashMap::new()),
+            pool: Mutex::new(BufferPool::new(pool_bytes)),
+        }
+    }
+
+    /// The pool size of an executor with `memory` bytes of block memory: as much, at most
+    /// 1 GiB. (The pooled buffers are what cleaned map outputs held, so the pool never keeps
+    /// more than the shuffles did.)
+    pub(crate) fn pool_bytes(memory: u64) -> usize {
+        usize::try_from(memory).map_or(MAX_POOL_BYTES, |m| m.min(MAX_POOL_BYTES))
+    }
+
     /// Stores a map output's buckets, replacing an older attempt's.
     pub(crate) fn put(&self, shuffle: ShuffleId, map_id: usize, buckets: Vec<Vec<u8>>) {
         self.outputs
@@ -54,6 +70,111 @@ impl ShuffleStore {
     /// Drops every output (the executor died).
     pub(crate) fn clear(&self) {
         self.outputs.lock().clear();
+        self.pool.lock().clear();
+    }
+
+    /// Removes every map output of `shuffle` (Spark's `BlockManager.removeShuffle`) and keeps
+    /// their buffers for later map outputs; returns how many outputs there were. A bucket a
+    /// reduce task is still reading is left to it and freed when it is done.
+    pub(crate) fn remove_shuffle(&self, shuffle: ShuffleId) -> usize {
+        let removed: Vec<Arc<Vec<Vec<u8>>>> = {
+            let mut outputs = self.outputs.lock();
+            let keys: Vec<(ShuffleId, usize)> = outputs
+                .keys()
+                .filter(|(s, _)| *s == shuffle)
+                .copied()
+                .collect();
+            keys.iter().filter_map(|k| outputs.remove(k)).collect()
+        };
+        let n = removed.len();
+        let buffers: Vec<Vec<u8>> = removed
+            .into_iter()
+            .filter_map(|o| Arc::try_unwrap(o).ok())
+            .flatten()
+            .collect();
+        self.pool.lock().give(buffers);
+        n
+    }
+
+    /// How many map outputs of `shuffle` this executor holds.
+    #[cfg(test)]
+    pub(crate) fn outputs_of(&self, shuffle: ShuffleId) -> usize {
+        self.outputs
+            .lock()
+            .keys()
+            .filter(|(s, _)| *s == shuffle)
+            .count()
+    }
+
+    /// How many buffers the pool keeps.
+    #[cfg(test)]
+    pub(crate) fn pooled(&self) -> usize {
+        self.pool.lock().buffers.len()
+    }
+
+    /// A cleared buffer of at least `capacity` bytes from a cleaned shuffle, if one is kept
+    /// (never for less than the pool's smallest size, 1 MiB).
+    pub(crate) fn take_buffer(&self, capacity: usize) -> Option<Vec<u8>> {
+        if capacity < POOLED_MIN_BYTES {
+            return None;
+        }
+        self.pool.lock().take(capacity)
+    }
+}
+
+/// The most bytes of cleaned buffers an executor keeps.
+const MAX_POOL_BYTES: usize = 1 << 30;
+
+/// Buffers smaller than this are not kept (the allocator reuses small ones well itself).
+const POOLED_MIN_BYTES: usize = 1 << 20;
+
+/// The buffers of cleaned map outputs (Spark's `HeapMemoryAllocator` pools large buffers by
+/// size for the same reason): a new map output written into one reuses memory that is already
+/// mapped instead of faulting in fresh pages. Bounded by bytes of capacity; buffers under
+/// 1 MiB are left to the allocator.
+struct BufferPool {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl BufferPool {
+    fn new(max_bytes: usize) -> BufferPool {
+        BufferPool {
+            buffers: Vec::new(),
+            bytes: 0,
+            max_bytes,
+        }
+    }
+
+    fn give(&mut self, buffers: Vec<Vec<u8>>) {
+        for mut b in buffers {
+            let cap = b.capacity();
+            if cap < POOLED_MIN_BYTES || self.bytes + cap > self.max_bytes {
+                continue;
+            }
+            b.clear();
+            self.bytes += cap;
+            self.buffers.push(b);
+        }
+    }
+
+    /// The smallest kept buffer with room for `capacity` bytes.
+    fn take(&mut self, capacity: usize) -> Option<Vec<u8>> {
+        let (i, _) = self
+            .buffers
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.capacity() >= capacity)
+            .min_by_key(|(_, b)| b.capacity())?;
+        let b = self.buffers.swap_remove(i);
+        self.bytes -= b.capacity();
+        Some(b)
+    }
+
+    fn clear(&mut self) {
+        self.buffers.clear();
+        self.bytes = 0;
     }
 }
 
@@ -100,6 +221,17 @@ impl MapOutputTracker {
             }
         }
         lost
+    }
+
+    /// Forgets a shuffle (Spark's `MapOutputTrackerMaster.unregisterShuffle`).
+    pub(crate) fn unregister_shuffle(&self, shuffle: ShuffleId) {
+        self.statuses.lock().remove(&shuffle);
+    }
+
+    /// Whether the shuffle is registered.
+    #[cfg(test)]
+    pub(crate) fn is_registered(&self, shuffle: ShuffleId) -> bool {
+        self.statuses.lock().contains_key(&shuffle)
     }
 
     /// The map ids with no output.
@@ -152,5 +284,116 @@ mod tests {
         // Registering again keeps what is there.
         t.register_shuffle(s, 3);
         assert_eq!(t.missing_partitions(s), vec![0, 2]);
+    }
+
+    fn held(sc: &crate::SparkContext, shuffle: ShuffleId) -> usize {
+        sc.env()
+            .executors()
+            .iter()
+            .map(|e| e.shuffle_store.outputs_of(shuffle))
+            .sum()
+    }
+
+    fn shuffle_of<T: crate::rdd::Data>(rdd: &crate::Rdd<T>) -> ShuffleId {
+        rdd.dependencies()[0]
+            .shuffle_id()
+            .expect("a shuffled RDD's dependency")
+    }
+
+    /// ContextCleanerSuite "automatically cleanup shuffle": a shuffle stays while its RDD is
+    /// referenced (the suite's "GC does not cause shuffle cleanup due to a strong reference"),
+    /// and its map outputs leave the tracker and every executor once the RDD is dropped.
+    #[test]
+    fn a_dropped_shuffle_is_cleaned() {
+        let sc = crate::SparkContext::new(
+            crate::SparkConf::new()
+                .set_master("local-cluster[2,1,64]")
+                .set_app_name("cleaner"),
+        )
+        .unwrap();
+        let rdd = sc
+            .parallelize((0..1000).collect::<Vec<i32>>(), 4)
+            .map(|x| (x % 10, x))
+            .reduce_by_key(|a, b| a + b);
+        assert_eq!(rdd.count().unwrap(), 10);
+        let shuffle = shuffle_of(&rdd);
+        let tracker = &sc.env().map_output_tracker;
+        assert!(tracker.is_available(shuffle));
+        assert_eq!(held(&sc, shuffle), 4);
+        // Still referenced: a second job reuses the map outputs.
+        assert_eq!(rdd.count().unwrap(), 10);
+        assert_eq!(held(&sc, shuffle), 4);
+        drop(rdd);
+        assert!(!tracker.is_registered(shuffle));
+        assert_eq!(held(&sc, shuffle), 0);
+        sc.stop();
+    }
+
+    /// ContextCleanerSuite "automatically cleanup normal checkpoint" (its shuffle half): once
+    /// an RDD is checkpointed its lineage is cut, and the shuffle it read is cleaned although
+    /// the RDD lives on and still counts from its checkpoint.
+    #[test]
+    fn a_checkpointed_rdds_shuffle_is_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let sc = crate::SparkContext::new(
+            crate::SparkConf::new()
+                .set_master("local[2]")
+                .set_app_name("cleaner"),
+        )
+        .unwrap();
+        sc.set_checkpoint_dir(dir.path()).unwrap();
+        let rdd = sc
+            .parallelize((0..100).collect::<Vec<i32>>(), 4)
+            .map(|x| (x % 10, x))
+            .reduce_by_key(|a, b| a + b);
+        let shuffle = shuffle_of(&rdd);
+        rdd.checkpoint().unwrap();
+        assert_eq!(rdd.count().unwrap(), 10);
+        assert!(rdd.is_checkpointed());
+        assert!(!sc.env().map_output_tracker.is_registered(shuffle));
+        assert_eq!(held(&sc, shuffle), 0);
+        assert_eq!(rdd.count().unwrap(), 10);
+        sc.stop();
+    }
+
+    /// A cleaned shuffle's large buffers are kept by the executor and written into by the
+    /// next shuffle's map outputs (Spark's `HeapMemoryAllocator` pooling), with the same
+    /// records read back.
+    #[test]
+    fn the_next_shuffle_reuses_a_cleaned_shuffles_buffers() {
+        let sc = crate::SparkContext::new(
+            crate::SparkConf::new()
+                .set_master("local[1]")
+                .set_app_name("cleaner"),
+        )
+        .unwrap();
+        let data = sc
+            .parallelize((0..400_000u64).collect::<Vec<u64>>(), 1)
+            .cache()
+            .unwrap();
+        let pooled = || sc.env().executors()[0].shuffle_store.pooled();
+        let first = data
+            .map(|x| (x, x))
+            .partition_by(crate::Partitioner::hash(2));
+        assert_eq!(first.count().unwrap(), 400_000);
+        assert_eq!(pooled(), 0);
+        drop(first);
+        // Two buckets of ~3.2 MB each.
+        assert_eq!(pooled(), 2);
+        let second = data
+            .map(|x| (x % 7, x))
+            .reduce_by_key_with(crate::Partitioner::hash(2), |a, b| a + b);
+        let third = data
+            .map(|x| (x, 1u8))
+            .partition_by(crate::Partitioner::hash(2));
+        assert_eq!(third.count().unwrap(), 400_000);
+        assert_eq!(pooled(), 0);
+        let mut sums = second.collect().unwrap();
+        sums.sort_unstable();
+        let want: Vec<(u64, u64)> = (0..7)
+            .map(|k| (k, (0..400_000u64).filter(|x| x % 7 == k).sum()))
+            .collect();
+        assert_eq!(sums, want);
+        sc.stop();
     }
 }

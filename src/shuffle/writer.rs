@@ -55,7 +55,7 @@ where
         let partitioner = &dep.partitioner;
         match (&self.aggregator, self.map_side_combine) {
             (Some(agg), true) => {
-                let mut buckets = new_buckets(partitioner.num_partitions(), 0);
+                let mut buckets = new_buckets(ctx, partitioner.num_partitions(), 0);
                 let mut combiners = AppendOnlyMap::new();
                 combiners.fold(records, &agg.create_combiner, &agg.merge_value);
                 for (k, c) in combiners {
@@ -66,7 +66,7 @@ where
             }
             _ => {
                 let room = bucket_room::<(K, V)>(records.size_hint().0, partitioner);
-                let mut buckets = new_buckets(partitioner.num_partitions(), room);
+                let mut buckets = new_buckets(ctx, partitioner.num_partitions(), room);
                 for (k, v) in records {
                     let p = partitioner.partition_for(&k).map_err(unplaceable)?;
                     buckets[p].push(&(k, v)).map_err(write_failed)?;
@@ -97,7 +97,7 @@ impl<K: Data + Ord, V: Data> ShuffleWriter for OrderedShuffleWriter<K, V> {
         let mut records = iterator(&*self.parent, map_id, ctx)?;
         let partitioner = &dep.partitioner;
         let room = bucket_room::<(K, V)>(records.size_hint().0, partitioner);
-        let mut buckets = new_buckets(partitioner.num_partitions(), room);
+        let mut buckets = new_buckets(ctx, partitioner.num_partitions(), room);
         // A range partitioner (sort_by_key's) places keys on its typed bounds directly.
         let range = partitioner.typed_range::<K>();
         let mut chunk = Vec::with_capacity(CHUNK);
@@ -164,9 +164,16 @@ impl PairFn for WriteFixed<'_> {
     }
 }
 
-/// `n` empty buckets with `room` bytes each.
-fn new_buckets(n: usize, room: usize) -> Vec<SeqWriter> {
-    (0..n).map(|_| SeqWriter::with_capacity(room)).collect()
+/// `n` empty buckets with `room` bytes each, in buffers of cleaned shuffles where the
+/// executor keeps some that are large enough.
+fn new_buckets(ctx: &TaskContext, n: usize, room: usize) -> Vec<SeqWriter> {
+    let store = &ctx.executor.shuffle_store;
+    (0..n)
+        .map(|_| match store.take_buffer(room.saturating_add(8)) {
+            Some(buf) => SeqWriter::reusing(buf),
+            None => SeqWriter::with_capacity(room),
+        })
+        .collect()
 }
 
 /// The bytes to reserve per bucket for `records` records spread evenly over the partitioner's
