@@ -387,3 +387,82 @@ fn a_bad_url_or_a_server_that_is_down_is_a_clear_error() {
     ssc.stop(true, false);
     assert!(err.to_string().contains(&url), "{err:?}");
 }
+
+/// Issue 15's "state larger than memory", scaled for CI (the full 20M-key run is
+/// `examples/state_beyond_memory.rs`): 200k keys arrive over 4 batches, then 2 batches of 10k
+/// random updates, on executors with 2m of block memory (the state is about 20 MB in Redis).
+/// The last batch's `state_snapshots()`, read a page of `HSCAN` at a time, has every key with
+/// the state plain Rust computes (count and an order-free checksum).
+#[test]
+fn state_larger_than_executor_memory_snapshots_correctly() {
+    let server = RedisProcess::start();
+    let (keys, load, batches) = (200_000u64, 4u64, 6u64);
+    let mut rng = 7u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut input: Vec<Vec<(u64, u64)>> = Vec::new();
+    let mut expected = vec![0u64; keys as usize];
+    for b in 0..batches {
+        let ks: Vec<u64> = if b < load {
+            (b * keys / load..(b + 1) * keys / load).collect()
+        } else {
+            (0..10_000).map(|_| next() % keys).collect()
+        };
+        for &k in &ks {
+            expected[k as usize] += 1;
+        }
+        input.push(ks.into_iter().map(|k| (k, 1)).collect());
+    }
+    let mix = |k: u64, s: u64| {
+        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ s.wrapping_mul(0xc2b2_ae3d_27d4_eb4f))
+            .rotate_left(17)
+    };
+    let want = expected
+        .iter()
+        .enumerate()
+        .fold((0u64, 0u64), |(c, s), (k, &n)| {
+            (c + 1, s.wrapping_add(mix(k as u64, n)))
+        });
+
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master("local[2]")
+            .set_app_name("state_beyond_memory")
+            .set("sparklet.executor.memory", "2m"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path()).unwrap();
+    let spec = StateSpec::function(|_k: &u64, v: Option<u64>, s: &mut State<u64>| {
+        let next = v.unwrap_or(0) + s.get_option().copied().unwrap_or(0);
+        s.update(next);
+        next
+    })
+    .num_partitions(4)
+    .state_store(StateStore::redis(&server.url(0)).unwrap());
+    let stream = ssc.queue_stream(input, true).map_with_state(spec);
+    stream.foreach_rdd(|rdd, _| rdd.count().map(|_| ()));
+    let last: Arc<Mutex<Option<Rdd<(u64, u64)>>>> = Default::default();
+    let keep = last.clone();
+    stream.state_snapshots().foreach_rdd(move |rdd, _| {
+        *keep.lock() = Some(rdd.clone());
+        Ok(())
+    });
+    ssc.start().unwrap();
+    ssc.run_batches(batches as usize).unwrap();
+    let snapshot = last.lock().take().expect("a snapshot of the last batch");
+    let got = snapshot
+        .aggregate(
+            (0u64, 0u64),
+            move |(c, s), (k, v)| (c + 1, s.wrapping_add(mix(k, v))),
+            |(c1, s1), (c2, s2)| (c1 + c2, s1.wrapping_add(s2)),
+        )
+        .unwrap();
+    ssc.stop(true, false);
+    assert_eq!(got, want);
+}
