@@ -228,6 +228,12 @@ impl MapOutputTracker {
         self.statuses.lock().remove(&shuffle);
     }
 
+    /// How many shuffles are registered.
+    #[cfg(test)]
+    pub(crate) fn registered(&self) -> usize {
+        self.statuses.lock().len()
+    }
+
     /// Whether the shuffle is registered.
     #[cfg(test)]
     pub(crate) fn is_registered(&self, shuffle: ShuffleId) -> bool {
@@ -395,5 +401,39 @@ mod tests {
             .collect();
         assert_eq!(sums, want);
         sc.stop();
+    }
+
+    /// A stream with a shuffle in every batch keeps only the shuffles of the batches it still
+    /// remembers: each batch's `ShuffledRDD` is forgotten by `clear_metadata` and its map
+    /// outputs go with it (before the cleaner, 40 batches left 40 shuffles behind).
+    #[test]
+    fn a_streams_forgotten_batches_leave_no_shuffles() {
+        use crate::streaming::{Duration, StreamingContext};
+        let sc = crate::SparkContext::new(
+            crate::SparkConf::new()
+                .set_master("local[2]")
+                .set_app_name("cleaner"),
+        )
+        .unwrap();
+        let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+        let batches: Vec<Vec<i32>> = (0..40).map(|b| (0..100).map(|x| x + b).collect()).collect();
+        let counts = Arc::new(Mutex::new(Vec::new()));
+        let seen = counts.clone();
+        ssc.queue_stream(batches, true)
+            .map(|x| (x % 10, 1))
+            .reduce_by_key(|a, b| a + b)
+            .foreach_rdd(move |rdd, _| {
+                seen.lock().push(rdd.count()?);
+                Ok(())
+            });
+        ssc.start().unwrap();
+        ssc.run_batches(40).unwrap();
+        assert_eq!(*counts.lock(), vec![10; 40]);
+        let left = sc.env().map_output_tracker.registered();
+        assert!(
+            left <= 2,
+            "{left} shuffles still registered after 40 batches"
+        );
+        ssc.stop(true, false);
     }
 }
