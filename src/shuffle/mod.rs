@@ -131,7 +131,7 @@ const POOLED_MIN_BYTES: usize = 1 << 20;
 /// The buffers of cleaned map outputs (Spark's `HeapMemoryAllocator` pools large buffers by
 /// size for the same reason): a new map output written into one reuses memory that is already
 /// mapped instead of faulting in fresh pages. Bounded by bytes of capacity; buffers under
-/// 1 MiB are left to the allocator.
+/// 1 MiB are left to the allocator. A bucket takes a buffer of at most twice its room.
 struct BufferPool {
     buffers: Vec<Vec<u8>>,
     bytes: usize,
@@ -159,13 +159,14 @@ impl BufferPool {
         }
     }
 
-    /// The smallest kept buffer with room for `capacity` bytes.
+    /// The smallest kept buffer with room for `capacity` bytes, and at most twice that (a
+    /// small map output does not hold a large buffer).
     fn take(&mut self, capacity: usize) -> Option<Vec<u8>> {
         let (i, _) = self
             .buffers
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.capacity() >= capacity)
+            .filter(|(_, b)| b.capacity() >= capacity && b.capacity() / 2 <= capacity)
             .min_by_key(|(_, b)| b.capacity())?;
         let b = self.buffers.swap_remove(i);
         self.bytes -= b.capacity();
@@ -268,6 +269,29 @@ impl MapOutputTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pool_hands_out_the_smallest_fitting_buffer_and_keeps_its_bound() {
+        let mib = 1 << 20;
+        let mut pool = BufferPool::new(10 * mib);
+        pool.give(vec![
+            Vec::with_capacity(4 * mib),
+            Vec::with_capacity(2 * mib),
+            Vec::with_capacity(mib / 2),
+            Vec::with_capacity(5 * mib),
+        ]);
+        // The half-MiB buffer is left to the allocator; the 5 MiB one would pass the bound.
+        assert_eq!((pool.buffers.len(), pool.bytes), (2, 6 * mib));
+        assert_eq!(
+            pool.take(3 * mib).map(|b| b.capacity() >= 4 * mib),
+            Some(true)
+        );
+        // Too small for 3 MiB, and too large (more than twice) for half a MiB.
+        assert!(pool.take(3 * mib).is_none());
+        assert!(pool.take(mib / 2).is_none());
+        assert!(pool.take(2 * mib).is_some());
+        assert_eq!(pool.bytes, 0);
+    }
 
     #[test]
     fn tracker_forgets_a_dead_executors_outputs() {
