@@ -1,7 +1,8 @@
 //! A partition's iterator read in chunks by an action: one dynamic call (and one kill check)
 //! per chunk of values instead of per value, the values then handed out by a plain vector
 //! iterator. `count` and the range partitioner's sampling job read their partitions so; what
-//! they compute is unchanged (every value is still produced and dropped in order).
+//! they compute is unchanged (every value is still produced and dropped in order). Only values
+//! with nothing to drop are chunked; the others (strings, vectors) are pulled one by one.
 //!
 //! Layering: the RDD layer's iterators only.
 
@@ -18,6 +19,12 @@ pub(crate) struct Chunked<T> {
 }
 
 impl<T> Chunked<T> {
+    /// Whether values are pulled a chunk at a time: only values that own nothing to drop. A
+    /// chunk of values that own heap memory (strings, vectors) would have a whole chunk's
+    /// allocations alive at once, which the allocator's per-thread cache serves worse than one
+    /// value made and dropped at a time; those are pulled one by one, as before.
+    const CHUNKS: bool = !std::mem::needs_drop::<T>();
+
     pub(crate) fn new(source: PartIter<T>) -> Chunked<T> {
         Chunked {
             source,
@@ -41,6 +48,9 @@ impl<T> Chunked<T> {
 
     /// The number of values left, each produced and dropped (Spark's `getIteratorSize`).
     pub(crate) fn count_all(mut self) -> usize {
+        if !Self::CHUNKS {
+            return self.source.count();
+        }
         let mut n = self.chunk.len();
         while self.refill() {
             n += self.chunk.len();
@@ -53,6 +63,9 @@ impl<T> Iterator for Chunked<T> {
     type Item = T;
     #[inline]
     fn next(&mut self) -> Option<T> {
+        if !Self::CHUNKS {
+            return self.source.next();
+        }
         match self.chunk.next() {
             Some(v) => Some(v),
             None if self.refill() => self.chunk.next(),
@@ -84,5 +97,10 @@ mod tests {
         let mut it = Chunked::new(part_iter(0..3));
         assert_eq!(it.next(), Some(0));
         assert_eq!(it.count_all(), 2);
+        // Values that own memory take the one-by-one path, with the same results.
+        let words: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+        let got: Vec<String> = Chunked::new(part_iter(words.clone().into_iter())).collect();
+        assert_eq!(got, words);
+        assert_eq!(Chunked::new(part_iter(words.into_iter())).count_all(), n);
     }
 }
