@@ -12,12 +12,17 @@
 //! `sparklet.streaming.receiver.restartDelay` (a listener prints the receiver's events). With
 //! `<hostname> <port>` it reads that socket with a one-second wall-clock batch.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
 use std::thread::JoinHandle;
 
 use sparklet::prelude::*;
 use sparklet::streaming::*;
+
+#[path = "common/line_server.rs"]
+mod line_server;
+
+use line_server::{wait_for_records, LineServer};
 
 /// Spark's `CustomReceiver(host, port)`: stored at `MEMORY_AND_DISK_2`.
 struct CustomReceiver {
@@ -115,20 +120,6 @@ fn word_counts(ssc: &StreamingContext, host: &str, port: u16) -> DStream<String>
     lines
 }
 
-/// Waits (bounded) until the stream's receiver stored `n` records.
-fn wait_for(lines: &DStream<String>, n: u64) -> Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while lines.receiver_info().map_or(0, |i| i.records_received) < n {
-        if std::time::Instant::now() > deadline {
-            return Err(Error::IllegalState(
-                "the receiver did not get the lines in 10 s".into(),
-            ));
-        }
-        std::thread::yield_now();
-    }
-    Ok(())
-}
-
 fn main() -> Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -153,14 +144,10 @@ fn main() -> Result<()> {
     }
 
     // No arguments: our own line server; the first connection is closed after two batches.
-    let server = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
-    let port = server
-        .local_addr()
-        .map_err(|e| Error::io("127.0.0.1:0", e))?
-        .port();
+    let server = LineServer::bind()?;
     let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
     ssc.add_streaming_listener(ReceiverEvents);
-    let lines = word_counts(&ssc, "127.0.0.1", port);
+    let lines = word_counts(&ssc, "127.0.0.1", server.port());
     ssc.start()?;
     let batches: [&[&str]; 5] = [
         &["to be or not to be"],
@@ -169,26 +156,16 @@ fn main() -> Result<()> {
         &["to suffer the slings", "and arrows"],
         &[],
     ];
-    let accept = || {
-        server
-            .accept()
-            .map(|(s, _)| s)
-            .map_err(|e| Error::io("127.0.0.1", e))
-    };
-    let mut peer = accept()?;
+    let mut peer = server.accept()?;
     let mut sent = 0u64;
     for (i, batch) in batches.iter().enumerate() {
         if i == 2 {
             // The server goes away: the receiver asks for a restart and connects again.
             drop(peer);
-            peer = accept()?;
+            peer = server.accept()?;
         }
-        for l in batch.iter() {
-            writeln!(peer, "{l}").map_err(|e| Error::io("socket", e))?;
-            sent += 1;
-        }
-        peer.flush().map_err(|e| Error::io("socket", e))?;
-        wait_for(&lines, sent)?;
+        sent += peer.send(batch.iter().copied())?;
+        wait_for_records(&lines, sent)?;
         ssc.run_batches(1)?;
     }
     // Close the connection so the receiver's thread ends, then stop.

@@ -11,11 +11,13 @@
 //! `<hostname> <port>` (Spark's arguments) it reads that socket with a one-second wall-clock
 //! batch until you stop it.
 
-use std::io::Write;
-use std::net::TcpListener;
-
 use sparklet::prelude::*;
 use sparklet::streaming::*;
+
+#[path = "common/line_server.rs"]
+mod line_server;
+
+use line_server::{wait_for_records, LineServer};
 
 const LINES: &[&str] = &[
     "hello world",
@@ -58,31 +60,15 @@ fn main() -> Result<()> {
     }
 
     // No arguments: serve the lines ourselves; each batch gets the lines sent before it.
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| Error::io("127.0.0.1:0", e))?
-        .port();
+    let server = LineServer::bind()?;
     let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    let lines = word_counts(&ssc, "127.0.0.1", port);
+    let lines = word_counts(&ssc, "127.0.0.1", server.port());
     ssc.start()?;
-    let (mut peer, _) = listener.accept().map_err(|e| Error::io("127.0.0.1", e))?;
+    let mut peer = server.accept()?;
     let mut sent = 0u64;
     for batch in 0..6usize {
-        for l in LINES.iter().skip(batch % LINES.len()).take(2) {
-            writeln!(peer, "{l}").map_err(|e| Error::io("socket", e))?;
-            sent += 1;
-        }
-        peer.flush().map_err(|e| Error::io("socket", e))?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while lines.receiver_info().map_or(0, |i| i.records_received) < sent {
-            if std::time::Instant::now() > deadline {
-                return Err(Error::IllegalState(
-                    "the receiver did not get the lines in 10 s".into(),
-                ));
-            }
-            std::thread::yield_now();
-        }
+        sent += peer.send(LINES.iter().copied().skip(batch % LINES.len()).take(2))?;
+        wait_for_records(&lines, sent)?;
         ssc.run_batches(1)?;
     }
     ssc.stop(true, false);

@@ -5,6 +5,10 @@
 //! cargo run --release --example oracle_scenario -- ../shared/spark-oracle/example-scenario.txt
 //! ```
 
+// The runner and the helpers it shares with the ops oracle's runner.
+#[path = "../tests/common/golden.rs"]
+#[allow(dead_code)]
+mod golden;
 #[path = "../tests/common/oracle.rs"]
 mod oracle;
 

@@ -21,13 +21,17 @@
 //! both drivers, the boundary batch twice (Spark's at-least-once recovery).
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 use sparklet::LongAccumulator;
+
+#[path = "common/line_server.rs"]
+mod line_server;
+
+use line_server::{wait_for_records, LineServer};
 
 /// Spark's `WordExcludeList`: one broadcast per driver, made on first use.
 fn word_exclude_list(sc: &SparkContext) -> Broadcast<Vec<String>> {
@@ -140,16 +144,13 @@ const LINES: &[&str] = &[
 /// One driver of the no-argument run: a new SparkContext, the context from the checkpoint (or
 /// created), `batches` batches of served lines, then a full stop.
 fn run_driver(
-    listener: &TcpListener,
+    server: &LineServer,
     checkpoint: &Path,
     output: &Path,
     first_batch: usize,
     batches: usize,
 ) -> Result<()> {
-    let port = listener
-        .local_addr()
-        .map_err(|e| Error::io("127.0.0.1:0", e))?
-        .port();
+    let port = server.port();
     let sc = SparkContext::new(
         SparkConf::new()
             .set_master("local[2]")
@@ -161,24 +162,12 @@ fn run_driver(
     })?;
     let lines = lines.ok_or_else(|| Error::IllegalState("no socket stream".into()))?;
     ssc.start()?;
-    let (mut peer, _) = listener.accept().map_err(|e| Error::io("127.0.0.1", e))?;
+    let mut peer = server.accept()?;
     // Each batch gets the lines sent before it: wait until the receiver has them all.
     let mut sent = 0u64;
     for batch in first_batch..first_batch + batches {
-        for l in LINES.iter().skip(batch % LINES.len()).take(2) {
-            writeln!(peer, "{l}").map_err(|e| Error::io("socket", e))?;
-            sent += 1;
-        }
-        peer.flush().map_err(|e| Error::io("socket", e))?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while lines.receiver_info().map_or(0, |i| i.records_received) < sent {
-            if std::time::Instant::now() > deadline {
-                return Err(Error::IllegalState(
-                    "the receiver did not get the lines in 10 s".into(),
-                ));
-            }
-            std::thread::yield_now();
-        }
+        sent += peer.send(LINES.iter().copied().skip(batch % LINES.len()).take(2))?;
+        wait_for_records(&lines, sent)?;
         ssc.run_batches(1)?;
     }
     ssc.stop(true, false);
@@ -216,11 +205,11 @@ fn main() -> Result<()> {
     }
     let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let (checkpoint, output) = (dir.path().join("checkpoint"), dir.path().join("out.txt"));
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
+    let server = LineServer::bind()?;
     println!("== first driver");
-    run_driver(&listener, &checkpoint, &output, 0, 4)?;
+    run_driver(&server, &checkpoint, &output, 0, 4)?;
     println!("\n== driver restarted on {}", checkpoint.display());
-    run_driver(&listener, &checkpoint, &output, 4, 4)?;
+    run_driver(&server, &checkpoint, &output, 4, 4)?;
     let text = std::fs::read_to_string(&output).map_err(|e| Error::io(&output, e))?;
     println!(
         "\n== {} ({} lines)\n{text}",

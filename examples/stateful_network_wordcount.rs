@@ -17,16 +17,17 @@
 //! `--host` and `--port` it reads your socket (as `nc -lk 9999` in the walkthrough) with a
 //! one-second wall-clock batch until you stop it.
 
-use std::io::Write;
-use std::net::TcpListener;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
+#[path = "common/line_server.rs"]
+mod line_server;
 #[path = "common/local_redis.rs"]
 mod local_redis;
+use line_server::{wait_for_records, LineServer};
 
 const LINES: &[&str] = &[
     "the quick brown fox jumps over the lazy dog",
@@ -168,17 +169,14 @@ fn main() -> Result<()> {
     }
 
     // No arguments: serve the lines ourselves and run a dozen batches on the manual clock.
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| Error::io("127.0.0.1:0", e))?
-        .port();
+    let server = LineServer::bind()?;
+    let port = server.port();
     let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
     ssc.checkpoint(dir.path())?;
     let lines = ssc.socket_text_stream("127.0.0.1", port);
     let report = word_count(&sc, lines.clone(), store);
     ssc.start()?;
-    let (mut peer, _) = listener.accept().map_err(|e| Error::io("127.0.0.1", e))?;
+    let mut peer = server.accept()?;
     println!("serving lines on 127.0.0.1:{port}\n");
     let mut sent = 0u64;
     for batch in 0..12usize {
@@ -188,21 +186,9 @@ fn main() -> Result<()> {
         } else {
             vec![LINES[batch % LINES.len()], LINES[(batch + 1) % LINES.len()]]
         };
-        for l in &to_send {
-            writeln!(peer, "{l}").map_err(|e| Error::io("socket", e))?;
-            sent += 1;
-        }
-        peer.flush().map_err(|e| Error::io("socket", e))?;
+        sent += peer.send(to_send)?;
         // Wait until the receiver has every line sent so far, so each batch gets its own lines.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while lines.receiver_info().map_or(0, |i| i.records_received) < sent {
-            if std::time::Instant::now() > deadline {
-                return Err(Error::IllegalState(
-                    "the receiver did not get the lines in 10 s".into(),
-                ));
-            }
-            std::thread::yield_now();
-        }
+        wait_for_records(&lines, sent)?;
         ssc.run_batches(1)?;
         flush(&report);
     }

@@ -60,7 +60,9 @@ pub use partitioner::{Partitioner, StableBuildHasher, StableHashMap, StableHashe
 pub use rdd::handle::Rdd;
 pub use rdd::Data;
 pub use scheduler::future_action::FutureAction;
-pub use scheduler::listener::{AccumulableInfo, EventLog, SparkListenerEvent, TaskEndKind};
+pub use scheduler::listener::{
+    AccumulableInfo, AccumulableText, EventLog, SparkListenerEvent, TaskEndKind,
+};
 pub use storage::{BlockStatus, RddInfo, StorageLevel};
 pub use task_local::TaskContext;
 pub use util::stat_counter::StatCounter;

@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
@@ -66,6 +67,57 @@ fn release_on_task_start(sc: &SparkContext, sem: &Semaphore) {
     });
 }
 
+/// A context on `master` whose every task start releases a permit of the returned semaphore,
+/// and a latch for its tasks to wait on: the setup of most cases here.
+fn held_context(master: &str) -> (SparkContext, Semaphore, Latch) {
+    let sc = context(master);
+    let sem = Semaphore::default();
+    release_on_task_start(&sc, &sem);
+    (sc, sem, Latch::default())
+}
+
+/// A listener that sends what `pick` takes of each event to the returned channel (which the
+/// test reads with bounded waits).
+fn forward_events<T: Send + 'static>(
+    sc: &SparkContext,
+    pick: impl Fn(&SparkListenerEvent) -> Option<T> + Send + Sync + 'static,
+) -> mpsc::Receiver<T> {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    sc.add_spark_listener(move |e| {
+        if let Some(v) = pick(e) {
+            let _ = tx.lock().send(v);
+        }
+    });
+    rx
+}
+
+/// Runs `action` on a thread of its own in job group `group` (Spark's `sc.setJobGroup` on the
+/// thread that submits the job).
+fn in_job_group<T: Send + 'static>(
+    sc: &SparkContext,
+    group: &'static str,
+    description: &'static str,
+    interrupt_on_cancel: bool,
+    action: impl FnOnce() -> Result<T> + Send + 'static,
+) -> JoinHandle<Result<T>> {
+    let sc = sc.clone();
+    std::thread::spawn(move || {
+        sc.set_job_group(group, description, interrupt_on_cancel);
+        action()
+    })
+}
+
+/// Fails unless the context still runs a job of `n` elements in 2 partitions.
+fn assert_still_runs_jobs(sc: &SparkContext, n: i32) {
+    assert_eq!(
+        sc.parallelize((1..=n).collect::<Vec<i32>>(), 2)
+            .count()
+            .unwrap(),
+        n as usize
+    );
+}
+
 /// The message of an `Error::JobCancelled`; fails the test on anything else.
 fn cancelled<T: std::fmt::Debug>(result: Result<T>) -> String {
     match result {
@@ -119,9 +171,7 @@ fn test_take(sc: &SparkContext) {
     release_on_task_start(sc, &sem);
     let latch = Latch::default();
     let rdd = held_rdd(sc, &latch);
-    let sc2 = sc.clone();
-    let taker = std::thread::spawn(move || {
-        sc2.set_job_group("take", "a take to be cancelled", false);
+    let taker = in_job_group(sc, "take", "a take to be cancelled", false, move || {
         rdd.take(5000)
     });
     sem.acquire(1);
@@ -137,12 +187,7 @@ fn local_mode_fifo_scheduler() {
     test_count(&sc);
     test_take(&sc);
     // Make sure we can still launch tasks.
-    assert_eq!(
-        sc.parallelize((1..=10).collect::<Vec<i32>>(), 2)
-            .count()
-            .unwrap(),
-        10
-    );
+    assert_still_runs_jobs(&sc, 10);
 }
 
 /// JobCancellationSuite: "cluster mode, FIFO scheduler"
@@ -151,12 +196,7 @@ fn cluster_mode_fifo_scheduler() {
     let sc = context("local-cluster[2,1,1024]");
     test_count(&sc);
     test_take(&sc);
-    assert_eq!(
-        sc.parallelize((1..=10).collect::<Vec<i32>>(), 2)
-            .count()
-            .unwrap(),
-        10
-    );
+    assert_still_runs_jobs(&sc, 10);
 }
 
 /// JobCancellationSuite: "do not put partially executed partitions into cache"
@@ -194,17 +234,16 @@ fn do_not_put_partially_executed_partitions_into_cache() {
 /// JobCancellationSuite: "job group"
 #[test]
 fn job_group() {
-    let sc = context("local[2]");
-    let sem = Semaphore::default();
-    release_on_task_start(&sc, &sem);
-    let latch = Latch::default();
+    let (sc, sem, latch) = held_context("local[2]");
     let rdd = held_rdd(&sc, &latch);
-    let sc2 = sc.clone();
     // jobA is the one to be cancelled.
-    let job_a = std::thread::spawn(move || {
-        sc2.set_job_group("jobA", "this is a job to be cancelled", false);
-        rdd.count()
-    });
+    let job_a = in_job_group(
+        &sc,
+        "jobA",
+        "this is a job to be cancelled",
+        false,
+        move || rdd.count(),
+    );
     // Block until both tasks of job A have started and cancel job A.
     sem.acquire(2);
     sc.clear_job_group();
@@ -224,17 +263,16 @@ fn job_group() {
 /// property travels with the job)
 #[test]
 fn job_group_with_interruption() {
-    let sc = context("local[2]");
+    let (sc, sem, latch) = held_context("local[2]");
     let log = EventLog::attach(&sc);
-    let sem = Semaphore::default();
-    release_on_task_start(&sc, &sem);
-    let latch = Latch::default();
     let rdd = held_rdd(&sc, &latch);
-    let sc2 = sc.clone();
-    let job_a = std::thread::spawn(move || {
-        sc2.set_job_group("jobA", "this is a job to be cancelled", true);
-        rdd.count()
-    });
+    let job_a = in_job_group(
+        &sc,
+        "jobA",
+        "this is a job to be cancelled",
+        true,
+        move || rdd.count(),
+    );
     sem.acquire(2);
     sc.clear_job_group();
     let job_b = sc
@@ -342,18 +380,12 @@ fn interruptible_iterator_of_shuffle_reader() {
 fn cancel_job_by_id() {
     let sc = context("local[2]");
     let log = EventLog::attach(&sc);
-    let (job_tx, job_rx) = mpsc::channel();
-    let job_tx = Mutex::new(job_tx);
-    let (end_tx, end_rx) = mpsc::channel();
-    let end_tx = Mutex::new(end_tx);
-    sc.add_spark_listener(move |e| match e {
-        SparkListenerEvent::TaskStart { .. } => {
-            let _ = job_tx.lock().send(());
-        }
-        SparkListenerEvent::TaskEnd { reason, .. } => {
-            let _ = end_tx.lock().send(reason.clone());
-        }
-        _ => {}
+    let job_rx = forward_events(&sc, |e| {
+        matches!(e, SparkListenerEvent::TaskStart { .. }).then_some(())
+    });
+    let end_rx = forward_events(&sc, |e| match e {
+        SparkListenerEvent::TaskEnd { reason, .. } => Some(reason.clone()),
+        _ => None,
     });
     let latch = Latch::default();
     let f = held_rdd(&sc, &latch).count_async();
@@ -389,12 +421,9 @@ fn cancel_job_by_id() {
 #[test]
 fn cancel_stage() {
     let sc = context("local[2]");
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    sc.add_spark_listener(move |e| {
-        if let SparkListenerEvent::TaskStart { stage_id, .. } = e {
-            let _ = tx.lock().send(*stage_id);
-        }
+    let rx = forward_events(&sc, |e| match e {
+        SparkListenerEvent::TaskStart { stage_id, .. } => Some(*stage_id),
+        _ => None,
     });
     let latch = Latch::default();
     let rdd = held_rdd(&sc, &latch)
@@ -416,10 +445,7 @@ fn cancel_stage() {
 /// fail "as part of cancellation of all jobs".
 #[test]
 fn cancel_all_jobs() {
-    let sc = context("local[2]");
-    let sem = Semaphore::default();
-    release_on_task_start(&sc, &sem);
-    let latch = Latch::default();
+    let (sc, sem, latch) = held_context("local[2]");
     let l = latch.clone();
     let one = |n: usize| {
         let l = l.clone();
@@ -442,7 +468,7 @@ fn cancel_all_jobs() {
         "Job 1 cancelled as part of cancellation of all jobs"
     );
     latch.open();
-    assert_eq!(sc.parallelize(vec![1, 2], 2).count().unwrap(), 2);
+    assert_still_runs_jobs(&sc, 2);
 }
 
 /// JobCancellationSuite: "cancel FutureAction" after its job finished: the result stands;
@@ -450,12 +476,8 @@ fn cancel_all_jobs() {
 #[test]
 fn cancel_future_action_after_it_finished() {
     let sc = context("local[2]");
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    sc.add_spark_listener(move |e| {
-        if let SparkListenerEvent::JobEnd { job_id: 0, .. } = e {
-            let _ = tx.lock().send(());
-        }
+    let rx = forward_events(&sc, |e| {
+        matches!(e, SparkListenerEvent::JobEnd { job_id: 0, .. }).then_some(())
     });
     let latch = Latch::default();
     let l = latch.clone();
@@ -482,21 +504,17 @@ fn cancel_future_action_after_it_finished() {
 /// context keeps running other jobs.
 #[test]
 fn cancelling_a_group_from_another_thread_leaves_nothing_cached() {
-    let sc = context("local-cluster[2,1,1024]");
-    let sem = Semaphore::default();
-    release_on_task_start(&sc, &sem);
-    let (killed_tx, killed_rx) = mpsc::channel();
-    let killed_tx = Mutex::new(killed_tx);
-    sc.add_spark_listener(move |e| {
-        if let SparkListenerEvent::TaskEnd {
-            reason: TaskEndKind::TaskKilled(_),
-            ..
-        } = e
-        {
-            let _ = killed_tx.lock().send(());
-        }
+    let (sc, sem, latch) = held_context("local-cluster[2,1,1024]");
+    let killed_rx = forward_events(&sc, |e| {
+        matches!(
+            e,
+            SparkListenerEvent::TaskEnd {
+                reason: TaskEndKind::TaskKilled(_),
+                ..
+            }
+        )
+        .then_some(())
     });
-    let latch = Latch::default();
     let l = latch.clone();
     let cached = sc
         .parallelize((0..10_000).collect::<Vec<u64>>(), 4)
@@ -509,9 +527,7 @@ fn cancelling_a_group_from_another_thread_leaves_nothing_cached() {
         .cache()
         .unwrap();
     let job = cached.clone();
-    let sc2 = sc.clone();
-    let worker = std::thread::spawn(move || {
-        sc2.set_job_group("g", "to be cancelled", false);
+    let worker = in_job_group(&sc, "g", "to be cancelled", false, move || {
         job.map(|x| x + 1).count()
     });
     sem.acquire(2);
@@ -560,19 +576,11 @@ fn the_event_log_shows_the_group_the_killed_tasks_and_the_failed_job() {
     let sem = Semaphore::default();
     release_on_task_start(&sc, &sem);
     let latch = Latch::default();
-    let (killed_tx, killed_rx) = mpsc::channel();
-    let killed_tx = Mutex::new(killed_tx);
-    sc.add_spark_listener(move |e| {
-        if let SparkListenerEvent::TaskEnd { .. } = e {
-            let _ = killed_tx.lock().send(());
-        }
+    let killed_rx = forward_events(&sc, |e| {
+        matches!(e, SparkListenerEvent::TaskEnd { .. }).then_some(())
     });
     let rdd = held_rdd(&sc, &latch);
-    let sc2 = sc.clone();
-    let worker = std::thread::spawn(move || {
-        sc2.set_job_group("g", "nightly", false);
-        rdd.count()
-    });
+    let worker = in_job_group(&sc, "g", "nightly", false, move || rdd.count());
     sem.acquire(2);
     sc.cancel_job_group("g");
     cancelled(worker.join().unwrap());

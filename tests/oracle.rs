@@ -19,8 +19,7 @@ const REGENERATE: &str = "run the scenario through ../shared/spark-oracle/run.sh
 
 /// Parses and runs one scenario on `master`.
 fn run_text(text: &str, master: &str) -> Result<Vec<String>, String> {
-    let parsed = parse(text).map_err(|e| format!("cannot parse: {e}"))?;
-    run(&parsed, master).map_err(|e| format!("sparklet failed: {e}"))
+    golden::parse_and_run(text, master, parse, run)
 }
 
 fn scenarios() -> Vec<PathBuf> {

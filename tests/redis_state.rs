@@ -12,20 +12,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::oracle::{parse, run_with_store};
+use common::recovery::{
+    record_sorted, recovery_context, restarted_run, start_from_checkpoint, uninterrupted_run,
+    with_boundary_batch_twice, Recorded,
+};
 use common::redis::RedisProcess;
 use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
 fn scenarios() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("tests/oracle/scenarios")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    files
+    common::golden::scenarios("tests/oracle/scenarios")
 }
 
 /// Runs every oracle scenario with the Redis store on `master`, each on its own database.
@@ -184,35 +181,15 @@ fn killing_executors_and_computing_a_batch_twice_leave_the_fault_free_state() {
     }
 }
 
-type Lines = Arc<Mutex<Vec<String>>>;
+type Lines = Recorded<String>;
 
 /// The recovery program of tests/streaming_recovery.rs, with the Redis store.
 fn create(dir: &Path, lines: &Lines, url: &str) -> Result<StreamingContext> {
-    let sc = SparkContext::new(
-        SparkConf::new()
-            .set_master("local[2]")
-            .set_app_name("recovery"),
-    )?;
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir)?;
+    let ssc = recovery_context("recovery", dir)?;
     let pairs = ssc.queue_stream(word_input(), true);
     let mapped = pairs.map_with_state(counting_spec(StateStore::redis(url)?));
-    let l = lines.clone();
-    mapped.foreach_rdd(move |rdd, t| {
-        let mut v = rdd.collect()?;
-        v.sort();
-        l.lock()
-            .push(format!("{} OUT {v:?}", t.milliseconds() / 1000));
-        Ok(())
-    });
-    let l = lines.clone();
-    mapped.state_snapshots().foreach_rdd(move |rdd, t| {
-        let mut v = rdd.collect()?;
-        v.sort();
-        l.lock()
-            .push(format!("{} SNAP {v:?}", t.milliseconds() / 1000));
-        Ok(())
-    });
+    record_sorted(&mapped, "OUT", lines);
+    record_sorted(&mapped.state_snapshots(), "SNAP", lines);
     Ok(ssc)
 }
 
@@ -222,36 +199,12 @@ fn create(dir: &Path, lines: &Lines, url: &str) -> Result<StreamingContext> {
 #[test]
 fn a_driver_restart_resumes_from_redis_and_equals_an_uninterrupted_run() {
     let server = RedisProcess::start();
-    let clean_dir = tempfile::tempdir().unwrap();
-    let clean: Lines = Arc::default();
-    let ssc = create(clean_dir.path(), &clean, &server.url(1)).unwrap();
-    ssc.start().unwrap();
-    ssc.run_batches(30).unwrap();
-    ssc.stop(true, false);
-    let clean = clean.lock().clone();
-
+    let (clean_url, url) = (server.url(1), server.url(2));
+    let clean = uninterrupted_run(30, |dir, lines| create(dir, lines, &clean_url));
     let stop_after = 15;
-    let dir = tempfile::tempdir().unwrap();
-    let url = server.url(2);
-    let run1: Lines = Arc::default();
-    let ssc =
-        StreamingContext::get_or_create(dir.path(), || create(dir.path(), &run1, &url)).unwrap();
-    ssc.start().unwrap();
-    ssc.run_batches(stop_after).unwrap();
-    ssc.stop(true, false);
-    let run2: Lines = Arc::default();
-    let ssc =
-        StreamingContext::get_or_create(dir.path(), || create(dir.path(), &run2, &url)).unwrap();
-    ssc.start().unwrap();
-    ssc.run_batches(30 - stop_after + 1).unwrap();
-    ssc.stop(true, false);
-
-    let mut got = run1.lock().clone();
-    got.extend(run2.lock().iter().cloned());
+    let got = restarted_run(30, stop_after, |dir, lines| create(dir, lines, &url));
     // The boundary batch runs again after the restart: its lines appear twice.
-    let mut want: Vec<String> = clean[..2 * stop_after].to_vec();
-    want.extend(clean[2 * (stop_after - 1)..].iter().cloned());
-    assert_eq!(got, want);
+    assert_eq!(got, with_boundary_batch_twice(&clean, stop_after, 2));
 }
 
 /// A Redis server that goes away mid-stream aborts the job with an error naming the server
@@ -264,19 +217,14 @@ fn losing_the_server_aborts_naming_it_and_the_stream_goes_on_when_it_is_back() {
     let url = server.url(0);
 
     let clean_server = RedisProcess::start();
-    let clean_dir = tempfile::tempdir().unwrap();
-    let clean: Lines = Arc::default();
-    let ssc = create(clean_dir.path(), &clean, &clean_server.url(0)).unwrap();
-    ssc.start().unwrap();
-    ssc.run_batches(20).unwrap();
-    ssc.stop(true, false);
-    let clean_last = clean.lock().last().unwrap().clone();
+    let clean_url = clean_server.url(0);
+    let clean = uninterrupted_run(20, |dir, lines| create(dir, lines, &clean_url));
+    let clean_last = clean.last().unwrap().clone();
 
     let dir = tempfile::tempdir().unwrap();
+    let create_here = |dir: &Path, lines: &Lines| create(dir, lines, &url);
     let run1: Lines = Arc::default();
-    let ssc =
-        StreamingContext::get_or_create(dir.path(), || create(dir.path(), &run1, &url)).unwrap();
-    ssc.start().unwrap();
+    let ssc = start_from_checkpoint(dir.path(), &create_here, &run1);
     ssc.run_batches(8).unwrap();
     server.shutdown_save();
     let err = ssc.run_batches(1).unwrap_err();
@@ -289,9 +237,7 @@ fn losing_the_server_aborts_naming_it_and_the_stream_goes_on_when_it_is_back() {
 
     server.restart();
     let run2: Lines = Arc::default();
-    let ssc =
-        StreamingContext::get_or_create(dir.path(), || create(dir.path(), &run2, &url)).unwrap();
-    ssc.start().unwrap();
+    let ssc = start_from_checkpoint(dir.path(), &create_here, &run2);
     ssc.run_batches(12).unwrap();
     ssc.stop(true, false);
     let run2 = run2.lock().clone();

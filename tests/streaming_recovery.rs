@@ -11,7 +11,12 @@ use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
-type Lines = Arc<Mutex<Vec<String>>>;
+use common::recovery::{
+    record_sorted, recovery_context, restarted_run, uninterrupted_run, with_boundary_batch_twice,
+    Recorded,
+};
+
+type Lines = Recorded<String>;
 
 fn input() -> Vec<Vec<(String, i64)>> {
     (0..30)
@@ -26,13 +31,7 @@ fn input() -> Vec<Vec<(String, i64)>> {
 /// The user's program: a context on the manual clock with mapWithState and updateStateByKey
 /// over the same input, each batch's snapshot and state recorded as sorted lines.
 fn create(dir: &Path, lines: &Lines) -> Result<StreamingContext> {
-    let sc = SparkContext::new(
-        SparkConf::new()
-            .set_master("local[2]")
-            .set_app_name("recovery"),
-    )?;
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir)?;
+    let ssc = recovery_context("recovery", dir)?;
     let pairs = ssc.queue_stream(input(), true);
     let mapped = pairs.map_with_state(StateSpec::function(
         |_k: &String, v: Option<i64>, s: &mut State<i64>| {
@@ -44,56 +43,18 @@ fn create(dir: &Path, lines: &Lines) -> Result<StreamingContext> {
     let updated = pairs.update_state_by_key(|vs: &[i64], s: Option<i64>| {
         Some(s.unwrap_or(0) + vs.iter().sum::<i64>())
     });
-    let l = lines.clone();
-    mapped.state_snapshots().foreach_rdd(move |rdd, t| {
-        let mut v = rdd.collect()?;
-        v.sort();
-        l.lock()
-            .push(format!("{} SNAP {v:?}", t.milliseconds() / 1000));
-        Ok(())
-    });
-    let l = lines.clone();
-    updated.foreach_rdd(move |rdd, t| {
-        let mut v = rdd.collect()?;
-        v.sort();
-        l.lock()
-            .push(format!("{} UPD {v:?}", t.milliseconds() / 1000));
-        Ok(())
-    });
+    record_sorted(&mapped.state_snapshots(), "SNAP", lines);
+    record_sorted(&updated, "UPD", lines);
     Ok(ssc)
 }
 
 #[test]
 fn recovery_equals_an_uninterrupted_run_with_the_boundary_batch_twice() {
     for stop_after in [4usize, 15, 23] {
-        let clean_dir = tempfile::tempdir().unwrap();
-        let clean: Lines = Arc::default();
-        let ssc = create(clean_dir.path(), &clean).unwrap();
-        ssc.start().unwrap();
-        ssc.run_batches(30).unwrap();
-        ssc.stop(true, false);
-        let clean = clean.lock().clone();
-
-        let dir = tempfile::tempdir().unwrap();
-        let run1: Lines = Arc::default();
-        let ssc =
-            StreamingContext::get_or_create(dir.path(), || create(dir.path(), &run1)).unwrap();
-        ssc.start().unwrap();
-        ssc.run_batches(stop_after).unwrap();
-        ssc.stop(true, false);
-
-        let run2: Lines = Arc::default();
-        let ssc =
-            StreamingContext::get_or_create(dir.path(), || create(dir.path(), &run2)).unwrap();
-        ssc.start().unwrap();
-        ssc.run_batches(30 - stop_after + 1).unwrap();
-        ssc.stop(true, false);
-
-        let mut got = run1.lock().clone();
-        got.extend(run2.lock().iter().cloned());
+        let clean = uninterrupted_run(30, create);
+        let got = restarted_run(30, stop_after, create);
         // Spark re-runs the last batch before the failure: its output appears twice.
-        let mut want: Vec<String> = clean[..2 * stop_after].to_vec();
-        want.extend(clean[2 * (stop_after - 1)..].iter().cloned());
+        let want = with_boundary_batch_twice(&clean, stop_after, 2);
         assert_eq!(got, want, "stopped after {stop_after} batches");
     }
 }
@@ -323,20 +284,14 @@ fn join_inputs() -> (Vec<Vec<(String, i64)>>, Vec<Vec<(String, i64)>>) {
     (left, right)
 }
 
-type TimedLines = Arc<Mutex<Vec<(u64, String)>>>;
+type TimedLines = Recorded<(u64, String)>;
 
 /// A user's program with joins and windows with inverse functions: per batch, the join and the
 /// full outer join of both streams; over windows, the incremental reduceByKeyAndWindow, a
 /// countByValueAndWindow, a countByWindow on a slide of two batches, and the left outer join
 /// of a window with the other stream. Each output's sorted batch is recorded with its time.
 fn create_joined(dir: &Path, lines: &TimedLines) -> Result<StreamingContext> {
-    let sc = SparkContext::new(
-        SparkConf::new()
-            .set_master("local[2]")
-            .set_app_name("recovery-joins"),
-    )?;
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir)?;
+    let ssc = recovery_context("recovery-joins", dir)?;
     let (left, right) = join_inputs();
     let a = ssc.queue_stream(left, true);
     let b = ssc.queue_stream(right, true);
@@ -373,13 +328,7 @@ fn create_joined(dir: &Path, lines: &TimedLines) -> Result<StreamingContext> {
 #[test]
 fn recovery_with_joins_and_inverse_windows_equals_an_uninterrupted_run() {
     let total = 24usize;
-    let clean_dir = tempfile::tempdir().unwrap();
-    let clean: TimedLines = Arc::default();
-    let ssc = create_joined(clean_dir.path(), &clean).unwrap();
-    ssc.start().unwrap();
-    ssc.run_batches(total).unwrap();
-    ssc.stop(true, false);
-    let clean = clean.lock().clone();
+    let clean = uninterrupted_run(total, create_joined);
     // Every output ran with data: joins matched keys, windows counted.
     for name in ["JOIN", "FULL", "RKW", "CBVW", "CBW", "WJOIN"] {
         let prefix = format!("{name} [(");
@@ -395,22 +344,7 @@ fn recovery_with_joins_and_inverse_windows_equals_an_uninterrupted_run() {
         12
     );
     for stop_after in [3u64, 12, 17] {
-        let dir = tempfile::tempdir().unwrap();
-        let run1: TimedLines = Arc::default();
-        let ssc = StreamingContext::get_or_create(dir.path(), || create_joined(dir.path(), &run1))
-            .unwrap();
-        ssc.start().unwrap();
-        ssc.run_batches(stop_after as usize).unwrap();
-        ssc.stop(true, false);
-        let run2: TimedLines = Arc::default();
-        let ssc = StreamingContext::get_or_create(dir.path(), || create_joined(dir.path(), &run2))
-            .unwrap();
-        ssc.start().unwrap();
-        ssc.run_batches(total - stop_after as usize + 1).unwrap();
-        ssc.stop(true, false);
-
-        let mut got = run1.lock().clone();
-        got.extend(run2.lock().iter().cloned());
+        let got = restarted_run(total, stop_after as usize, create_joined);
         let mut want: Vec<(u64, String)> = clean
             .iter()
             .filter(|(t, _)| *t <= stop_after)

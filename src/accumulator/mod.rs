@@ -21,7 +21,8 @@
 //!   count once per partition whatever retries, duplicates and executor losses happen, while a
 //!   transformation's updates count again each time its partition is recomputed.
 //! - A named accumulator whose update is not zero shows in the task's end event and in its
-//!   stage attempt's info as Spark's `AccumulableInfo` (update and value as text).
+//!   stage attempt's info as Spark's `AccumulableInfo`: the update and a copy of the merged value,
+//!   whose texts are made only when read (`AccumulableText`: the event log or a listener).
 //!
 //! Departures: Rust has no serialization of closures, so the per-task copy is made on first
 //! use through a thread-local rather than at deserialization; user code of an accumulator
@@ -48,7 +49,7 @@ pub use builtin::{
     LongAccumulator, LongAccumulatorValue,
 };
 
-use crate::scheduler::listener::AccumulableInfo;
+use crate::scheduler::listener::{AccumulableInfo, AccumulableText};
 use crate::task_local;
 
 /// A value that tasks add to and the driver merges (Spark's `AccumulatorV2[IN, OUT]`): the
@@ -296,8 +297,9 @@ pub(crate) trait TaskAccumulatorCopy: Send {
     fn count_failed_values(&self) -> bool;
     /// Merges the copy into the driver's value (Spark's `acc.merge(updates)`); returns what
     /// listeners are told of it: Spark's `AccumulableInfo` for a named accumulator whose update
-    /// is not zero.
-    fn merge_into_driver(&self) -> Option<AccumulableInfo>;
+    /// is not zero, holding the update and a copy of the merged value, whose texts are made
+    /// only when read (an event log line or a listener that shows them).
+    fn merge_into_driver(self: Box<Self>) -> Option<AccumulableInfo>;
 }
 
 struct TaskCopy<A> {
@@ -321,20 +323,24 @@ where
         self.shared.count_failed_values
     }
 
-    fn merge_into_driver(&self) -> Option<AccumulableInfo> {
-        let mut driver = self.shared.driver.lock();
-        driver.merge(&self.local);
-        let name = self.shared.name.as_ref()?;
-        if self.local.is_zero() {
-            return None;
-        }
+    fn merge_into_driver(self: Box<Self>) -> Option<AccumulableInfo> {
+        let TaskCopy { shared, local } = *self;
+        let value = {
+            let mut driver = shared.driver.lock();
+            driver.merge(&local);
+            if shared.name.is_none() || local.is_zero() {
+                return None;
+            }
+            // Spark's `acc.value` at this merge (a copy: later merges do not change it).
+            driver.copy()
+        };
         Some(AccumulableInfo {
-            id: self.shared.id,
-            name: name.clone(),
-            update: Some(self.local.value_text()),
-            value: driver.value_text(),
+            id: shared.id,
+            name: shared.name.clone()?,
+            update: Some(AccumulableText::lazy(move || local.value_text())),
+            value: AccumulableText::lazy(move || value.value_text()),
             internal: false,
-            count_failed_values: self.shared.count_failed_values,
+            count_failed_values: shared.count_failed_values,
         })
     }
 }
@@ -365,13 +371,13 @@ impl AccumulatorUpdates {
 pub(crate) fn merge_updates(updates: AccumulatorUpdates) -> Vec<AccumulableInfo> {
     let mut infos = Vec::new();
     for copy in updates.0 {
+        let id = copy.id();
         match catch_unwind(AssertUnwindSafe(|| copy.merge_into_driver())) {
             Ok(Some(info)) => infos.push(info),
             Ok(None) => {}
             Err(panic) => log::error!(
                 target: crate::logging::DAG_SCHEDULER,
-                "Failed to update accumulator {} for task: {}",
-                copy.id(),
+                "Failed to update accumulator {id} for task: {}",
                 crate::scheduler::task::panic_message(&*panic)
             ),
         }

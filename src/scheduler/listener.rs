@@ -8,15 +8,16 @@
 //! so a test that runs a job and then reads an [`EventLog`] sees every event of that job. A
 //! panicking listener is reported and skipped; it never stops the bus.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
-use std::thread::ThreadId;
+use std::sync::Arc;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::storage::StorageLevel;
+use crate::util::event_bus::{self, AsyncEventQueue};
 
+mod accumulable_text;
 mod info;
+pub use accumulable_text::AccumulableText;
 pub use info::{
     AccumulableInfo, StageInfo, StageRddInfo, StreamingInputInfo, StreamingStateInfo, TaskMetrics,
 };
@@ -256,109 +257,50 @@ pub enum SparkListenerEvent {
     },
 }
 
+/// What a listener callback is called with (the bus's listener type).
+pub(crate) type ListenerFn = dyn Fn(&SparkListenerEvent) + Send + Sync;
+
 /// A listener callback.
-pub(crate) type Listener = Arc<dyn Fn(&SparkListenerEvent) + Send + Sync>;
+pub(crate) type Listener = Arc<ListenerFn>;
 
 /// The listeners of one context (Spark's `LiveListenerBus`): events are queued by `post` and
-/// delivered in order on the bus thread, started by the first `post`.
-#[derive(Default, Clone)]
+/// delivered in order on the bus thread (`spark-listener-bus`), started by the first `post`;
+/// the generic bus is `util::event_bus`.
+#[derive(Clone)]
 pub(crate) struct ListenerBus {
-    shared: Arc<BusShared>,
+    queue: AsyncEventQueue<ListenerFn, SparkListenerEvent>,
 }
 
-#[derive(Default)]
-struct BusShared {
-    listeners: Mutex<Vec<Listener>>,
-    queue: Mutex<Option<mpsc::Sender<SparkListenerEvent>>>,
-    /// Events posted so far.
-    posted: AtomicU64,
-    /// Events delivered to every listener so far, and its wake-up.
-    delivered: Mutex<u64>,
-    delivered_cv: Condvar,
-    /// The bus thread, once started.
-    thread: OnceLock<ThreadId>,
+impl Default for ListenerBus {
+    fn default() -> Self {
+        ListenerBus {
+            queue: AsyncEventQueue::new(
+                "spark-listener-bus",
+                event_bus::ListenerBus::new(call_listener, None),
+            ),
+        }
+    }
+}
+
+/// Spark's `SparkListenerBus.doPostEvent`: a listener here is one callback for every event.
+fn call_listener(listener: &ListenerFn, event: &SparkListenerEvent) {
+    listener(event)
 }
 
 impl ListenerBus {
     pub(crate) fn add(&self, l: Listener) {
-        self.shared.listeners.lock().push(l);
+        self.queue.add_listener(l);
     }
 
     pub(crate) fn post(&self, event: SparkListenerEvent) {
-        let mut queue = self.shared.queue.lock();
-        if queue.is_none() {
-            *queue = self.start();
-        }
-        match queue.as_ref() {
-            Some(tx) => {
-                self.shared.posted.fetch_add(1, Ordering::SeqCst);
-                if tx.send(event).is_err() {
-                    self.mark_delivered();
-                }
-            }
-            // No thread could be started: deliver here (still never under a lock).
-            None => {
-                drop(queue);
-                deliver(&self.shared, &event);
-            }
-        }
-    }
-
-    /// Starts the bus thread. It holds the shared state weakly, so it ends (and lets the
-    /// listeners go) when the last handle on the bus is dropped.
-    fn start(&self) -> Option<mpsc::Sender<SparkListenerEvent>> {
-        let (tx, rx) = mpsc::channel::<SparkListenerEvent>();
-        let shared = Arc::downgrade(&self.shared);
-        let handle = std::thread::Builder::new()
-            .name("spark-listener-bus".into())
-            .spawn(move || {
-                while let Ok(event) = rx.recv() {
-                    let Some(shared) = shared.upgrade() else {
-                        break;
-                    };
-                    deliver(&shared, &event);
-                    *shared.delivered.lock() += 1;
-                    shared.delivered_cv.notify_all();
-                }
-            })
-            .ok()?;
-        let _ = self.shared.thread.set(handle.thread().id());
-        Some(tx)
-    }
-
-    fn mark_delivered(&self) {
-        *self.shared.delivered.lock() += 1;
-        self.shared.delivered_cv.notify_all();
+        self.queue.post(event);
     }
 
     /// Waits until every event posted before this call was delivered to every listener. On
     /// the bus thread itself (a listener that runs a job) it returns at once: the job's events
     /// are delivered after the listener returns.
     pub(crate) fn wait_until_delivered(&self) {
-        if self.shared.thread.get() == Some(&std::thread::current().id()) {
-            return;
-        }
-        let target = self.shared.posted.load(Ordering::SeqCst);
-        let mut delivered = self.shared.delivered.lock();
-        while *delivered < target {
-            self.shared.delivered_cv.wait(&mut delivered);
-        }
-    }
-}
-
-/// Calls every listener with `event`; the list is copied first so that no lock is held while
-/// listener code runs, and a listener's panic is reported, not propagated.
-fn deliver(shared: &BusShared, event: &SparkListenerEvent) {
-    let listeners: Vec<Listener> = shared.listeners.lock().clone();
-    for l in listeners {
-        let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l(event)));
-        if let Err(panic) = called {
-            log::warn!(
-                target: crate::logging::LIVE_LISTENER_BUS,
-                "Listener threw an exception: {}",
-                crate::scheduler::task::panic_message(&*panic)
-            );
-        }
+        self.queue.wait_until_delivered(None);
     }
 }
 

@@ -29,14 +29,12 @@
 //! Layering: a leaf of the streaming package; knows no DStream and runs no job.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
-use std::thread::ThreadId;
-
-use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::streaming::input::receiver::ReceiverInfo;
 use crate::streaming::time::{Duration, Time};
+use crate::util::event_bus::{self, AsyncEventQueue};
 
 /// Spark's `BatchInfo`: what is known of one batch when an event is posted.
 ///
@@ -267,108 +265,62 @@ impl StreamingListenerEvent {
 /// How long `stop` waits for listeners to take the events already posted.
 const STOP_DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Spark's `StreamingListenerBus` (a queue and a thread of its own here; see the module doc).
-#[derive(Clone, Default)]
+/// Spark's `StreamingListenerBus` (a queue and a thread of its own here, `util::event_bus`'s
+/// `AsyncEventQueue`; see the module doc). What is its own: it posts nothing while it has no
+/// listener, and once stopped it drops every event.
+#[derive(Clone)]
 pub(crate) struct StreamingListenerBus {
-    shared: Arc<BusShared>,
+    queue: AsyncEventQueue<dyn StreamingListener, StreamingListenerEvent>,
+    stopped: Arc<AtomicBool>,
 }
 
-#[derive(Default)]
-struct BusShared {
-    listeners: Mutex<Vec<Arc<dyn StreamingListener>>>,
-    queue: Mutex<Option<mpsc::Sender<StreamingListenerEvent>>>,
-    posted: AtomicU64,
-    delivered: Mutex<u64>,
-    delivered_cv: Condvar,
-    thread: OnceLock<ThreadId>,
-    stopped: AtomicBool,
+impl Default for StreamingListenerBus {
+    fn default() -> Self {
+        StreamingListenerBus {
+            queue: AsyncEventQueue::new(
+                "StreamingListenerBus",
+                event_bus::ListenerBus::new(do_post_event, Some("StreamingListener")),
+            ),
+            stopped: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// Spark's `StreamingListenerBus.doPostEvent`.
+fn do_post_event(listener: &dyn StreamingListener, event: &StreamingListenerEvent) {
+    event.deliver_to(listener)
 }
 
 impl StreamingListenerBus {
     pub(crate) fn add(&self, l: Arc<dyn StreamingListener>) {
-        self.shared.listeners.lock().push(l);
+        self.queue.add_listener(l);
     }
 
     /// Queues `event` for the bus thread (started by the first post); dropped once stopped.
     pub(crate) fn post(&self, event: StreamingListenerEvent) {
-        if self.shared.stopped.load(Ordering::SeqCst) {
+        if self.stopped.load(Ordering::SeqCst) {
             log::debug!(
                 target: crate::logging::JOB_SCHEDULER,
                 "StreamingListenerBus has already stopped! Dropping event {event:?}"
             );
             return;
         }
-        if self.shared.listeners.lock().is_empty() {
+        if !self.queue.has_listeners() {
             return;
         }
-        let mut queue = self.shared.queue.lock();
-        if queue.is_none() {
-            *queue = self.start();
-        }
-        match queue.as_ref() {
-            Some(tx) => {
-                self.shared.posted.fetch_add(1, Ordering::SeqCst);
-                if tx.send(event).is_err() {
-                    self.mark_delivered();
-                }
-            }
-            None => {
-                drop(queue);
-                deliver(&self.shared, &event);
-            }
-        }
-    }
-
-    fn start(&self) -> Option<mpsc::Sender<StreamingListenerEvent>> {
-        let (tx, rx) = mpsc::channel::<StreamingListenerEvent>();
-        let shared = Arc::downgrade(&self.shared);
-        let handle = std::thread::Builder::new()
-            .name("StreamingListenerBus".into())
-            .spawn(move || {
-                while let Ok(event) = rx.recv() {
-                    let Some(shared) = shared.upgrade() else {
-                        break;
-                    };
-                    deliver(&shared, &event);
-                    *shared.delivered.lock() += 1;
-                    shared.delivered_cv.notify_all();
-                }
-            })
-            .ok()?;
-        let _ = self.shared.thread.set(handle.thread().id());
-        Some(tx)
-    }
-
-    fn mark_delivered(&self) {
-        *self.shared.delivered.lock() += 1;
-        self.shared.delivered_cv.notify_all();
+        self.queue.post(event);
     }
 
     /// Whether the calling thread is the bus thread (a listener is running on it).
     pub(crate) fn is_bus_thread(&self) -> bool {
-        self.shared.thread.get() == Some(&std::thread::current().id())
+        self.queue.is_dispatch_thread()
     }
 
     /// Waits until every event posted before the call was delivered, for at most `timeout`;
     /// returns at once on the bus thread. Returns whether everything was delivered.
     pub(crate) fn wait_until_delivered(&self, timeout: std::time::Duration) -> bool {
-        if self.is_bus_thread() {
-            return true;
-        }
-        let target = self.shared.posted.load(Ordering::SeqCst);
-        let deadline = std::time::Instant::now() + timeout;
-        let mut delivered = self.shared.delivered.lock();
-        while *delivered < target {
-            if self
-                .shared
-                .delivered_cv
-                .wait_until(&mut delivered, deadline)
-                .timed_out()
-            {
-                return *delivered >= target;
-            }
-        }
-        true
+        self.queue
+            .wait_until_delivered(Some(std::time::Instant::now() + timeout))
     }
 
     /// Delivers what was posted (bounded), then drops every later event.
@@ -381,24 +333,7 @@ impl StreamingListenerBus {
                 STOP_DRAIN_TIMEOUT.as_secs()
             );
         }
-        self.shared.stopped.store(true, Ordering::SeqCst);
-        self.shared.queue.lock().take();
-    }
-}
-
-/// Calls every listener with `event` (the list copied first; a panic is logged, not spread).
-fn deliver(shared: &BusShared, event: &StreamingListenerEvent) {
-    let listeners: Vec<Arc<dyn StreamingListener>> = shared.listeners.lock().clone();
-    for l in listeners {
-        let called =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| event.deliver_to(&*l)));
-        if let Err(panic) = called {
-            log::warn!(
-                target: crate::logging::LIVE_LISTENER_BUS,
-                "Listener {} threw an exception: {}",
-                "StreamingListener",
-                crate::scheduler::task::panic_message(&*panic)
-            );
-        }
+        self.stopped.store(true, Ordering::SeqCst);
+        self.queue.stop();
     }
 }

@@ -1,10 +1,74 @@
 //! The golden-file half of the differential tests (tests/oracle.rs, tests/oracle_ops.rs): the
 //! scenario files of a folder, the Spark output next to each, and the check that sparklet printed
-//! the same lines, with a line diff when it did not.
+//! the same lines, with a line diff when it did not; and what both runners share: the `k=v`
+//! pairs of a scenario line, the streaming context a scenario runs on, and its output lines
+//! (items sorted as strings, pairs printed as Scala prints tuples).
 
 use std::path::{Path, PathBuf};
 
+use sparklet::prelude::*;
+use sparklet::streaming::{Duration, StreamingContext};
+
 use super::oracle::diff;
+
+/// The `k=v` words of a scenario line as (key, value) pairs.
+pub fn pairs<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<Vec<(String, i32)>> {
+    words
+        .into_iter()
+        .map(|w| {
+            let (k, v) = w
+                .split_once('=')
+                .ok_or_else(|| Error::InvalidArgument(format!("expected k=v, got '{w}'")))?;
+            let v = v
+                .parse::<i32>()
+                .map_err(|_| Error::InvalidArgument(format!("bad value in '{w}'")))?;
+            Ok((k.to_string(), v))
+        })
+        .collect()
+}
+
+/// Items sorted as strings, one space between them (as the Java oracles print a batch's items).
+pub fn sorted_line(mut items: Vec<String>) -> String {
+    items.sort();
+    items.join(" ")
+}
+
+/// A pair as Scala prints a tuple: `(k,v)`.
+pub fn pair<K: std::fmt::Display, V: std::fmt::Display>(kv: &(K, V)) -> String {
+    format!("({},{})", kv.0, kv.1)
+}
+
+/// What a scenario runs on, as the Java oracles set it up: a context on `master` with
+/// `partitions` as its default parallelism, a streaming context of one-second batches on a
+/// manual clock, checkpointing to a fresh folder (kept alive by the returned guard).
+pub fn streaming_context(
+    master: &str,
+    app_name: &str,
+    partitions: usize,
+) -> Result<(SparkContext, StreamingContext, tempfile::TempDir)> {
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master(master)
+            .set_app_name(app_name)
+            .set("sparklet.default.parallelism", &partitions.to_string()),
+    )?;
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path())?;
+    Ok((sc, ssc, dir))
+}
+
+/// Parses a scenario's text with `parse` and runs it on `master` with `run`; an error says
+/// which of the two failed.
+pub fn parse_and_run<S>(
+    text: &str,
+    master: &str,
+    parse: impl Fn(&str) -> Result<S>,
+    run: impl Fn(&S, &str) -> Result<Vec<String>>,
+) -> std::result::Result<Vec<String>, String> {
+    let parsed = parse(text).map_err(|e| format!("cannot parse: {e}"))?;
+    run(&parsed, master).map_err(|e| format!("sparklet failed: {e}"))
+}
 
 /// The `*.txt` scenario files of `dir` (relative to the crate), in name order.
 pub fn scenarios(dir: &str) -> Vec<PathBuf> {
@@ -29,7 +93,7 @@ pub fn check(
     scenario: &Path,
     master: &str,
     regenerate: &str,
-    run: &dyn Fn(&str, &str) -> Result<Vec<String>, String>,
+    run: &dyn Fn(&str, &str) -> std::result::Result<Vec<String>, String>,
 ) -> Option<String> {
     let name = scenario.file_name().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(scenario).expect("scenario");
@@ -60,7 +124,7 @@ pub fn check_all(
     files: &[PathBuf],
     master: &str,
     regenerate: &str,
-    run: &dyn Fn(&str, &str) -> Result<Vec<String>, String>,
+    run: &dyn Fn(&str, &str) -> std::result::Result<Vec<String>, String>,
 ) {
     let failures: Vec<String> = files
         .iter()

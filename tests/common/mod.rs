@@ -8,6 +8,7 @@ pub mod golden;
 pub mod oracle;
 pub mod oracle_ops;
 pub mod receivers;
+pub mod recovery;
 pub mod redis;
 pub mod socket;
 pub mod streaming;

@@ -13,6 +13,8 @@ use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
+use super::golden::{pair, pairs, sorted_line, streaming_context};
+
 /// A parsed scenario.
 #[derive(Clone, Debug, Default)]
 pub struct Scenario {
@@ -20,21 +22,6 @@ pub struct Scenario {
     pub partitions: usize,
     pub initial: Vec<(String, i32)>,
     pub batches: Vec<Vec<(String, i32)>>,
-}
-
-fn pairs(words: &[&str]) -> Result<Vec<(String, i32)>> {
-    words
-        .iter()
-        .map(|w| {
-            let (k, v) = w
-                .split_once('=')
-                .ok_or_else(|| Error::InvalidArgument(format!("expected k=v, got '{w}'")))?;
-            let v = v
-                .parse::<i32>()
-                .map_err(|_| Error::InvalidArgument(format!("bad value in '{w}'")))?;
-            Ok((k.to_string(), v))
-        })
-        .collect()
 }
 
 /// Parses the oracle's scenario format.
@@ -58,18 +45,12 @@ pub fn parse(text: &str) -> Result<Scenario> {
         match *first {
             "timeout" => s.timeout_batches = number(1)?,
             "partitions" => s.partitions = number(1)? as usize,
-            "initial" => s.initial = pairs(&words[1..])?,
-            "batch" => s.batches.push(pairs(&words[1..])?),
+            "initial" => s.initial = pairs(words[1..].iter().copied())?,
+            "batch" => s.batches.push(pairs(words[1..].iter().copied())?),
             _ => return Err(Error::InvalidArgument(format!("unknown line: {line}"))),
         }
     }
     Ok(s)
-}
-
-fn sorted_line(items: Vec<String>) -> String {
-    let mut items = items;
-    items.sort();
-    items.join(" ")
 }
 
 /// The oracle's mapping function (SparkOracle.java).
@@ -102,16 +83,7 @@ pub fn run(scenario: &Scenario, master: &str) -> Result<Vec<String>> {
 
 /// [`run`] with mapWithState's state in `store`.
 pub fn run_with_store(scenario: &Scenario, master: &str, store: StateStore) -> Result<Vec<String>> {
-    let p = scenario.partitions.to_string();
-    let sc = SparkContext::new(
-        SparkConf::new()
-            .set_master(master)
-            .set_app_name("oracle")
-            .set("sparklet.default.parallelism", &p),
-    )?;
-    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path())?;
+    let (sc, ssc, _dir) = streaming_context(master, "oracle", scenario.partitions)?;
     let input = ssc.queue_stream(scenario.batches.clone(), true);
     let mut spec = StateSpec::function(mapping)
         .num_partitions(scenario.partitions)
@@ -148,11 +120,7 @@ pub fn run_with_store(scenario: &Scenario, master: &str, store: StateStore) -> R
     });
     let l = lines.clone();
     mapped.state_snapshots().foreach_rdd(move |rdd, t| {
-        let items = rdd
-            .collect()?
-            .into_iter()
-            .map(|(k, s)| format!("({k},{s})"))
-            .collect();
+        let items = rdd.collect()?.iter().map(pair).collect();
         l.lock().insert(
             (t.milliseconds(), 1),
             format!("SNAP {}", sorted_line(items)),
@@ -161,11 +129,7 @@ pub fn run_with_store(scenario: &Scenario, master: &str, store: StateStore) -> R
     });
     let l = lines.clone();
     updated.foreach_rdd(move |rdd, t| {
-        let items = rdd
-            .collect()?
-            .into_iter()
-            .map(|(k, s)| format!("({k},{s})"))
-            .collect();
+        let items = rdd.collect()?.iter().map(pair).collect();
         l.lock()
             .insert((t.milliseconds(), 2), format!("UPD {}", sorted_line(items)));
         Ok(())

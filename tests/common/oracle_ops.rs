@@ -12,6 +12,8 @@ use parking_lot::Mutex;
 use sparklet::prelude::*;
 use sparklet::streaming::*;
 
+use super::golden::{pair, pairs, sorted_line, streaming_context};
+
 /// The operations that take no window.
 pub const PLAIN: &[&str] = &[
     "JOIN",
@@ -75,20 +77,6 @@ pub struct Scenario {
     pub b: Vec<Batch>,
 }
 
-fn pairs(text: &str) -> Result<Batch> {
-    text.split_whitespace()
-        .map(|w| {
-            let (k, v) = w
-                .split_once('=')
-                .ok_or_else(|| Error::InvalidArgument(format!("expected k=v, got '{w}'")))?;
-            let v = v
-                .parse::<i32>()
-                .map_err(|_| Error::InvalidArgument(format!("bad value in '{w}'")))?;
-            Ok((k.to_string(), v))
-        })
-        .collect()
-}
-
 /// Parses the ops oracle's scenario format.
 pub fn parse(text: &str) -> Result<Scenario> {
     let mut s = Scenario {
@@ -132,8 +120,8 @@ pub fn parse(text: &str) -> Result<Scenario> {
             "batch" => {
                 let rest = &t["batch".len()..];
                 let (a, b) = rest.split_once('|').unwrap_or((rest, ""));
-                s.a.push(pairs(a)?);
-                s.b.push(pairs(b)?);
+                s.a.push(pairs(a.split_whitespace())?);
+                s.b.push(pairs(b.split_whitespace())?);
             }
             _ => return Err(Error::InvalidArgument(format!("unknown line: {line}"))),
         }
@@ -170,19 +158,14 @@ fn record<T: Data>(
 ) {
     let lines = lines.clone();
     stream.foreach_rdd(move |rdd, t| {
-        let mut items: Vec<String> = rdd.collect()?.iter().map(&format).collect();
-        items.sort();
-        let line = format!("{label} {}", items.join(" "))
+        let items: Vec<String> = rdd.collect()?.iter().map(&format).collect();
+        let line = format!("{label} {}", sorted_line(items))
             .trim_end()
             .to_string();
         let previous = lines.lock().insert((t.milliseconds(), index), line);
         assert!(previous.is_none(), "two outputs for {label} at {t:?}");
         Ok(())
     });
-}
-
-fn pair<V: std::fmt::Display>(kv: &(String, V)) -> String {
-    format!("({},{})", kv.0, kv.1)
 }
 
 /// Wires op `index` of the scenario onto streams `a` and `b`.
@@ -367,16 +350,7 @@ fn wire(
 
 /// Runs a scenario on `master` and returns the oracle's lines.
 pub fn run(scenario: &Scenario, master: &str) -> Result<Vec<String>> {
-    let p = scenario.partitions.to_string();
-    let sc = SparkContext::new(
-        SparkConf::new()
-            .set_master(master)
-            .set_app_name("ops-oracle")
-            .set("sparklet.default.parallelism", &p),
-    )?;
-    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
-    ssc.checkpoint(dir.path())?;
+    let (_sc, ssc, _dir) = streaming_context(master, "ops-oracle", scenario.partitions)?;
     let a = ssc.queue_stream(scenario.a.clone(), true);
     let b = ssc.queue_stream(scenario.b.clone(), true);
     // As in the Java oracle: a job at every batch.

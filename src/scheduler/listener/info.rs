@@ -6,6 +6,7 @@
 //! shared by every event of that attempt through an `Arc`, so posting an event stays cheap.
 //! Layering: these are plain data; nothing here reaches RDDs, storage or the scheduler.
 
+use super::AccumulableText;
 use crate::storage::StorageLevel;
 
 /// One RDD of a stage, as a listener sees it (Spark's `RDDInfo` built by `RDDInfo.fromRdd`).
@@ -64,10 +65,10 @@ pub struct AccumulableInfo {
     pub id: u64,
     /// Its name.
     pub name: String,
-    /// The task's own update, as text (none in a stage's info).
-    pub update: Option<String>,
-    /// The driver's value, as text (Spark's `value.toString`).
-    pub value: String,
+    /// The task's own update, as text (none in a stage's info), made when first read.
+    pub update: Option<AccumulableText>,
+    /// The driver's value, as text (Spark's `value.toString`), made when first read.
+    pub value: AccumulableText,
     /// Whether it is one of Spark's internal metrics (never, for a program's accumulators).
     pub internal: bool,
     /// Spark's `countFailedValues`.
