@@ -21,7 +21,8 @@ Values stay small so the sums never overflow an i32.
 """
 
 import random
-import sys
+
+from scenario_gen import main, pairs
 
 KEYS = ["a", "b", "c", "d", "e", "f", "g", "ab"]
 
@@ -78,20 +79,9 @@ def scenario(seed):
         if rnd.random() < 0.1:
             # a removal of a key that may never have existed
             records.append((rnd.choice(KEYS), -1))
-        lines.append(" ".join(["batch"] + [f"{k}={v}" for k, v in records]))
+        lines.append(" ".join(["batch"] + ([pairs(records)] if records else [])))
     return "\n".join(lines) + "\n"
 
 
-def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: generate.py SEED [OUT]")
-    text = scenario(int(sys.argv[1]))
-    if len(sys.argv) == 3:
-        with open(sys.argv[2], "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-
-
 if __name__ == "__main__":
-    main()
+    main(scenario)

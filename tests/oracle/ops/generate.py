@@ -24,8 +24,12 @@ The same seed always gives the same scenario (python3 standard library only). A 
   job when a key it filtered out still has values leaving the window).
 """
 
+import os
 import random
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from scenario_gen import main, pairs  # noqa: E402 (tests/oracle/scenario_gen.py)
 
 KEYS = ["a", "b", "c", "d", "e", "ab", "b2"]
 
@@ -97,23 +101,12 @@ def scenario(seed):
         b = records(rnd, b_keys)
         text = "batch"
         if a:
-            text += " " + " ".join(f"{k}={v}" for k, v in a)
+            text += " " + pairs(a)
         if b:
-            text += " | " + " ".join(f"{k}={v}" for k, v in b)
+            text += " | " + pairs(b)
         lines.append(text)
     return "\n".join(lines) + "\n"
 
 
-def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: generate.py SEED [OUT]")
-    text = scenario(int(sys.argv[1]))
-    if len(sys.argv) == 3:
-        with open(sys.argv[2], "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-
-
 if __name__ == "__main__":
-    main()
+    main(scenario)
