@@ -12,39 +12,30 @@ mod common;
 use std::path::PathBuf;
 
 use common::golden;
-use common::oracle::{diff, parse, run};
+use common::oracle::{diff, parse, run, Scenario};
 
-const DIR: &str = "tests/oracle/scenarios";
-const REGENERATE: &str = "run the scenario through ../shared/spark-oracle/run.sh";
-
-/// Parses and runs one scenario on `master`.
-fn run_text(text: &str, master: &str) -> Result<Vec<String>, String> {
-    golden::parse_and_run(text, master, parse, run)
-}
-
-fn scenarios() -> Vec<PathBuf> {
-    golden::scenarios(DIR)
-}
-
-fn check_all(files: &[PathBuf], master: &str) {
-    golden::check_all(files, master, REGENERATE, &run_text);
-}
+const SUITE: golden::Suite<Scenario> = golden::Suite {
+    dir: "tests/oracle/scenarios",
+    regenerate: "run the scenario through ../shared/spark-oracle/run.sh",
+    parse,
+    run,
+};
 
 #[test]
 fn every_scenario_has_spark_output() {
-    golden::assert_every_scenario_has_spark_output(&scenarios(), 40);
+    golden::assert_every_scenario_has_spark_output(&SUITE.scenarios(), 40);
 }
 
 #[test]
 fn scenarios_match_spark_on_local() {
-    check_all(&scenarios(), "local[2]");
+    SUITE.check_all(&SUITE.scenarios(), "local[2]");
 }
 
 #[test]
 fn some_scenarios_match_spark_on_local_cluster() {
     // Every fifth scenario (000 included): a spread of timeouts, partition counts and lengths.
-    let files: Vec<PathBuf> = scenarios().into_iter().step_by(5).collect();
-    check_all(&files, "local-cluster[2,1,64]");
+    let files: Vec<PathBuf> = SUITE.scenarios().into_iter().step_by(5).collect();
+    SUITE.check_all(&files, "local-cluster[2,1,64]");
 }
 
 #[test]

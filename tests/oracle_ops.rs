@@ -11,36 +11,26 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::golden;
-use common::oracle_ops::{parse, run, PLAIN, WINDOWED};
+use common::oracle_ops::{parse, run, Scenario, PLAIN, WINDOWED};
 
-const DIR: &str = "tests/oracle/ops/scenarios";
-const REGENERATE: &str = "run tests/oracle/ops/run.sh goldens on it";
-
-/// Parses and runs one scenario on `master`.
-fn run_text(text: &str, master: &str) -> Result<Vec<String>, String> {
-    golden::parse_and_run(text, master, parse, run)
-}
-
-fn scenarios() -> Vec<PathBuf> {
-    golden::scenarios(DIR)
-}
-
-fn check_all(files: &[PathBuf], master: &str) {
-    golden::check_all(files, master, REGENERATE, &run_text);
-}
+const SUITE: golden::Suite<Scenario> = golden::Suite {
+    dir: "tests/oracle/ops/scenarios",
+    regenerate: "run tests/oracle/ops/run.sh goldens on it",
+    parse,
+    run,
+};
 
 #[test]
 fn every_scenario_has_spark_output() {
-    golden::assert_every_scenario_has_spark_output(&scenarios(), 38);
+    golden::assert_every_scenario_has_spark_output(&SUITE.scenarios(), 38);
 }
 
 #[test]
 fn scenarios_cover_every_operation() {
     // Each operation appears in some scenario, and each windowed one with a slide > 1 batch.
-    let parsed: Vec<_> = scenarios()
+    let parsed: Vec<_> = SUITE
+        .scenarios()
         .iter()
         .map(|f| parse(&std::fs::read_to_string(f).unwrap()).unwrap())
         .collect();
@@ -62,12 +52,12 @@ fn scenarios_cover_every_operation() {
 
 #[test]
 fn scenarios_match_spark_on_local() {
-    check_all(&scenarios(), "local[2]");
+    SUITE.check_all(&SUITE.scenarios(), "local[2]");
 }
 
 #[test]
 fn scenarios_match_spark_on_local_cluster() {
-    check_all(&scenarios(), "local-cluster[3,1,64]");
+    SUITE.check_all(&SUITE.scenarios(), "local-cluster[3,1,64]");
 }
 
 #[test]

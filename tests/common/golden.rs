@@ -70,6 +70,38 @@ pub fn parse_and_run<S>(
     run(&parsed, master).map_err(|e| format!("sparklet failed: {e}"))
 }
 
+/// One golden-file suite (tests/oracle.rs, tests/oracle_ops.rs): its folder of scenarios, how to
+/// make a missing Spark output, and its scenario parser and runner.
+pub struct Suite<S> {
+    /// The scenarios' folder, relative to the crate.
+    pub dir: &'static str,
+    /// How to make a scenario's Spark output (said when one is missing).
+    pub regenerate: &'static str,
+    /// Reads a scenario's text.
+    pub parse: fn(&str) -> Result<S>,
+    /// Runs a parsed scenario on a master; returns its output lines.
+    pub run: fn(&S, &str) -> Result<Vec<String>>,
+}
+
+impl<S> Suite<S> {
+    /// The suite's scenario files, in name order.
+    pub fn scenarios(&self) -> Vec<PathBuf> {
+        scenarios(self.dir)
+    }
+
+    /// Parses and runs one scenario's text on `master`.
+    pub fn run_text(&self, text: &str, master: &str) -> std::result::Result<Vec<String>, String> {
+        parse_and_run(text, master, self.parse, self.run)
+    }
+
+    /// [`check_all`] with the suite's runner.
+    pub fn check_all(&self, files: &[PathBuf], master: &str) {
+        check_all(files, master, self.regenerate, &|text, master| {
+            self.run_text(text, master)
+        });
+    }
+}
+
 /// The `*.txt` scenario files of `dir` (relative to the crate), in name order.
 pub fn scenarios(dir: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
