@@ -48,13 +48,7 @@ fn workload(keys: u64, batch: usize, batches: usize) -> Vec<Vec<(u64, u64)>> {
 
 /// `INFO commandstats` of the server: command → calls.
 fn command_calls(url: &str) -> Result<std::collections::BTreeMap<String, u64>> {
-    let bad = |e: redis::RedisError| Error::io(url, std::io::Error::other(e.to_string()));
-    let client = redis::Client::open(url).map_err(bad)?;
-    let mut con = client.get_connection().map_err(bad)?;
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(&mut con)
-        .map_err(bad)?;
+    let info = local_redis::info(url, "commandstats")?;
     Ok(info
         .lines()
         .filter_map(|l| {
@@ -92,10 +86,7 @@ fn process_cpu_ms() -> f64 {
 
 /// The server's CPU time (user + system, of all its threads) in ms: `INFO cpu`.
 fn server_cpu_ms(url: &str) -> Result<f64> {
-    let bad = |e: redis::RedisError| Error::io(url, std::io::Error::other(e.to_string()));
-    let client = redis::Client::open(url).map_err(bad)?;
-    let mut con = client.get_connection().map_err(bad)?;
-    let info: String = redis::cmd("INFO").arg("cpu").query(&mut con).map_err(bad)?;
+    let info = local_redis::info(url, "cpu")?;
     let field = |name: &str| {
         info.lines()
             .find_map(|l| l.strip_prefix(name))

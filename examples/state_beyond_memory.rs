@@ -59,14 +59,7 @@ fn peak_rss_mib() -> f64 {
 
 /// `used_memory_human` of the server's `INFO memory`.
 fn server_memory(url: &str) -> Result<String> {
-    let bad = |e: redis::RedisError| Error::io(url, std::io::Error::other(e.to_string()));
-    let client = redis::Client::open(url).map_err(bad)?;
-    let mut con = client.get_connection().map_err(bad)?;
-    let info: String = redis::cmd("INFO")
-        .arg("memory")
-        .query(&mut con)
-        .map_err(bad)?;
-    Ok(info
+    Ok(local_redis::info(url, "memory")?
         .lines()
         .find_map(|l| l.strip_prefix("used_memory_human:"))
         .unwrap_or("?")

@@ -66,3 +66,12 @@ impl Drop for LocalRedis {
         let _ = self.child.wait();
     }
 }
+
+/// The text of `INFO <section>` of the server at `url` (for the benchmarks' figures).
+#[allow(dead_code)] // not every example that starts a server reads its INFO
+pub fn info(url: &str, section: &str) -> Result<String> {
+    let bad = |e: redis::RedisError| Error::io(url, std::io::Error::other(e.to_string()));
+    let client = redis::Client::open(url).map_err(bad)?;
+    let mut con = client.get_connection().map_err(bad)?;
+    redis::cmd("INFO").arg(section).query(&mut con).map_err(bad)
+}
