@@ -412,3 +412,63 @@ fn state_larger_than_executor_memory_snapshots_correctly() {
     ssc.stop(true, false);
     assert_eq!(got, want);
 }
+
+/// A task that fails in the middle of a batch's partition, while one of its rounds is still
+/// on the wire, is retried on the same thread (`local[1,2]`, Spark's "local[N, maxFailures]"
+/// of TaskSchedulerImplSuite / MapWithStateSuite's retried tasks): the retry must not read the
+/// failed attempt's replies, and the batch's state is applied once.
+#[test]
+fn a_task_failing_mid_partition_is_retried_on_a_fresh_connection() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FAILED: AtomicBool = AtomicBool::new(false);
+    let server = RedisProcess::start();
+    let sc = SparkContext::new(
+        SparkConf::new()
+            .set_master("local[1,2]")
+            .set_app_name("redis-retry"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ssc = StreamingContext::with_manual_clock(&sc, Duration::seconds(1));
+    ssc.checkpoint(dir.path()).unwrap();
+    // 1,000 distinct keys a batch, one partition: many waves, so a round is in flight when
+    // the mapping function panics at the 600th record of batch 3.
+    let input: Vec<Vec<(u32, i64)>> = (0..5)
+        .map(|b| (0..1000).map(|k| ((k * 7 + b) % 1000, 1i64)).collect())
+        .collect();
+    let pairs = ssc.queue_stream(input, true);
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let s2 = seen.clone();
+    let spec = StateSpec::function_with_time(
+        move |t: Time, _k: &u32, v: Option<i64>, s: &mut State<i64>| {
+            if t.milliseconds() == 3000
+                && s2.fetch_add(1, Ordering::SeqCst) == 600
+                && !FAILED.swap(true, Ordering::SeqCst)
+            {
+                panic!("failing the task on purpose");
+            }
+            let n = v.unwrap_or(0) + s.get_option().copied().unwrap_or(0);
+            s.update(n);
+            Some(n)
+        },
+    )
+    .num_partitions(1)
+    .state_store(StateStore::redis(&server.url(0)).unwrap());
+    let snaps: Arc<Mutex<Vec<(u32, i64)>>> = Arc::default();
+    let sn = snaps.clone();
+    pairs
+        .map_with_state(spec)
+        .state_snapshots()
+        .foreach_rdd(move |rdd, _| {
+            *sn.lock() = rdd.collect()?;
+            Ok(())
+        });
+    ssc.start().unwrap();
+    ssc.run_batches(5).unwrap();
+    ssc.stop(true, false);
+    assert!(FAILED.load(Ordering::SeqCst), "the fault was not injected");
+    let mut got = snaps.lock().clone();
+    got.sort();
+    let want: Vec<(u32, i64)> = (0..1000).map(|k| (k, 5)).collect();
+    assert_eq!(got, want);
+}
