@@ -370,6 +370,21 @@ fn decode<T: serde::de::DeserializeOwned>(server: &RedisServer, bytes: &[u8]) ->
     serializer::deserialize(bytes).map_err(|e| server.error("decoding a stored state", e))
 }
 
+/// The versions in `HMGET` replies (a missing field has none).
+fn decode_versions<S: Data>(
+    server: &RedisServer,
+    replies: Vec<Vec<Option<Vec<u8>>>>,
+) -> Result<Vec<Versions<S>>> {
+    replies
+        .into_iter()
+        .flatten()
+        .map(|b| match b {
+            Some(bytes) => decode(server, &bytes),
+            None => Ok(Vec::new()),
+        })
+        .collect()
+}
+
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
     Ok(serializer::serialize(value)?)
 }
@@ -385,44 +400,22 @@ impl RedisBatch {
                         cmd.arg(f.as_slice());
                     }
                 })?;
-        replies
-            .into_iter()
-            .flatten()
-            .map(|b| match b {
-                Some(bytes) => decode(&self.server, &bytes),
-                None => Ok(Vec::new()),
-            })
-            .collect()
+        decode_versions(&self.server, replies)
     }
 
     /// Writes each key's versions (`HSET`), or deletes a key left with none (`HDEL`).
     fn write_versions<S: Data>(&self, p: usize, writes: &[(&[u8], Versions<S>)]) -> Result<()> {
         let key = self.layout.state(p);
-        let mut sets: Vec<(&[u8], Vec<u8>)> = Vec::new();
-        let mut dels: Vec<&[u8]> = Vec::new();
-        for (field, versions) in writes {
-            if versions.iter().all(|(_, s)| s.is_none()) {
-                dels.push(field);
-            } else {
-                sets.push((field, encode(versions)?));
-            }
+        let writes: Vec<Write> = writes
+            .iter()
+            .map(|(field, versions)| encode_write(field, versions))
+            .collect::<Result<_>>()?;
+        for group in writes.chunks(CHUNK * PIPELINE) {
+            let mut pipe = redis::pipe();
+            add_writes(&mut pipe, &key, group);
+            self.server
+                .with("writing the state", |c| pipe.query::<()>(c))?;
         }
-        self.server
-            .chunked::<_, ()>("writing the state", &sets, |pipe, chunk| {
-                let cmd = pipe.cmd("HSET").arg(&key);
-                for (f, v) in chunk {
-                    cmd.arg(*f).arg(v.as_slice());
-                }
-                cmd.ignore();
-            })?;
-        self.server
-            .chunked::<_, ()>("writing the state", &dels, |pipe, chunk| {
-                let cmd = pipe.cmd("HDEL").arg(&key);
-                for f in chunk {
-                    cmd.arg(*f);
-                }
-                cmd.ignore();
-            })?;
         Ok(())
     }
 
@@ -616,6 +609,13 @@ impl RedisBatch {
     }
 }
 
+/// A wave of a batch's partition: its records, and the keys it sees first (indexes into the
+/// batch's keys, in first-seen order).
+struct Wave {
+    records: std::ops::Range<usize>,
+    first_seen: std::ops::Range<usize>,
+}
+
 /// The bookkeeping of the keys written so far by a batch's partition (indexes into its keys).
 #[derive(Default)]
 struct Writes {
@@ -627,20 +627,61 @@ struct Writes {
     removed: Vec<usize>,
 }
 
-/// A key's write: its encoded versions, or `None` to delete a key left with none.
-type Write = (usize, Option<Vec<u8>>);
+/// A key's write: its field and encoded versions, or `None` to delete a key left with none.
+type Write<'a> = (&'a [u8], Option<Vec<u8>>);
+
+fn encode_write<'a, S: Data>(field: &'a [u8], versions: &Versions<S>) -> Result<Write<'a>> {
+    if versions.iter().all(|(_, s)| s.is_none()) {
+        Ok((field, None))
+    } else {
+        Ok((field, Some(encode(versions)?)))
+    }
+}
+
+/// Adds the writes to a pipeline (`HSET`s, then `HDEL`s, [`CHUNK`] fields a command, their
+/// replies ignored); returns the number of commands added.
+fn add_writes(pipe: &mut redis::Pipeline, key: &str, writes: &[Write]) -> usize {
+    let mut commands = 0;
+    let sets: Vec<(&[u8], &[u8])> = writes
+        .iter()
+        .filter_map(|(f, v)| Some((*f, v.as_deref()?)))
+        .collect();
+    for chunk in sets.chunks(CHUNK) {
+        let cmd = pipe.cmd("HSET").arg(key);
+        for (f, v) in chunk {
+            cmd.arg(*f).arg(*v);
+        }
+        cmd.ignore();
+        commands += 1;
+    }
+    let dels: Vec<&[u8]> = writes
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(f, _)| *f)
+        .collect();
+    for chunk in dels.chunks(CHUNK) {
+        let cmd = pipe.cmd("HDEL").arg(key);
+        for f in chunk {
+            cmd.arg(*f);
+        }
+        cmd.ignore();
+        commands += 1;
+    }
+    commands
+}
 
 impl Writes {
     /// The writes of the `finished` keys (seen for the last time in the batch): entry `t` set
     /// in each one's versions, the entries no remembered batch reads pruned.
-    fn take_pending<S: Data>(
+    fn take_pending<'a, S: Data>(
         &mut self,
         batch: &RedisBatch,
+        fields: &'a [Vec<u8>],
         stored: &mut [Versions<S>],
         current: &[Option<(S, u64)>],
         finished: &[usize],
         t: u64,
-    ) -> Result<Vec<Write>> {
+    ) -> Result<Vec<Write<'a>>> {
         let mut out = Vec::with_capacity(finished.len());
         for &i in finished {
             let mut vs = std::mem::take(&mut stored[i]);
@@ -657,11 +698,7 @@ impl Writes {
                     }
                 }
             }
-            if vs.iter().all(|(_, s)| s.is_none()) {
-                out.push((i, None));
-            } else {
-                out.push((i, Some(encode(&vs)?)));
-            }
+            out.push(encode_write(&fields[i], &vs)?);
         }
         Ok(out)
     }
@@ -669,40 +706,12 @@ impl Writes {
 
 impl RedisBatch {
     /// Sends one round (in chunks of [`CHUNK`] fields) without waiting for its replies: the
-    /// `writes` (`HSET`, `HDEL`), then the versions of `reads` (`HMGET`).
-    fn send_round(
-        &self,
-        p: usize,
-        fields: &[Vec<u8>],
-        writes: &[Write],
-        reads: &[Vec<u8>],
-    ) -> Result<Inflight<'_>> {
+    /// `writes`, then the versions of `reads` (`HMGET`).
+    fn send_round(&self, p: usize, writes: &[Write], reads: &[Vec<u8>]) -> Result<Inflight<'_>> {
         let key = self.layout.state(p);
         let mut pipe = redis::pipe();
-        let (mut commands, mut read_commands) = (0, 0);
-        let sets: Vec<(&[u8], &[u8])> = writes
-            .iter()
-            .filter_map(|(i, v)| v.as_ref().map(|v| (fields[*i].as_slice(), v.as_slice())))
-            .collect();
-        for chunk in sets.chunks(CHUNK) {
-            let cmd = pipe.cmd("HSET").arg(&key);
-            for (f, v) in chunk {
-                cmd.arg(*f).arg(*v);
-            }
-            commands += 1;
-        }
-        let dels: Vec<&[u8]> = writes
-            .iter()
-            .filter(|(_, v)| v.is_none())
-            .map(|(i, _)| fields[*i].as_slice())
-            .collect();
-        for chunk in dels.chunks(CHUNK) {
-            let cmd = pipe.cmd("HDEL").arg(&key);
-            for f in chunk {
-                cmd.arg(*f);
-            }
-            commands += 1;
-        }
+        let commands = add_writes(&mut pipe, &key, writes);
+        let mut read_commands = 0;
         for chunk in reads.chunks(CHUNK) {
             let cmd = pipe.cmd("HMGET").arg(&key);
             for f in chunk {
@@ -761,14 +770,7 @@ impl Inflight<'_> {
             Ok(out)
         })?;
         self.open = false;
-        replies
-            .into_iter()
-            .flatten()
-            .map(|b| match b {
-                Some(bytes) => decode(self.server, &bytes),
-                None => Ok(Vec::new()),
-            })
-            .collect()
+        decode_versions(self.server, replies)
     }
 }
 
@@ -834,15 +836,18 @@ where
     let mut existed: Vec<bool> = Vec::with_capacity(fields.len());
     let mut changed = vec![false; fields.len()];
     // Each wave's records and the keys it sees first (a range, keys being in first-seen order).
-    let mut waves: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut waves: Vec<Wave> = Vec::new();
     let mut seen = 0;
     for r in (0..record_key.len()).step_by(WAVE) {
-        let end = (r + WAVE).min(record_key.len());
-        let to = record_key[r..end]
+        let records = r..(r + WAVE).min(record_key.len());
+        let to = record_key[records.clone()]
             .iter()
             .max()
             .map_or(seen, |m| (m + 1).max(seen));
-        waves.push((r, end, seen, to));
+        waves.push(Wave {
+            records,
+            first_seen: seen..to,
+        });
         seen = to;
     }
     let mut writes = Writes::default();
@@ -850,9 +855,9 @@ where
     let mut mapped = Vec::new();
     let mut state = State::new();
     let mut data = data.into_iter();
-    let first_reads = waves.first().map_or(&fields[..0], |w| &fields[w.2..w.3]);
-    let mut inflight = batch.send_round(p, &fields, &[], first_reads)?;
-    for (w, &(r, end, _, _)) in waves.iter().enumerate() {
+    let reads = |w: Option<&Wave>| w.map_or(&fields[..0], |w| &fields[w.first_seen.clone()]);
+    let mut inflight = batch.send_round(p, &[], reads(waves.first()))?;
+    for (w, wave) in waves.iter().enumerate() {
         for versions in inflight.recv::<S>()? {
             let now = value_at(&versions, prev).cloned();
             existed.push(now.is_some());
@@ -861,11 +866,10 @@ where
         }
         // While this wave runs, the server writes the keys the last wave saw last and reads
         // the keys the next wave sees first.
-        let ready = writes.take_pending(batch, &mut stored, &current, &finished, t)?;
+        let ready = writes.take_pending(batch, &fields, &mut stored, &current, &finished, t)?;
         finished.clear();
-        let next_reads = waves.get(w + 1).map_or(&fields[..0], |n| &fields[n.2..n.3]);
-        inflight = batch.send_round(p, &fields, &ready, next_reads)?;
-        for (rec, (key, value)) in (r..end).zip(data.by_ref()) {
+        inflight = batch.send_round(p, &ready, reads(waves.get(w + 1)))?;
+        for (rec, (key, value)) in wave.records.clone().zip(data.by_ref()) {
             let i = record_key[rec];
             state.wrap(current[i].as_ref().map(|(s, _)| s.clone()));
             let out = f(batch_time, &key, Some(value), &mut state);
@@ -887,8 +891,8 @@ where
         }
     }
     inflight.recv::<S>()?;
-    let ready = writes.take_pending(batch, &mut stored, &current, &finished, t)?;
-    batch.send_round(p, &fields, &ready, &[])?.recv::<S>()?;
+    let ready = writes.take_pending(batch, &fields, &mut stored, &current, &finished, t)?;
+    batch.send_round(p, &ready, &[])?.recv::<S>()?;
     let mut count = prev_count as i64;
     for i in 0..fields.len() {
         if changed[i] {
