@@ -20,10 +20,11 @@
 //!
 //! # A batch, per partition (one connection per executor thread, pipelined in chunks)
 //!
-//! 1. Read `done` of the previous version. Missing: compute the previous partition (through
-//!    the lineage, which writes it), or, for the first batch, write the initial state as the
-//!    previous version ("seed"). Still missing: an error naming the server (never a silent
-//!    fresh start).
+//! 1. Read `done` of the previous version, in one round trip with the keys of the first wave.
+//!    Missing: compute the previous partition (through the lineage, which writes it), or, for
+//!    the first batch, write the initial state as the previous version ("seed"), then read the
+//!    first wave's keys again. Still missing: an error naming the server (never a silent fresh
+//!    start).
 //! 2. Go over the batch's records in waves of [`WAVE`], running the mapping function over them
 //!    in iterator order exactly as the in-memory path does. Each wave's round trip is sent
 //!    before the wave runs and read after it: it writes the keys that the previous wave saw for
@@ -73,6 +74,9 @@ use crate::{Rdd, SparkContext};
 const CHUNK: usize = 1000;
 /// Records per wave of a batch's partition (one round trip each).
 const WAVE: usize = 128;
+/// The room a key's versions are decoded into: most keys have one or two entries, and a batch
+/// adds one.
+const VERSIONS_ROOM: usize = 3;
 /// Commands per pipeline (one round trip).
 const PIPELINE: usize = 64;
 const CONNECT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
@@ -370,19 +374,36 @@ fn decode<T: serde::de::DeserializeOwned>(server: &RedisServer, bytes: &[u8]) ->
     serializer::deserialize(bytes).map_err(|e| server.error("decoding a stored state", e))
 }
 
-/// The versions in `HMGET` replies (a missing field has none).
-fn decode_versions<S: Data>(
+/// The versions in `HMGET` replies, decoded straight from the reply values (a missing field
+/// has none).
+fn decode_replies<S: Data>(
     server: &RedisServer,
-    replies: Vec<Vec<Option<Vec<u8>>>>,
+    replies: Vec<redis::Value>,
 ) -> Result<Vec<Versions<S>>> {
-    replies
-        .into_iter()
-        .flatten()
-        .map(|b| match b {
-            Some(bytes) => decode(server, &bytes),
-            None => Ok(Vec::new()),
-        })
-        .collect()
+    let unexpected =
+        |v: &redis::Value| server.error("reading the state", format!("unexpected reply {v:?}"));
+    let mut out = Vec::new();
+    for reply in replies {
+        let redis::Value::Array(items) = reply else {
+            return Err(unexpected(&reply));
+        };
+        out.reserve(items.len());
+        for item in items {
+            match item {
+                redis::Value::BulkString(bytes) => {
+                    // Room for the entry the batch adds, so that setting it does not grow
+                    // the list again.
+                    let mut versions = Vec::with_capacity(VERSIONS_ROOM);
+                    serializer::decode_seq_into(&bytes, &mut versions)
+                        .map_err(|e| server.error("decoding a stored state", e))?;
+                    out.push(versions);
+                }
+                redis::Value::Nil => out.push(Vec::new()),
+                other => return Err(unexpected(&other)),
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -392,7 +413,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
 impl RedisBatch {
     fn hmget<S: Data>(&self, p: usize, fields: &[Vec<u8>]) -> Result<Vec<Versions<S>>> {
         let key = self.layout.state(p);
-        let replies: Vec<Vec<Option<Vec<u8>>>> =
+        let replies: Vec<redis::Value> =
             self.server
                 .chunked("reading the state", fields, |pipe, chunk| {
                     let cmd = pipe.cmd("HMGET").arg(&key);
@@ -400,21 +421,17 @@ impl RedisBatch {
                         cmd.arg(f.as_slice());
                     }
                 })?;
-        decode_versions(&self.server, replies)
+        decode_replies(&self.server, replies)
     }
 
     /// Writes each key's versions (`HSET`), or deletes a key left with none (`HDEL`).
     fn write_versions<S: Data>(&self, p: usize, writes: &[(&[u8], Versions<S>)]) -> Result<()> {
         let key = self.layout.state(p);
-        let writes: Vec<Write> = writes
-            .iter()
-            .map(|(field, versions)| encode_write(field, versions))
-            .collect::<Result<_>>()?;
+        let mut packed = Packed::default();
         for group in writes.chunks(CHUNK * PIPELINE) {
-            let mut pipe = redis::pipe();
-            add_writes(&mut pipe, &key, group);
-            self.server
-                .with("writing the state", |c| pipe.query::<()>(c))?;
+            packed.clear();
+            packed.add_writes(&key, group.iter().map(|(f, vs)| (*f, vs)))?;
+            packed.query(&self.server, "writing the state")?;
         }
         Ok(())
     }
@@ -432,11 +449,16 @@ impl RedisBatch {
 
     /// The previous version's live key count; seeds it from the initial state or computes it
     /// through the lineage when it is missing.
+    /// `read` is the count already read with the batch's first round (`None`: missing).
     fn previous_count<K: Data + Hash + Eq, S: Data, E: Data>(
         &self,
         p: usize,
+        read: Option<u64>,
         prev_record: impl FnOnce() -> std::result::Result<Option<Record<K, S, E>>, TaskError>,
     ) -> std::result::Result<u64, TaskError> {
+        if let Some(n) = read {
+            return Ok(n);
+        }
         let done = self.layout.done();
         let field = Layout::done_field(self.prev, p);
         let read = || -> Result<Option<u64>> {
@@ -444,9 +466,6 @@ impl RedisBatch {
                 redis::cmd("HGET").arg(&done).arg(&field).query(c)
             })
         };
-        if let Some(n) = read()? {
-            return Ok(n);
-        }
         if let Some(record) = prev_record()? {
             if record.redis_version.is_none() {
                 return Ok(self.seed(p, &record.state_map)?);
@@ -616,9 +635,15 @@ struct Wave {
     first_seen: std::ops::Range<usize>,
 }
 
-/// The bookkeeping of the keys written so far by a batch's partition (indexes into its keys).
-#[derive(Default)]
+/// The writes of a batch's partition: where they go, and the bookkeeping of the keys written
+/// so far (indexes into its keys).
 struct Writes {
+    /// The partition's state hash.
+    key: String,
+    /// The batch's time (the entry written).
+    t: u64,
+    /// [`RedisBatch::horizon`].
+    horizon: Option<u64>,
     /// Live keys whose newest entry is this batch's, with their update times.
     live_newest: Vec<(usize, u64)>,
     /// Keys removed by this batch whose newest entry is the removal.
@@ -627,67 +652,24 @@ struct Writes {
     removed: Vec<usize>,
 }
 
-/// A key's write: its field and encoded versions, or `None` to delete a key left with none.
-type Write<'a> = (&'a [u8], Option<Vec<u8>>);
-
-fn encode_write<'a, S: Data>(field: &'a [u8], versions: &Versions<S>) -> Result<Write<'a>> {
-    if versions.iter().all(|(_, s)| s.is_none()) {
-        Ok((field, None))
-    } else {
-        Ok((field, Some(encode(versions)?)))
-    }
-}
-
-/// Adds the writes to a pipeline (`HSET`s, then `HDEL`s, [`CHUNK`] fields a command, their
-/// replies ignored); returns the number of commands added.
-fn add_writes(pipe: &mut redis::Pipeline, key: &str, writes: &[Write]) -> usize {
-    let mut commands = 0;
-    let sets: Vec<(&[u8], &[u8])> = writes
-        .iter()
-        .filter_map(|(f, v)| Some((*f, v.as_deref()?)))
-        .collect();
-    for chunk in sets.chunks(CHUNK) {
-        let cmd = pipe.cmd("HSET").arg(key);
-        for (f, v) in chunk {
-            cmd.arg(*f).arg(*v);
-        }
-        cmd.ignore();
-        commands += 1;
-    }
-    let dels: Vec<&[u8]> = writes
-        .iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(f, _)| *f)
-        .collect();
-    for chunk in dels.chunks(CHUNK) {
-        let cmd = pipe.cmd("HDEL").arg(key);
-        for f in chunk {
-            cmd.arg(*f);
-        }
-        cmd.ignore();
-        commands += 1;
-    }
-    commands
-}
-
 impl Writes {
-    /// The writes of the `finished` keys (seen for the last time in the batch): entry `t` set
-    /// in each one's versions, the entries no remembered batch reads pruned.
-    fn take_pending<'a, S: Data>(
+    /// Adds to `round` the writes of the `finished` keys (seen for the last time in the
+    /// batch): entry `t` set in each one's versions, the entries no remembered batch reads
+    /// pruned.
+    fn take_pending<S: Data>(
         &mut self,
-        batch: &RedisBatch,
-        fields: &'a [Vec<u8>],
+        fields: &[Vec<u8>],
         stored: &mut [Versions<S>],
         current: &[Option<(S, u64)>],
         finished: &[usize],
-        t: u64,
-    ) -> Result<Vec<Write<'a>>> {
-        let mut out = Vec::with_capacity(finished.len());
+        round: &mut Packed,
+    ) -> Result<()> {
+        let t = self.t;
         for &i in finished {
-            let mut vs = std::mem::take(&mut stored[i]);
-            set_version(&mut vs, t, current[i].clone());
+            let vs = &mut stored[i];
+            set_version(vs, t, current[i].clone());
             let newest = vs.last().map(|(v, _)| *v) == Some(t);
-            prune(&mut vs, batch.horizon);
+            prune(vs, self.horizon);
             match &current[i] {
                 Some((_, updated)) if newest => self.live_newest.push((i, *updated)),
                 Some(_) => {}
@@ -698,45 +680,159 @@ impl Writes {
                     }
                 }
             }
-            out.push(encode_write(&fields[i], &vs)?);
         }
-        Ok(out)
+        round.add_writes(
+            &self.key,
+            finished.iter().map(|&i| (fields[i].as_slice(), &stored[i])),
+        )
     }
 }
 
-impl RedisBatch {
-    /// Sends one round (in chunks of [`CHUNK`] fields) without waiting for its replies: the
-    /// `writes`, then the versions of `reads` (`HMGET`).
-    fn send_round(&self, p: usize, writes: &[Write], reads: &[Vec<u8>]) -> Result<Inflight<'_>> {
-        let key = self.layout.state(p);
-        let mut pipe = redis::pipe();
-        let commands = add_writes(&mut pipe, &key, writes);
-        let mut read_commands = 0;
-        for chunk in reads.chunks(CHUNK) {
-            let cmd = pipe.cmd("HMGET").arg(&key);
-            for f in chunk {
-                cmd.arg(f.as_slice());
+/// One round trip's commands, each built with redis-rs and packed into one buffer
+/// (`Cmd::write_packed_command`); the buffers are kept and reused from round to round.
+#[derive(Default)]
+struct Packed {
+    bytes: Vec<u8>,
+    /// The round starts with the `HGET` of a `done` field (the previous version's count).
+    done: bool,
+    /// Commands whose replies are ignored (`HSET`, `HDEL`), then the `HMGET`s.
+    writes: usize,
+    reads: usize,
+    set: redis::Cmd,
+    del: redis::Cmd,
+    get: redis::Cmd,
+    value: Vec<u8>,
+}
+
+impl Packed {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.done = false;
+        self.writes = 0;
+        self.reads = 0;
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.done && self.writes + self.reads == 0
+    }
+
+    /// Starts the round with the `HGET` of `field` of the hash `done`.
+    fn add_done(&mut self, done: &str, field: &str) {
+        debug_assert!(self.is_empty(), "the done field leads its round");
+        redis::cmd("HGET")
+            .arg(done)
+            .arg(field)
+            .write_packed_command(&mut self.bytes);
+        self.done = true;
+    }
+
+    /// Adds the writes of the keys' versions: `HSET`s of the encoded versions, and `HDEL`s of
+    /// the keys left with none, [`CHUNK`] fields a command.
+    fn add_writes<'a, S: Data>(
+        &mut self,
+        key: &str,
+        writes: impl IntoIterator<Item = (&'a [u8], &'a Versions<S>)>,
+    ) -> Result<()> {
+        let (mut sets, mut dels) = (0, 0);
+        for (field, versions) in writes {
+            if versions.iter().all(|(_, s)| s.is_none()) {
+                if dels == 0 {
+                    self.del.arg("HDEL").arg(key);
+                }
+                self.del.arg(field);
+                dels += 1;
+                if dels == CHUNK {
+                    self.flush_del();
+                    dels = 0;
+                }
+                continue;
             }
-            read_commands += 1;
+            self.value.clear();
+            serializer::serialize_into(&mut self.value, versions)?;
+            if sets == 0 {
+                self.set.arg("HSET").arg(key);
+            }
+            self.set.arg(field).arg(self.value.as_slice());
+            sets += 1;
+            if sets == CHUNK {
+                self.flush_set();
+                sets = 0;
+            }
         }
-        let what = if reads.is_empty() {
-            "writing the state"
-        } else {
+        if sets > 0 {
+            self.flush_set();
+        }
+        if dels > 0 {
+            self.flush_del();
+        }
+        Ok(())
+    }
+
+    fn flush_set(&mut self) {
+        self.set.write_packed_command(&mut self.bytes);
+        self.set.clear();
+        self.writes += 1;
+    }
+
+    fn flush_del(&mut self) {
+        self.del.write_packed_command(&mut self.bytes);
+        self.del.clear();
+        self.writes += 1;
+    }
+
+    /// Adds the reads (`HMGET`) of the fields' versions, [`CHUNK`] fields a command.
+    fn add_reads(&mut self, key: &str, fields: &[Vec<u8>]) {
+        for chunk in fields.chunks(CHUNK) {
+            self.get.arg("HMGET").arg(key);
+            for f in chunk {
+                self.get.arg(f.as_slice());
+            }
+            self.get.write_packed_command(&mut self.bytes);
+            self.get.clear();
+            self.reads += 1;
+        }
+    }
+
+    /// What a failure of this round was doing, for its error.
+    fn what(&self) -> &'static str {
+        if self.reads > 0 || self.done {
             "reading the state"
-        };
+        } else {
+            "writing the state"
+        }
+    }
+
+    /// Sends the round without waiting for its replies.
+    fn send<'s>(&self, server: &'s RedisServer) -> Result<Inflight<'s>> {
         let mut inflight = Inflight {
-            server: &self.server,
-            what,
-            writes: commands,
-            reads: read_commands,
+            server,
+            what: self.what(),
+            done: self.done,
+            writes: self.writes,
+            reads: self.reads,
             open: false,
         };
-        if commands + read_commands > 0 {
-            let packed = pipe.get_packed_pipeline();
-            self.server.with(what, |c| c.send_packed_command(&packed))?;
+        if !self.is_empty() {
+            server.with(inflight.what, |c| c.send_packed_command(&self.bytes))?;
             inflight.open = true;
         }
         Ok(inflight)
+    }
+
+    /// Sends the round and waits for its replies, all ignored (a connection the server closed
+    /// meanwhile is replaced and the round sent again, as for every call through `with`).
+    fn query(&self, server: &RedisServer, what: &str) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let replies = usize::from(self.done) + self.writes + self.reads;
+        server.with(what, |c| {
+            c.send_packed_command(&self.bytes)?;
+            for _ in 0..replies {
+                c.recv_response()?.extract_error()?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -746,31 +842,37 @@ impl RedisBatch {
 struct Inflight<'a> {
     server: &'a RedisServer,
     what: &'static str,
+    done: bool,
     writes: usize,
     reads: usize,
     open: bool,
 }
 
 impl Inflight<'_> {
-    /// Reads the round's replies: the versions of its reads, in order.
-    fn recv<S: Data>(mut self) -> Result<Vec<Versions<S>>> {
+    /// Reads the round's replies: the `done` count (when the round asked for it), and the
+    /// versions of its reads in order.
+    fn recv<S: Data>(mut self) -> Result<(Option<u64>, Vec<Versions<S>>)> {
         if !self.open {
-            return Ok(Vec::new());
+            return Ok((None, Vec::new()));
         }
-        let (writes, reads) = (self.writes, self.reads);
-        let replies: Vec<Vec<Option<Vec<u8>>>> = self.server.with_open(self.what, |c| {
+        let (done, writes, reads) = (self.done, self.writes, self.reads);
+        let (count, replies) = self.server.with_open(self.what, |c| {
+            let count: Option<u64> = if done {
+                redis::from_redis_value(c.recv_response()?.extract_error()?)?
+            } else {
+                None
+            };
             for _ in 0..writes {
                 c.recv_response()?.extract_error()?;
             }
             let mut out = Vec::with_capacity(reads);
             for _ in 0..reads {
-                let v = c.recv_response()?.extract_error()?;
-                out.push(redis::from_redis_value(v)?);
+                out.push(c.recv_response()?.extract_error()?);
             }
-            Ok(out)
+            Ok((count, out))
         })?;
         self.open = false;
-        decode_versions(self.server, replies)
+        Ok((count, decode_replies(self.server, replies)?))
     }
 }
 
@@ -802,7 +904,6 @@ where
     S: Data,
     E: Data,
 {
-    let prev_count = batch.previous_count(p, prev_record)?;
     let t = batch_time.milliseconds();
     let prev = batch.prev;
 
@@ -850,15 +951,37 @@ where
         });
         seen = to;
     }
-    let mut writes = Writes::default();
+    let key = batch.layout.state(p);
+    let mut writes = Writes {
+        key: key.clone(),
+        t,
+        horizon: batch.horizon,
+        live_newest: Vec::new(),
+        gone_newest: Vec::new(),
+        removed: Vec::new(),
+    };
     let mut finished: Vec<usize> = Vec::new();
     let mut mapped = Vec::new();
     let mut state = State::new();
     let mut data = data.into_iter();
     let reads = |w: Option<&Wave>| w.map_or(&fields[..0], |w| &fields[w.first_seen.clone()]);
-    let mut inflight = batch.send_round(p, &[], reads(waves.first()))?;
+    // The first round reads the previous version's count with the first wave's keys. A
+    // missing version is made (seeded, or computed through the lineage) and its keys read again.
+    let mut round = Packed::default();
+    round.add_done(&batch.layout.done(), &Layout::done_field(prev, p));
+    round.add_reads(&key, reads(waves.first()));
+    let (count, mut arrived) = round.send(&batch.server)?.recv::<S>()?;
+    if count.is_none() {
+        arrived = Vec::new();
+    }
+    let prev_count = batch.previous_count(p, count, prev_record)?;
+    if count.is_none() {
+        round.clear();
+        round.add_reads(&key, reads(waves.first()));
+        arrived = round.send(&batch.server)?.recv::<S>()?.1;
+    }
     for (w, wave) in waves.iter().enumerate() {
-        for versions in inflight.recv::<S>()? {
+        for versions in arrived.drain(..) {
             let now = value_at(&versions, prev).cloned();
             existed.push(now.is_some());
             current.push(now);
@@ -866,9 +989,11 @@ where
         }
         // While this wave runs, the server writes the keys the last wave saw last and reads
         // the keys the next wave sees first.
-        let ready = writes.take_pending(batch, &fields, &mut stored, &current, &finished, t)?;
+        round.clear();
+        writes.take_pending(&fields, &mut stored, &current, &finished, &mut round)?;
         finished.clear();
-        inflight = batch.send_round(p, &ready, reads(waves.get(w + 1)))?;
+        round.add_reads(&key, reads(waves.get(w + 1)));
+        let inflight = round.send(&batch.server)?;
         for (rec, (key, value)) in wave.records.clone().zip(data.by_ref()) {
             let i = record_key[rec];
             state.wrap(current[i].as_ref().map(|(s, _)| s.clone()));
@@ -889,10 +1014,11 @@ where
                 finished.push(i);
             }
         }
+        arrived = inflight.recv::<S>()?.1;
     }
-    inflight.recv::<S>()?;
-    let ready = writes.take_pending(batch, &fields, &mut stored, &current, &finished, t)?;
-    batch.send_round(p, &ready, &[])?.recv::<S>()?;
+    round.clear();
+    writes.take_pending(&fields, &mut stored, &current, &finished, &mut round)?;
+    round.send(&batch.server)?.recv::<S>()?;
     let mut count = prev_count as i64;
     for i in 0..fields.len() {
         if changed[i] {
