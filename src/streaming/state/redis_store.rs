@@ -635,6 +635,32 @@ struct Wave {
     first_seen: std::ops::Range<usize>,
 }
 
+/// A batch's distinct keys, serialized one after another into one buffer.
+#[derive(Default)]
+struct Fields {
+    bytes: Vec<u8>,
+    /// Where each key's bytes end.
+    ends: Vec<usize>,
+}
+
+impl Fields {
+    fn push<K: serde::Serialize>(&mut self, key: &K) -> Result<()> {
+        serializer::serialize_into(&mut self.bytes, key)?;
+        self.ends.push(self.bytes.len());
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The `i`-th key's bytes (a field of the state hash).
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
 /// The writes of a batch's partition: where they go, and the bookkeeping of the keys written
 /// so far (indexes into its keys).
 struct Writes {
@@ -658,7 +684,7 @@ impl Writes {
     /// pruned.
     fn take_pending<S: Data>(
         &mut self,
-        fields: &[Vec<u8>],
+        fields: &Fields,
         stored: &mut [Versions<S>],
         current: &[Option<(S, u64)>],
         finished: &[usize],
@@ -683,7 +709,7 @@ impl Writes {
         }
         round.add_writes(
             &self.key,
-            finished.iter().map(|&i| (fields[i].as_slice(), &stored[i])),
+            finished.iter().map(|&i| (fields.get(i), &stored[i])),
         )
     }
 }
@@ -780,12 +806,13 @@ impl Packed {
         self.writes += 1;
     }
 
-    /// Adds the reads (`HMGET`) of the fields' versions, [`CHUNK`] fields a command.
-    fn add_reads(&mut self, key: &str, fields: &[Vec<u8>]) {
-        for chunk in fields.chunks(CHUNK) {
+    /// Adds the reads (`HMGET`) of the versions of the fields `range`, [`CHUNK`] fields a
+    /// command.
+    fn add_reads(&mut self, key: &str, fields: &Fields, range: std::ops::Range<usize>) {
+        for start in range.clone().step_by(CHUNK) {
             self.get.arg("HMGET").arg(key);
-            for f in chunk {
-                self.get.arg(f.as_slice());
+            for i in start..(start + CHUNK).min(range.end) {
+                self.get.arg(fields.get(i));
             }
             self.get.write_packed_command(&mut self.bytes);
             self.get.clear();
@@ -911,7 +938,7 @@ where
     // each key is seen last.
     let data: Vec<(K, V)> = data.collect();
     let mut index: HashMap<K, usize> = HashMap::with_capacity(data.len());
-    let mut fields: Vec<Vec<u8>> = Vec::new();
+    let mut fields = Fields::default();
     let mut record_key: Vec<usize> = Vec::with_capacity(data.len());
     let mut last_seen: Vec<usize> = Vec::new();
     for (r, (k, _)) in data.iter().enumerate() {
@@ -919,7 +946,7 @@ where
             Some(&i) => i,
             None => {
                 index.insert(k.clone(), fields.len());
-                fields.push(encode(k)?);
+                fields.push(k)?;
                 last_seen.push(0);
                 fields.len() - 1
             }
@@ -964,12 +991,12 @@ where
     let mut mapped = Vec::new();
     let mut state = State::new();
     let mut data = data.into_iter();
-    let reads = |w: Option<&Wave>| w.map_or(&fields[..0], |w| &fields[w.first_seen.clone()]);
+    let reads = |w: Option<&Wave>| w.map_or(0..0, |w| w.first_seen.clone());
     // The first round reads the previous version's count with the first wave's keys. A
     // missing version is made (seeded, or computed through the lineage) and its keys read again.
     let mut round = Packed::default();
     round.add_done(&batch.layout.done(), &Layout::done_field(prev, p));
-    round.add_reads(&key, reads(waves.first()));
+    round.add_reads(&key, &fields, reads(waves.first()));
     let (count, mut arrived) = round.send(&batch.server)?.recv::<S>()?;
     if count.is_none() {
         arrived = Vec::new();
@@ -977,7 +1004,7 @@ where
     let prev_count = batch.previous_count(p, count, prev_record)?;
     if count.is_none() {
         round.clear();
-        round.add_reads(&key, reads(waves.first()));
+        round.add_reads(&key, &fields, reads(waves.first()));
         arrived = round.send(&batch.server)?.recv::<S>()?.1;
     }
     for (w, wave) in waves.iter().enumerate() {
@@ -992,7 +1019,7 @@ where
         round.clear();
         writes.take_pending(&fields, &mut stored, &current, &finished, &mut round)?;
         finished.clear();
-        round.add_reads(&key, reads(waves.get(w + 1)));
+        round.add_reads(&key, &fields, reads(waves.get(w + 1)));
         let inflight = round.send(&batch.server)?;
         for (rec, (key, value)) in wave.records.clone().zip(data.by_ref()) {
             let i = record_key[rec];
@@ -1030,7 +1057,7 @@ where
     let mut timed_out_fields: Vec<Vec<u8>> = Vec::new();
     let mut timed_out_versions: Vec<Versions<S>> = Vec::new();
     if let (true, Some(threshold)) = (remove_timed_out, timeout_threshold) {
-        let in_batch: HashSet<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        let in_batch: HashSet<&[u8]> = (0..fields.len()).map(|i| fields.get(i)).collect();
         let candidates: Vec<Vec<u8>> = batch
             .timeout_candidates(p, t, threshold)?
             .into_iter()
@@ -1066,18 +1093,10 @@ where
     let live_newest: Vec<(&[u8], u64)> = writes
         .live_newest
         .iter()
-        .map(|&(i, u)| (fields[i].as_slice(), u))
+        .map(|&(i, u)| (fields.get(i), u))
         .collect();
-    let mut gone_newest: Vec<&[u8]> = writes
-        .gone_newest
-        .iter()
-        .map(|&i| fields[i].as_slice())
-        .collect();
-    let mut removed: Vec<&[u8]> = writes
-        .removed
-        .iter()
-        .map(|&i| fields[i].as_slice())
-        .collect();
+    let mut gone_newest: Vec<&[u8]> = writes.gone_newest.iter().map(|&i| fields.get(i)).collect();
+    let mut removed: Vec<&[u8]> = writes.removed.iter().map(|&i| fields.get(i)).collect();
     for (field, mut vs) in timed_out_fields.iter().zip(timed_out_versions) {
         count -= 1;
         set_version(&mut vs, t, None);
