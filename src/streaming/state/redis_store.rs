@@ -449,6 +449,7 @@ impl RedisBatch {
 
     /// The previous version's live key count; seeds it from the initial state or computes it
     /// through the lineage when it is missing.
+    ///
     /// `read` is the count already read with the batch's first round (`None`: missing).
     fn previous_count<K: Data + Hash + Eq, S: Data, E: Data>(
         &self,
@@ -795,14 +796,12 @@ impl Packed {
     }
 
     fn flush_set(&mut self) {
-        self.set.write_packed_command(&mut self.bytes);
-        self.set.clear();
+        pack(&mut self.set, &mut self.bytes);
         self.writes += 1;
     }
 
     fn flush_del(&mut self) {
-        self.del.write_packed_command(&mut self.bytes);
-        self.del.clear();
+        pack(&mut self.del, &mut self.bytes);
         self.writes += 1;
     }
 
@@ -814,8 +813,7 @@ impl Packed {
             for i in start..(start + CHUNK).min(range.end) {
                 self.get.arg(fields.get(i));
             }
-            self.get.write_packed_command(&mut self.bytes);
-            self.get.clear();
+            pack(&mut self.get, &mut self.bytes);
             self.reads += 1;
         }
     }
@@ -861,6 +859,12 @@ impl Packed {
             Ok(())
         })
     }
+}
+
+/// Appends the command to the round's bytes and empties it (keeping its buffers).
+fn pack(cmd: &mut redis::Cmd, bytes: &mut Vec<u8>) {
+    cmd.write_packed_command(bytes);
+    cmd.clear();
 }
 
 /// A round sent on this thread's connection whose replies are still to be read. Dropped
@@ -998,9 +1002,6 @@ where
     round.add_done(&batch.layout.done(), &Layout::done_field(prev, p));
     round.add_reads(&key, &fields, reads(waves.first()));
     let (count, mut arrived) = round.send(&batch.server)?.recv::<S>()?;
-    if count.is_none() {
-        arrived = Vec::new();
-    }
     let prev_count = batch.previous_count(p, count, prev_record)?;
     if count.is_none() {
         round.clear();
